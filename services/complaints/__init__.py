@@ -1,0 +1,1 @@
+"""The complaints service: event-sourced cases from filing to closing."""

@@ -1,0 +1,1 @@
+"""Adapters: the event stores (SQLite, PostgreSQL) and the extra tables kept beside them."""

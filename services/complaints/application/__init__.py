@@ -1,0 +1,1 @@
+"""The application: commands that load a case, call it, and save it; queries that read it."""

@@ -1,0 +1,105 @@
+"""What each reader may see of a case and of its events, as plain values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from complaints.application.masking import mask_filer
+from complaints.application.principals import Principal
+from complaints.domain.case import Case
+from complaints.domain.chain import canonical
+from complaints.domain.values import Role, Visibility
+
+# Event fields that are bookkeeping of the library or the chain, not what happened.
+_ENVELOPE = {
+    "originator_id",
+    "originator_version",
+    "timestamp",
+    "originator_topic",
+    "stamp",
+    "prev_hash",
+    "hash",
+}
+# Kept for verification, shown to no one but auditors.
+_SECRETS = {"access_code_hash", "submission_digest"}
+_STAFF = {Role.INTAKE, Role.HANDLER, Role.SUPERVISOR, Role.AUDITOR, Role.SYSTEM}
+
+
+def filer_masked_for(principal: Principal, case: Case) -> bool:
+    """Departments see the filer masked on a confidential or anonymous case."""
+    return principal.role is Role.HANDLER and (case.confidential or case.anonymous)
+
+
+def case_view(case: Case, principal: Principal) -> dict[str, Any]:
+    masked = filer_masked_for(principal, case)
+    view = {
+        "id": str(case.id),
+        "reference": case.reference,
+        "version": case.version,
+        "status": case.status,
+        "round": case.round,
+        "channel": case.channel,
+        "on_behalf_of": case.on_behalf_of,
+        "category": case.category,
+        "subject": case.subject,
+        "description": case.description,
+        "happened_on": case.happened_on,
+        "happened_at_place": case.happened_at_place,
+        "attachments": list(case.attachments),
+        "confidential": case.confidential,
+        "anonymous": case.anonymous,
+        "filer": mask_filer(case.filer) if masked else dict(case.filer),
+        "filer_masked": masked,
+        "filed_at": case.filed_at,
+        "due_at": case.due_at,
+        "lead_department": case.lead_department,
+        "co_departments": list(case.co_departments),
+        "proposed_lead": case.proposed_lead,
+        "proposed_co": list(case.proposed_co),
+        "referred_to": case.referred_to,
+        "requested_items": list(case.requested_items),
+        "reply": case.reply,
+        "review": {
+            "score": case.review.score,
+            "bad": case.review.bad,
+            "invalidated": case.review.invalidated,
+            "upheld": case.review.upheld,
+            "rectified": case.review.rectified,
+            "followed_up": case.review.followed_up,
+            "stage": case.review.stage,
+        },
+        "closed_at": case.closed_at,
+        "updated_at": case.modified_on,
+    }
+    return canonical(view)
+
+
+def event_view(event: Any, case: Case, principal: Principal) -> dict[str, Any] | None:
+    """One event as `principal` may see it, or None when it is not theirs to see."""
+    name = type(event).__name__
+    data = {key: value for key, value in event.__dict__.items() if key not in _ENVELOPE}
+    internal = name == "ProgressNoted" and data.get("visibility") != Visibility.PUBLIC
+    if internal and principal.role not in _STAFF:
+        return None
+    if principal.role is not Role.AUDITOR:
+        for key in _SECRETS:
+            data.pop(key, None)
+    if name == "Filed" and filer_masked_for(principal, case):
+        data["filer"] = mask_filer(data["filer"])
+    stamp = event.stamp
+    staff_actor = stamp.actor_role in {role.value for role in _STAFF}
+    actor_id = stamp.actor_id
+    if principal.role is Role.FILER and staff_actor:
+        actor_id = None  # the filer learns which office acted, not which person
+    return canonical(
+        {
+            "position": event.originator_version,
+            "type": name,
+            "recorded_at": event.timestamp,
+            "occurred_at": stamp.occurred_at,
+            "actor": {"id": actor_id, "role": stamp.actor_role},
+            "data": data,
+            "prev_hash": event.prev_hash,
+            "hash": event.hash,
+        }
+    )

@@ -1,0 +1,32 @@
+"""Builds the complaints service's parts from the settings: called once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from complaints.adapters.store_config import store_env
+from complaints.application.routing import RoutingTable
+from complaints.application.service import Complaints
+from complaints.application.staff import StaffDirectory
+from shared.settings import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    routing: RoutingTable
+    complaints: Complaints
+    staff: StaffDirectory
+
+    def close(self) -> None:
+        self.complaints.close()
+
+
+def build_services(settings: Settings, *, create_tables: bool | None = None) -> Services:
+    routing = RoutingTable.load()
+    complaints = Complaints(
+        store_env(settings, create_tables=create_tables),
+        secret_key=settings.secret_key,
+        routing=routing,
+    )
+    return Services(settings, routing, complaints, StaffDirectory(complaints, routing))

@@ -1,0 +1,346 @@
+"""The Case aggregate: one complaint from filing to closing, and the rules it keeps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from complaints.domain.chain import GENESIS, event_hash
+from complaints.domain.errors import CaseRuleError, CaseStateError
+from complaints.domain.review import Review
+from complaints.domain.values import BAD_RATING_MAX, Stamp, Status
+
+CASE_NAMESPACE = uuid5(NAMESPACE_URL, "https://huiyin.example/cases")
+OPEN_STATES = (Status.FILED, Status.ACCEPTED, Status.ASSIGNED, Status.AWAITING_INFORMATION)
+
+
+class Case(Aggregate):
+    """A complaint. Public methods check the rules; the `_past_tense` methods record facts."""
+
+    class Event(Aggregate.Event):
+        stamp: Stamp
+        prev_hash: str
+        hash: str
+
+        def mutate(self, aggregate: Case | None) -> Case | None:
+            case = super().mutate(aggregate)
+            case.head_hash = self.hash
+            return case
+
+    @staticmethod
+    def create_id(reference: str) -> UUID:
+        """A case's id follows from its reference, so either one finds it."""
+        return case_id_for(reference)
+
+    # -- the chain of hashes -------------------------------------------------------------
+
+    @classmethod
+    def _create(cls, event_class: type, *, id: UUID | None = None, **kwargs: Any) -> Case:
+        id = id or cls.create_id(kwargs["reference"])
+        kwargs.setdefault("timestamp", event_class.create_timestamp())
+        kwargs["prev_hash"] = GENESIS
+        kwargs["hash"] = _hash_of(event_class, id, 1, kwargs)
+        return super()._create(event_class, id=id, **kwargs)
+
+    def trigger_event(self, event_class: type, **kwargs: Any) -> None:
+        kwargs.setdefault("timestamp", event_class.create_timestamp())
+        kwargs["prev_hash"] = self.head_hash
+        kwargs["hash"] = _hash_of(event_class, self.id, self.version + 1, kwargs)
+        super().trigger_event(event_class, **kwargs)
+
+    # -- filing ----------------------------------------------------------------------------
+
+    @event("Filed")
+    def __init__(
+        self,
+        stamp: Stamp,
+        reference: str,
+        channel: str,
+        filer: dict[str, Any],
+        on_behalf_of: bool,
+        category: str,
+        subject: str,
+        description: str,
+        happened_on: str | None,
+        happened_at_place: str,
+        attachments: list[str],
+        confidential: bool,
+        anonymous: bool,
+        access_code_hash: str,
+        submission_digest: str,
+        due_at: datetime | None,
+    ) -> None:
+        self.reference = reference
+        self.channel = channel
+        self.filer = filer
+        self.on_behalf_of = on_behalf_of
+        self.category = category
+        self.subject = subject
+        self.description = description
+        self.happened_on = happened_on
+        self.happened_at_place = happened_at_place
+        self.attachments = list(attachments)
+        self.confidential = confidential
+        self.anonymous = anonymous
+        self.access_code_hash = access_code_hash
+        self.submission_digest = submission_digest
+        self.filed_at = stamp.occurred_at
+        self.status = Status.FILED
+        self.due_at = due_at
+        self.round = 1
+        self.lead_department: str | None = None
+        self.co_departments: list[str] = []
+        self.proposed_lead: str | None = None
+        self.proposed_co: list[str] = []
+        self.referred_to: str | None = None
+        self.resume_status: str | None = None
+        self.requested_items: list[str] = []
+        self.reply: dict[str, Any] | None = None
+        self.review = Review()
+        self.closed_at: datetime | None = None
+
+    # -- intake ----------------------------------------------------------------------------
+
+    def accept(self, stamp: Stamp, lead: str, co: list[str]) -> None:
+        self._require("accept", Status.FILED)
+        self._accepted(stamp=stamp, proposed_lead=lead, proposed_co=co)
+
+    @event("Accepted")
+    def _accepted(self, stamp: Stamp, proposed_lead: str, proposed_co: list[str]) -> None:
+        self.status = Status.ACCEPTED
+        self.proposed_lead = proposed_lead
+        self.proposed_co = list(proposed_co)
+
+    def refer(self, stamp: Stamp, reason: str, where_to: str) -> None:
+        self._require("refer", Status.FILED, Status.ACCEPTED)
+        self._referred(stamp=stamp, reason=reason, where_to=where_to)
+
+    @event("Referred")
+    def _referred(self, stamp: Stamp, reason: str, where_to: str) -> None:
+        self.status = Status.REFERRED
+        self.referred_to = where_to
+        self.due_at = None
+
+    def assign(self, stamp: Stamp, lead: str, co: list[str], due_at: datetime | None) -> None:
+        self._require("assign", Status.ACCEPTED)
+        if lead in co:
+            raise CaseRuleError("lead_not_co_handler", "the lead department cannot also co-handle")
+        self._assigned(stamp=stamp, lead=lead, co=co, due_at=due_at)
+
+    @event("Assigned")
+    def _assigned(self, stamp: Stamp, lead: str, co: list[str], due_at: datetime | None) -> None:
+        self.status = Status.ASSIGNED
+        self.lead_department = lead
+        self.co_departments = list(co)
+        self.due_at = due_at
+
+    def transfer(self, stamp: Stamp, to: str | None, reason: str, due_at: datetime | None) -> None:
+        """Send the case back to intake (`to` is None) or on to another department."""
+        self._require("transfer", Status.ASSIGNED)
+        if to == self.lead_department:
+            raise CaseRuleError("transfer_to_other", f"the case is already with {to}")
+        self._transferred(
+            stamp=stamp,
+            from_department=self.lead_department,
+            to=to,
+            reason=reason,
+            due_at=due_at if to else None,
+        )
+
+    @event("Transferred")
+    def _transferred(
+        self,
+        stamp: Stamp,
+        from_department: str,
+        to: str | None,
+        reason: str,
+        due_at: datetime | None,
+    ) -> None:
+        self.lead_department = to
+        self.due_at = due_at
+        if to is None:
+            self.status = Status.ACCEPTED
+            self.co_departments = []
+        else:
+            self.co_departments = [code for code in self.co_departments if code != to]
+
+    # -- information from the filer ------------------------------------------------------
+
+    def request_information(self, stamp: Stamp, items: list[str]) -> None:
+        self._require("request_information", Status.FILED, Status.ACCEPTED, Status.ASSIGNED)
+        if not items:
+            raise CaseRuleError("items_required", "list every item that is missing, at once")
+        self._information_requested(stamp=stamp, items=items)
+
+    @event("InformationRequested")
+    def _information_requested(self, stamp: Stamp, items: list[str]) -> None:
+        self.resume_status = self.status
+        self.status = Status.AWAITING_INFORMATION
+        self.requested_items = list(items)
+
+    def supply_information(self, stamp: Stamp, content: str, attachments: list[str]) -> None:
+        self._require("supply_information", Status.AWAITING_INFORMATION)
+        self._information_supplied(stamp=stamp, content=content, attachments=attachments)
+
+    @event("InformationSupplied")
+    def _information_supplied(self, stamp: Stamp, content: str, attachments: list[str]) -> None:
+        self.status = Status(self.resume_status)
+        self.resume_status = None
+        self.requested_items = []
+        self.attachments.extend(attachments)
+
+    # -- handling ----------------------------------------------------------------------------
+
+    def note_progress(self, stamp: Stamp, text: str, visibility: str) -> None:
+        self._require("note_progress", *OPEN_STATES, Status.RESPONDED, Status.REFERRED)
+        self._progress_noted(stamp=stamp, text=text, visibility=visibility)
+
+    @event("ProgressNoted")
+    def _progress_noted(self, stamp: Stamp, text: str, visibility: str) -> None:
+        pass
+
+    def respond(self, stamp: Stamp, outcome: str, reply: str, actions: list[str]) -> None:
+        self._require("respond", Status.ASSIGNED)
+        self._responded(stamp=stamp, outcome=outcome, reply=reply, actions=actions)
+
+    @event("Responded")
+    def _responded(self, stamp: Stamp, outcome: str, reply: str, actions: list[str]) -> None:
+        self.status = Status.RESPONDED
+        self.reply = {
+            "outcome": outcome,
+            "reply": reply,
+            "actions": list(actions),
+            "round": self.round,
+            "responded_at": stamp.occurred_at,
+        }
+        self.due_at = None
+
+    # -- the filer's review and its closed loop ------------------------------------------------
+
+    def rate(self, stamp: Stamp, score: int, comment: str, channel: str) -> None:
+        self._require("rate", Status.RESPONDED)
+        if self.review.score is not None:
+            raise CaseRuleError(
+                "one_rating_per_round",
+                f"round {self.round} of this case has been rated already",
+                round=self.round,
+            )
+        self._rated(stamp=stamp, round=self.round, score=score, comment=comment, channel=channel)
+
+    @event("Rated")
+    def _rated(self, stamp: Stamp, round: int, score: int, comment: str, channel: str) -> None:
+        self.review = self.review.rated(score, bad=score <= BAD_RATING_MAX)
+
+    def invalidate_rating(self, stamp: Stamp, invalidation_class: str, reason: str) -> None:
+        if self.review.score is None:
+            raise CaseRuleError("rating_required", "there is no rating in this round to invalidate")
+        if self.review.invalidated:
+            raise CaseRuleError("rating_already_invalidated", "this rating was invalidated already")
+        self._rating_invalidated(
+            stamp=stamp, round=self.round, invalidation_class=invalidation_class, reason=reason
+        )
+
+    @event("RatingInvalidated")
+    def _rating_invalidated(
+        self, stamp: Stamp, round: int, invalidation_class: str, reason: str
+    ) -> None:
+        self.review = self.review.invalidated_as(invalidation_class)
+
+    def conclude_review(self, stamp: Stamp, upheld: bool, explanation: str) -> None:
+        if not self.review.awaits_recheck:
+            raise CaseRuleError(
+                "bad_review_required", "only a valid bad review awaiting re-check can be concluded"
+            )
+        self._review_concluded(
+            stamp=stamp, round=self.round, upheld=upheld, explanation=explanation
+        )
+
+    @event("ReviewConcluded")
+    def _review_concluded(self, stamp: Stamp, round: int, upheld: bool, explanation: str) -> None:
+        self.review = self.review.concluded(upheld)
+
+    def rectify(self, stamp: Stamp, actions: list[str]) -> None:
+        if not self.review.awaits_rectification:
+            raise CaseRuleError(
+                "upheld_review_required", "rectification follows an upheld bad review, once"
+            )
+        self._rectified(stamp=stamp, round=self.round, actions=actions)
+
+    @event("Rectified")
+    def _rectified(self, stamp: Stamp, round: int, actions: list[str]) -> None:
+        self.review = self.review.rectify()
+
+    def follow_up(self, stamp: Stamp, method: str, satisfied: bool, notes: str) -> None:
+        if not self.review.awaits_return_visit:
+            raise CaseRuleError(
+                "rectification_required", "a return visit follows a recorded rectification"
+            )
+        self._followed_up(
+            stamp=stamp, round=self.round, method=method, satisfied=satisfied, notes=notes
+        )
+
+    @event("FollowedUp")
+    def _followed_up(
+        self, stamp: Stamp, round: int, method: str, satisfied: bool, notes: str
+    ) -> None:
+        self.review = self.review.visited()
+
+    # -- the end, and a new beginning ------------------------------------------------------
+
+    def reopen(self, stamp: Stamp, reason: str) -> None:
+        self._require("reopen", Status.RESPONDED, Status.REFERRED, Status.CLOSED)
+        self._require_review_settled("reopen")
+        back_to = Status.ASSIGNED if self.lead_department else Status.FILED
+        self._reopened(stamp=stamp, reason=reason, round=self.round + 1, status=back_to)
+
+    @event("Reopened")
+    def _reopened(self, stamp: Stamp, reason: str, round: int, status: str) -> None:
+        self.round = round
+        self.status = Status(status)
+        self.review = Review()
+        self.closed_at = None
+        self.referred_to = None
+
+    def close(self, stamp: Stamp) -> None:
+        if self.status == Status.CLOSED:
+            raise CaseStateError("close", self.status, (Status.RESPONDED, Status.REFERRED))
+        if self.status not in (Status.RESPONDED, Status.REFERRED):
+            raise CaseRuleError(
+                "reply_required",
+                "a case closes only after a reply the filer can see (responded or referred)",
+                state=self.status,
+            )
+        self._require_review_settled("close")
+        self._closed(stamp=stamp)
+
+    @event("Closed")
+    def _closed(self, stamp: Stamp) -> None:
+        self.status = Status.CLOSED
+        self.closed_at = stamp.occurred_at
+
+    # -- rules -------------------------------------------------------------------------------
+
+    def _require(self, command: str, *allowed: Status) -> None:
+        if self.status not in allowed:
+            raise CaseStateError(command, self.status, tuple(allowed))
+
+    def _require_review_settled(self, command: str) -> None:
+        blocker = self.review.blocker
+        if blocker:
+            rule, message = blocker
+            raise CaseRuleError(rule, f"cannot {command}: {message}", round=self.round)
+
+
+def case_id_for(reference: str) -> UUID:
+    return uuid5(CASE_NAMESPACE, reference)
+
+
+def _hash_of(event_class: type, case_id: Any, version: int, fields: Mapping[str, Any]) -> str:
+    return event_hash(
+        event_class.__qualname__,
+        {**fields, "originator_id": case_id, "originator_version": version},
+    )

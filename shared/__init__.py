@@ -1,0 +1,1 @@
+"""What both Huiyin services use: configuration, logging, and (later) the wire contract."""

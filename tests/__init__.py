@@ -1,0 +1,1 @@
+"""Tests of Huiyin, by tier: unit, integration, e2e, bench."""

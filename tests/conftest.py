@@ -1,0 +1,3 @@
+"""Plugins shared by every test tier."""
+
+pytest_plugins = ["tests.fixtures.postgres"]
