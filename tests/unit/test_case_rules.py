@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from complaints.domain.errors import CaseRuleError, CaseStateError
@@ -153,6 +155,6 @@ def test_each_event_carries_the_previous_events_hash():
     case = badly_rated_case()
     events = case.collect_events()
     assert events[0].prev_hash == ""
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     assert case.head_hash == events[-1].hash
