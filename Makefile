@@ -3,9 +3,13 @@
 BIN := .venv/bin
 STAMP := .venv/.installed
 CLUSTER := deploy/postgres/testcluster.sh
+KAFKA := deploy/kafka/broker.sh
+KAFKA_DIR ?= var/kafka
+KAFKA_PORT ?= 9092
+KAFKA_CONTROLLER_PORT ?= 9093
 RUN_ENV := HUIYIN_DEMO=1 HUIYIN_DATA_DIR=var
 
-.PHONY: .venv run test test-unit test-integration test-e2e lint bench postgres postgres-stop clean
+.PHONY: .venv run test test-unit test-integration test-e2e lint bench postgres postgres-stop kafka kafka-stop clean
 # The tiers run one after another, cheapest first, and stop at the first that fails.
 .NOTPARALLEL:
 
@@ -38,5 +42,13 @@ postgres:
 postgres-stop:
 	@bash $(CLUSTER) stop var/pg
 
-clean: postgres-stop
+# Local single-node Kafka (KRaft) on 127.0.0.1:$(KAFKA_PORT); prints the bootstrap address.
+# Idempotent while it runs; every new start begins empty (no topics, no offsets).
+kafka:
+	@bash $(KAFKA) status $(KAFKA_DIR) 2>/dev/null || bash $(KAFKA) start $(KAFKA_DIR) $(KAFKA_PORT) $(KAFKA_CONTROLLER_PORT)
+
+kafka-stop:
+	@bash $(KAFKA) stop $(KAFKA_DIR)
+
+clean: postgres-stop kafka-stop
 	rm -rf var .venv

@@ -1,3 +1,3 @@
 """Plugins shared by every test tier."""
 
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.stores"]
+pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.stores", "tests.fixtures.kafka"]

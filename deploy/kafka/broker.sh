@@ -176,6 +176,7 @@ start_once() {
         return 1
     fi
 
+    : > "$dir/broker.log"
     # setsid: own session, so Ctrl-C in the caller's terminal does not reach the broker
     # (the caller stops it). All fds redirected: the caller's pipes must not be held open.
     # shellcheck disable=SC2086  # HEAP_OPTS is a list of options
@@ -190,11 +191,11 @@ start_once() {
     while :; do
         if ! kill -0 "$pid" 2>/dev/null; then
             wait "$pid" 2>/dev/null || true
-            if grep -qiE 'address already in use|BindException' "$dir/broker.log"; then return 3; fi
+            if grep -sqiE 'address already in use|BindException' "$dir/broker.log"; then return 3; fi
             log "broker exited during start-up"; log_tail "$dir"
             return 1
         fi
-        if grep -qF "$STARTED_LINE" "$dir/broker.log" && port_open "$port"; then
+        if grep -sqF "$STARTED_LINE" "$dir/broker.log" && port_open "$port"; then
             return 0
         fi
         if ((SECONDS >= deadline)); then

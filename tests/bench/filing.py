@@ -1,0 +1,88 @@
+"""Filing throughput and latency: through HTTP (gunicorn, 2 workers) against in process."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import requests
+
+from complaints.application.principals import Principal
+from complaints.bootstrap import build_services
+from complaints.domain.values import Role
+from tests.bench.measure import Sample, table, timed_calls
+from tests.fixtures.postgres import fresh_database
+from tests.fixtures.processes import gunicorn_server, postgres_cluster
+from tests.fixtures.stores import TEST_SECRET, settings_for
+
+CASES = 2000
+HTTP_CLIENTS = 4
+SUBJECTS = [
+    ("tax", "出口退税三个月未到账", "我公司于今年申报的出口退税至今未到账，影响资金周转。"),
+    ("cross_border_trade", "Задержка таможенного оформления",
+     "Груз стоит на таможне уже десять дней без объяснения причин."),
+    ("licensing", "Food licence renewal stalled",
+     "Our renewal was accepted at the window but nothing has happened for six weeks."),
+]
+
+
+def submission(index: int) -> dict:
+    category, subject, description = SUBJECTS[index % len(SUBJECTS)]
+    return {
+        "channel": "web",
+        "category": category,
+        "subject": f"{subject} #{index}",
+        "description": description,
+        "filer": {"enterprise_name": f"黑河边贸有限公司{index}",
+                  "credit_code": "91110000802100433B", "language": "zh"},
+    }
+
+
+def in_process(store: str, data_dir: str, database_url: str = "") -> Sample:
+    services = build_services(settings_for(store, data_dir, database_url), create_tables=True)
+    public = Principal("public", Role.FILER)
+    try:
+        return timed_calls(f"{store} in process",
+                           lambda i: services.complaints.file_case(public, submission(i)), CASES)
+    finally:
+        services.close()
+
+
+def over_http(store: str, data_dir: str, database_url: str = "") -> Sample:
+    env = {"HUIYIN_SECRET_KEY": TEST_SECRET, "HUIYIN_DATA_DIR": data_dir,
+           "HUIYIN_DATABASE_URL": database_url, "HUIYIN_LOG_LEVEL": "WARNING"}
+    with gunicorn_server(env, workers=2, log_path=Path(data_dir) / "gunicorn.log") as base:
+        sessions: dict[int, requests.Session] = {}
+
+        def file(index: int) -> None:
+            session = sessions.setdefault(index % HTTP_CLIENTS, requests.Session())
+            answer = session.post(f"{base}/api/v1/cases", json=submission(index), timeout=30)
+            if answer.status_code != 201:
+                raise RuntimeError(f"filing failed: {answer.status_code} {answer.text[:300]}")
+
+        return timed_calls(f"{store} HTTP", file, CASES, concurrency=HTTP_CLIENTS)
+
+
+def run() -> str:
+    pairs: list[tuple[Sample, Sample]] = []
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+        pairs.append((over_http("sqlite", a), in_process("sqlite", b)))
+    with (
+        postgres_cluster() as admin,
+        fresh_database(admin) as first,
+        fresh_database(admin) as second,
+        tempfile.TemporaryDirectory() as a,
+        tempfile.TemporaryDirectory() as b,
+    ):
+        pairs.append((over_http("postgresql", a, first), in_process("postgresql", b, second)))
+    rows = []
+    for http, local in pairs:
+        for sample in (http, local):
+            rows.append([sample.label, f"{sample.count}", f"{sample.throughput:,.0f}/s",
+                         f"{sample.percentile(50) * 1000:.1f} ms",
+                         f"{sample.percentile(99) * 1000:.1f} ms",
+                         f"{http.throughput / local.throughput:.2f}" if sample is http else "1.00"])
+    header = ["filing", "cases", "throughput", "p50", "p99", "throughput ÷ in-process"]
+    return (f"Filing {CASES} cases: HTTP through gunicorn (2 workers, {HTTP_CLIENTS} clients)"
+            f" against the application called in process (1 thread), per store.\n"
+            + table(rows, header))
