@@ -1,16 +1,59 @@
 """Gunicorn settings, read from the environment each time gunicorn starts."""
 
 import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 
-bind = os.environ.get("HUIYIN_BIND") or f"127.0.0.1:{os.environ.get('PORT') or 8000}"
-workers = int(os.environ.get("HUIYIN_WORKERS") or 2)
+from shared.settings import Settings, SettingsError
+
+# A bad value stops the master here with its message, before any worker boots.
+try:
+    _settings = Settings.from_env()
+except SettingsError as error:
+    sys.exit(f"huiyin: {error}")
+
+bind = os.environ.get("HUIYIN_BIND") or f"127.0.0.1:{_settings.port}"
+workers = _settings.workers
 worker_class = "gthread"
 threads = 4
 # Each worker builds its own app and event-store connections after the fork.
 preload_app = False
 
-accesslog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# No access log of gunicorn's: the app logs each request as one JSON line with its request id.
+accesslog = None
 # Let requests in flight finish on SIGTERM before workers are killed.
 graceful_timeout = 20
 timeout = 30
+
+_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+_made_metrics_dir = []
+
+
+def on_starting(server):
+    """Give the workers one empty directory for their metrics (prometheus multiprocess mode).
+
+    Set before any worker forks, so every worker's prometheus-client sees it when imported.
+    """
+    given = os.environ.get(_METRICS_DIR)
+    if given:
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+    else:
+        made = tempfile.mkdtemp(prefix="huiyin-metrics-")
+        _made_metrics_dir.append(made)
+        os.environ[_METRICS_DIR] = made
+
+
+def child_exit(server, worker):
+    """A dead worker's live gauges must not be summed any more."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    for made in _made_metrics_dir:
+        shutil.rmtree(made, ignore_errors=True)

@@ -1,0 +1,185 @@
+"""The `huiyin` command line for operators: set up, staff accounts, verification, projections."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from complaints.application import audit
+from complaints.bootstrap import Services, build_services
+from complaints.domain.errors import DomainError
+from complaints.domain.values import STAFF_ROLES
+from complaints.readmodels import runner
+from complaints.readmodels.case_index import open_case_index
+from shared.logging_setup import configure_logging
+from shared.settings import Settings, SettingsError
+
+BROKEN = 1
+UNUSABLE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"huiyin: {error}", file=sys.stderr)
+        return UNUSABLE
+    configure_logging(settings.log_level, settings.log_format)
+    return arguments.command(settings, arguments)
+
+
+def init(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Create the tables of the event store and of the read model, once, before any worker."""
+    services = build_services(settings, create_tables=True)
+    try:
+        _close(open_case_index(settings, create_tables=True))
+        where = settings.postgres or settings.sqlite_path
+        print(f"huiyin: the {settings.store_name} store is ready ({_describe(where)})")
+        if settings.demo:
+            accounts = services.staff.ensure_demo_accounts()
+            _print_demo(settings, accounts)
+    finally:
+        services.close()
+    return 0
+
+
+def create_user(settings: Settings, arguments: argparse.Namespace) -> int:
+    password = _read_password(arguments.password_stdin)
+    if password is None:
+        print("huiyin: the two passwords differ; nothing was created", file=sys.stderr)
+        return UNUSABLE
+    with _opened(settings) as services:
+        try:
+            account = services.staff.register(
+                arguments.username, password, arguments.role, arguments.department
+            )
+        except DomainError as error:
+            print(f"huiyin: {error.message}", file=sys.stderr)
+            return UNUSABLE
+    department = f" of {account.department}" if account.department else ""
+    print(f"huiyin: created {account.username}, {account.role}{department}")
+    return 0
+
+
+def verify(settings: Settings, arguments: argparse.Namespace) -> int:
+    if bool(arguments.case) == arguments.all:
+        print("huiyin: name one CASE or give --all", file=sys.stderr)
+        return UNUSABLE
+    with _opened(settings) as services:
+        app = services.complaints
+        try:
+            if arguments.all:
+                case_ids = list(audit.all_case_ids(app))
+            else:
+                case_ids = [app.resolve_case_id(arguments.case)]
+            results = [audit.verify_case(app, case_id) for case_id in case_ids]
+        except DomainError as error:
+            print(f"huiyin: {error.message}", file=sys.stderr)
+            return UNUSABLE
+    for result in results:
+        name = result.reference or str(result.case_id)
+        for event in result.broken:
+            print(
+                f"BROKEN case {name} ({result.case_id}) position {event.position} "
+                f"{event.event_type}: {event.problem}"
+            )
+    broken = sum(len(result.broken) for result in results)
+    print(f"huiyin: {len(results)} case(s) checked, {broken} broken event(s)")
+    return BROKEN if broken else 0
+
+
+def projections_run(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Keep the read models current until SIGTERM or SIGINT; then finish the batch and stop."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    runner.run_projections(settings, stop=stop)
+    return 0
+
+
+def projections_catch_up(settings: Settings, arguments: argparse.Namespace) -> int:
+    runner.catch_up(settings)
+    return 0
+
+
+def projections_rebuild(settings: Settings, arguments: argparse.Namespace) -> int:
+    runner.rebuild(settings)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="huiyin", description="Operate the Huiyin complaints service."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, run: Callable, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(command=run)
+        return sub
+
+    command("init", init, "create the store's and the read model's tables (demo: the accounts)")
+    user = command("create-user", create_user, "register a staff account")
+    user.add_argument("username")
+    user.add_argument("--role", required=True, choices=[role.value for role in STAFF_ROLES])
+    user.add_argument("--department", help="a handler's department code, such as TAX")
+    user.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    check = command("verify", verify, "verify the chain of hashes of one case or of all cases")
+    check.add_argument("case", nargs="?", help="a case reference (HY-2026-000123) or id")
+    check.add_argument("--all", action="store_true", help="every case in the store")
+
+    projections = commands.add_parser("projections", help="run or rebuild the read models")
+    actions = projections.add_subparsers(required=True, metavar="ACTION")
+    for name, run, help in (
+        ("run", projections_run, "keep the read models current until stopped"),
+        ("catch-up", projections_catch_up, "bring the read models up to date, then exit"),
+        ("rebuild", projections_rebuild, "empty the read models and project every event again"),
+    ):
+        actions.add_parser(name, help=help, description=help).set_defaults(command=run)
+    return parser
+
+
+@contextmanager
+def _opened(settings: Settings) -> Iterator[Services]:
+    """The application for one command, closed afterwards."""
+    services = build_services(settings)
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    second = getpass.getpass("Password again: ")
+    return first if first == second else None
+
+
+def _print_demo(settings: Settings, accounts: list[tuple[str, str, str | None]]) -> None:
+    print(f"\nHuiyin runs in demo mode: http://127.0.0.1:{settings.port}/docs")
+    print("Demo logins (password: demo) for POST /api/v1/auth/token:")
+    for username, role, department in accounts:
+        print(f"  {username:<22} {role}{f' of {department}' if department else ''}")
+    print()
+
+
+def _describe(where: object) -> str:
+    if hasattr(where, "dbname"):
+        return f"{where.host}:{where.port}/{where.dbname}"
+    return str(where)
+
+
+def _close(resource: object) -> None:
+    close = getattr(resource, "close", None)
+    if close is not None:
+        close()

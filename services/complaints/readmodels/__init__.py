@@ -1,0 +1,1 @@
+"""Read models: projections of the case events into tables that queues and search query."""

@@ -1,0 +1,205 @@
+"""The case index as the web layer and the CLI read it: queues, search, counts and lag."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol
+
+from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory, Tracking
+from eventsourcing.utils import Environment
+
+from complaints.adapters.store_config import store_env
+from complaints.application.deadlines import CITY_TIME
+from complaints.application.service import Complaints
+from complaints.domain.values import Status
+from complaints.readmodels.case_queries import QUEUE_ORDER, SEARCH_ORDER, CaseFilter
+from complaints.readmodels.case_rows import CaseRow, enterprise_key
+from complaints.readmodels.postgres_case_index import CaseIndexPostgresRecorder
+from complaints.readmodels.search_text import query_terms, warm_segmenter_in_background
+from complaints.readmodels.sqlite_case_index import CaseIndexSQLiteRecorder
+from shared.settings import Settings
+
+MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class Lag:
+    """How far the index has read the event store's notification log.
+
+    `tracked` is the last position the index has processed, `head` the last one recorded.
+    `behind` counts positions, not case events: PostgreSQL positions have gaps (a rolled-back
+    insert uses up its id) and staff-account events share the log, so it is an upper bound
+    on the case events not yet in the index. 0 means up to date.
+    """
+
+    tracked: int
+    head: int
+
+    @property
+    def behind(self) -> int:
+        return max(0, self.head - self.tracked)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    total: int
+    lag: Lag
+
+
+class CaseIndexRecorder(Protocol):
+    """What the SQLite and the PostgreSQL case index recorders both do."""
+
+    def create_table(self) -> None: ...
+
+    def recreate_tables(self) -> None: ...
+
+    def apply(self, rows: Sequence[CaseRow], tracking: Tracking, *, after: int) -> None: ...
+
+    def find(
+        self, case_filter: CaseFilter, order: str, page: tuple[int, int]
+    ) -> tuple[list[dict[str, Any]], int]: ...
+
+    def status_counts(self) -> dict[str, int]: ...
+
+    def max_tracking_id(self, application_name: str) -> int | None: ...
+
+
+class CaseIndex:
+    """One row per case, in the event store's own database, and what can be asked of it."""
+
+    def __init__(
+        self,
+        recorder: CaseIndexRecorder,
+        events: ApplicationRecorder,
+        factory: InfrastructureFactory[Any],
+    ) -> None:
+        self.recorder = recorder
+        self.events = events
+        self.application_name = Complaints.name
+        self._factory = factory
+
+    def queue(
+        self,
+        department: str,
+        *,
+        statuses: Iterable[str] | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Page:
+        """The cases `department` leads or co-handles, nearest deadline first, then oldest.
+
+        Closed cases are left out unless `statuses` asks for them.
+        """
+        if not department:
+            raise ValueError("a queue belongs to a department")
+        chosen = _strings(statuses)
+        case_filter = CaseFilter(
+            department=department,
+            statuses=chosen,
+            excluded_statuses=() if chosen else (Status.CLOSED.value,),
+        )
+        return self._page(case_filter, QUEUE_ORDER, limit, offset)
+
+    def search(
+        self,
+        *,
+        text: str | None = None,
+        reference: str | None = None,
+        enterprise_name: str | None = None,
+        credit_code: str | None = None,
+        category: str | None = None,
+        status: str | Iterable[str] | None = None,
+        department: str | None = None,
+        filed_from: date | datetime | None = None,
+        filed_to: date | datetime | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Page:
+        """Cases matching every filter given, newest first.
+
+        Every word of `text` must be in the subject or description (Chinese by its words);
+        `enterprise_name` is a case-insensitive substring; `credit_code` and `reference`
+        are exact. Dates are days in the city's time zone, both ends included; datetimes
+        need a time zone and are included too.
+        """
+        case_filter = CaseFilter(
+            department=department or None,
+            statuses=_strings(status),
+            reference=(reference or "").strip().upper() or None,
+            enterprise_key=enterprise_key(enterprise_name or "") or None,
+            credit_code=(credit_code or "").strip().upper() or None,
+            category=category or None,
+            filed_from=_start_of(filed_from, "filed_from") if filed_from else None,
+            filed_before=_after(filed_to) if filed_to else None,
+            text_terms=tuple(query_terms(text)) if text else (),
+        )
+        return self._page(case_filter, SEARCH_ORDER, limit, offset)
+
+    def status_counts(self) -> dict[str, int]:
+        """Cases in each status, every status named (0 where there are none)."""
+        return {status.value: 0 for status in Status} | self.recorder.status_counts()
+
+    def lag(self) -> Lag:
+        # Tracked first: a head read afterwards can only make `behind` larger, never hide lag.
+        tracked = self.recorder.max_tracking_id(self.application_name) or 0
+        return Lag(tracked=tracked, head=self.events.max_notification_id() or 0)
+
+    def close(self) -> None:
+        self._factory.close()
+
+    def _page(self, case_filter: CaseFilter, order: str, limit: int, offset: int) -> Page:
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}, not {limit}")
+        if offset < 0:
+            raise ValueError(f"offset must not be negative, not {offset}")
+        lag = self.lag()
+        items, total = self.recorder.find(case_filter, order, (limit, offset))
+        return Page(items=items, total=total, lag=lag)
+
+
+def open_case_index(settings: Settings, *, create_tables: bool | None = None) -> CaseIndex:
+    """The case index in the event store's database; cheap enough for each web worker.
+
+    Creates its tables when `create_tables` (default: the settings) says so, and starts
+    loading the Chinese dictionary in the background so the first search need not.
+    """
+    create = settings.create_tables if create_tables is None else create_tables
+    env = Environment(Complaints.name, store_env(settings, create_tables=False))
+    factory = InfrastructureFactory.construct(env)
+    events = factory.application_recorder()
+    datastore = factory.datastore  # type: ignore[attr-defined]
+    recorder: CaseIndexRecorder
+    if settings.postgres is None:
+        recorder = CaseIndexSQLiteRecorder(datastore)
+    else:
+        recorder = CaseIndexPostgresRecorder(datastore)
+    if create:
+        recorder.create_table()
+    warm_segmenter_in_background()
+    return CaseIndex(recorder, events, factory)
+
+
+def _strings(values: str | Iterable[str] | None) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        return (values,)
+    return tuple(str(value) for value in values)
+
+
+def _start_of(moment: date | datetime, name: str) -> datetime:
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            raise ValueError(f"{name} needs a time zone")
+        return moment
+    return datetime.combine(moment, time.min, tzinfo=CITY_TIME)
+
+
+def _after(moment: date | datetime) -> datetime:
+    """The first moment after `moment`: the next day for a date, the next microsecond else."""
+    if isinstance(moment, datetime):
+        return _start_of(moment, "filed_to") + timedelta(microseconds=1)
+    return _start_of(moment + timedelta(days=1), "filed_to")

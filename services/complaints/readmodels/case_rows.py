@@ -1,0 +1,109 @@
+"""One case as one row of the case index, taken from the aggregate at a version."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from complaints.domain.case import Case
+from complaints.readmodels.search_text import index_text
+
+# What the queue and search return for each case, in this order.
+ROW_FIELDS = (
+    "case_id",
+    "reference",
+    "status",
+    "round",
+    "category",
+    "subject",
+    "enterprise_name",
+    "credit_code",
+    "lead_department",
+    "co_departments",
+    "confidential",
+    "anonymous",
+    "filed_at",
+    "due_at",
+    "updated_at",
+    "version",
+    "review_stage",
+)
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case_id: str
+    reference: str
+    status: str
+    round: int
+    category: str
+    subject: str
+    description: str
+    enterprise_name: str | None
+    credit_code: str | None
+    channel: str
+    lead_department: str | None
+    co_departments: tuple[str, ...]
+    confidential: bool
+    anonymous: bool
+    filed_at: datetime
+    due_at: datetime | None
+    updated_at: datetime
+    version: int
+    review_stage: str
+
+    @classmethod
+    def of(cls, case: Case) -> CaseRow:
+        filer = case.filer or {}
+        return cls(
+            case_id=str(case.id),
+            reference=case.reference,
+            status=str(case.status),
+            round=case.round,
+            category=case.category,
+            subject=case.subject,
+            description=case.description,
+            enterprise_name=filer.get("enterprise_name") or None,
+            credit_code=(filer.get("credit_code") or "").upper() or None,
+            channel=case.channel,
+            lead_department=case.lead_department,
+            co_departments=tuple(case.co_departments),
+            confidential=case.confidential,
+            anonymous=case.anonymous,
+            filed_at=case.filed_at,
+            due_at=case.due_at,
+            updated_at=case.modified_on,
+            version=case.version,
+            review_stage=case.review.stage,
+        )
+
+    @property
+    def enterprise_key(self) -> str:
+        """The enterprise name as a case-insensitive substring search compares it."""
+        return enterprise_key(self.enterprise_name or "")
+
+    @property
+    def search_text(self) -> str:
+        return index_text(self.subject, self.description)
+
+    def values(self) -> dict[str, Any]:
+        """The row's columns as plain values, ready for either store's upsert."""
+        return {
+            **asdict(self),
+            "co_departments": list(self.co_departments),
+            "enterprise_key": self.enterprise_key,
+            "search_text": self.search_text,
+        }
+
+
+def enterprise_key(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """A moment as ISO 8601 in UTC with microseconds, so the text sorts as the time does."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")

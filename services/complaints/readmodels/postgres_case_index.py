@@ -1,0 +1,161 @@
+"""The case index inside the PostgreSQL event store's database, written with its tracking record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from psycopg.sql import SQL, Identifier
+
+from complaints.readmodels.case_queries import CaseFilter, Dialect, select_page
+from complaints.readmodels.case_rows import ROW_FIELDS, CaseRow, iso_utc
+
+# Its own tracking table (the library's default is shared by every projection in the schema).
+TRACKING_TABLE = "case_index_tracking"
+# Any fixed number: creators of the tables take turns, so concurrent starts cannot collide.
+_CREATE_LOCK = 0x48_55_49_59_49_4E
+
+_COLUMNS = {
+    "case_id": "uuid PRIMARY KEY",
+    "reference": "text NOT NULL UNIQUE",
+    "status": "text NOT NULL",
+    "round": "integer NOT NULL",
+    "category": "text NOT NULL",
+    "subject": "text NOT NULL",
+    "description": "text NOT NULL",
+    "enterprise_name": "text",
+    "enterprise_key": "text NOT NULL",
+    "credit_code": "text",
+    "channel": "text NOT NULL",
+    "lead_department": "text",
+    "co_departments": "text[] NOT NULL",
+    "confidential": "boolean NOT NULL",
+    "anonymous": "boolean NOT NULL",
+    "filed_at": "timestamptz NOT NULL",
+    "due_at": "timestamptz",
+    "updated_at": "timestamptz NOT NULL",
+    "version": "integer NOT NULL",
+    "review_stage": "text NOT NULL",
+    "search_vector": "tsvector NOT NULL",
+}
+_VALUES = {
+    name: "to_tsvector('simple', %(search_text)s)" if name == "search_vector" else f"%({name})s"
+    for name in _COLUMNS
+}
+
+DIALECT = Dialect(
+    param=lambda name: f"%({name})s",
+    department="(lead_department = {p} OR co_departments @> ARRAY[{p}]::text[])",
+    enterprise_contains="strpos(enterprise_key, {p}) > 0",
+    text="search_vector @@ plainto_tsquery('simple', {p})",
+    text_query=" ".join,
+    moment=lambda moment: moment,
+)
+
+
+class CaseIndexPostgresRecorder(PostgresTrackingRecorder):
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, tracking_table_name=TRACKING_TABLE, **kwargs)
+        self.table = Identifier(datastore.schema, "case_index").as_string()
+        tracking = Identifier(datastore.schema, TRACKING_TABLE).as_string()
+        self.sql_create_statements.extend(
+            SQL(statement)
+            for statement in (
+                f"CREATE TABLE IF NOT EXISTS {self.table} ("
+                + ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
+                + ")",
+                f"CREATE INDEX IF NOT EXISTS case_index_by_lead ON {self.table} "
+                "(lead_department, due_at)",
+                f"CREATE INDEX IF NOT EXISTS case_index_by_filing ON {self.table} (filed_at)",
+                f"CREATE INDEX IF NOT EXISTS case_index_by_credit_code ON {self.table} "
+                "(credit_code)",
+                f"CREATE INDEX IF NOT EXISTS case_index_co_departments ON {self.table} "
+                "USING GIN (co_departments)",
+                f"CREATE INDEX IF NOT EXISTS case_index_search ON {self.table} "
+                "USING GIN (search_vector)",
+            )
+        )
+        # Compare and set: a batch moves the position on only from where it was read.
+        self._start = SQL(
+            f"INSERT INTO {tracking} VALUES (%(application_name)s, %(notification_id)s)"
+        )
+        self._advance = SQL(
+            f"UPDATE {tracking} SET notification_id = %(notification_id)s "
+            "WHERE application_name = %(application_name)s AND notification_id = %(after)s "
+            "AND notification_id < %(notification_id)s RETURNING notification_id"
+        )
+        self._drop_statement = SQL(f"DROP TABLE IF EXISTS {self.table}, {tracking}")
+        # A row only ever moves forward: an older version never overwrites a newer one.
+        self._upsert = SQL(
+            f"INSERT INTO {self.table} ({', '.join(_COLUMNS)}) "
+            f"VALUES ({', '.join(_VALUES.values())}) "
+            "ON CONFLICT (case_id) DO UPDATE SET "
+            + ", ".join(f"{name} = excluded.{name}" for name in _COLUMNS if name != "case_id")
+            + " WHERE excluded.version > case_index.version"
+        )
+
+    def create_table(self) -> None:
+        self._create(drop_first=False)
+
+    def recreate_tables(self) -> None:
+        """Drop the index and its tracking and create them empty, in one transaction."""
+        self._create(drop_first=True)
+
+    def _create(self, *, drop_first: bool) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("SELECT pg_advisory_xact_lock(%s)"), (_CREATE_LOCK,))
+            if drop_first:
+                curs.execute(self._drop_statement)
+            for statement in self.sql_create_statements:
+                curs.execute(statement, prepare=False)
+
+    def apply(self, rows: Sequence[CaseRow], tracking: Tracking, *, after: int) -> None:
+        """Record the rows and the position they reach together, or neither.
+
+        Refused with IntegrityError unless the recorded position is still `after` (0: none).
+        """
+        with self.datastore.transaction(commit=True) as curs:
+            if after:
+                curs.execute(self._advance, {**asdict(tracking), "after": after})
+                if curs.fetchone() is None:
+                    raise IntegrityError(f"case_index is not at position {after}")
+            else:
+                curs.execute(self._start, asdict(tracking))
+            if rows:
+                curs.executemany(self._upsert, [_stored(row) for row in rows])
+
+    def find(
+        self, case_filter: CaseFilter, order: str, page: tuple[int, int]
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page (limit, offset) of the matching cases, and how many match in all."""
+        select, count, params = select_page(
+            self.table, ROW_FIELDS, case_filter, DIALECT, order, page
+        )
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL(select), params)
+            rows = curs.fetchall()
+            curs.execute(SQL(count), params)
+            total = curs.fetchone()["total"]
+        return [_loaded(row) for row in rows], int(total)
+
+    def status_counts(self) -> dict[str, int]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL(f"SELECT status, COUNT(*) AS n FROM {self.table} GROUP BY status"))
+            return {row["status"]: int(row["n"]) for row in curs.fetchall()}
+
+
+def _stored(row: CaseRow) -> dict[str, Any]:
+    return {**row.values(), "case_id": UUID(row.case_id)}
+
+
+def _loaded(row: dict[str, Any]) -> dict[str, Any]:
+    item = {name: row[name] for name in ROW_FIELDS}
+    item["case_id"] = str(item["case_id"])
+    for name in ("filed_at", "due_at", "updated_at"):
+        item[name] = iso_utc(item[name])
+    item["co_departments"] = list(item["co_departments"])
+    return item

@@ -1,0 +1,181 @@
+"""The case index inside the SQLite event store's file, written with its tracking record."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+from complaints.readmodels.case_queries import CaseFilter, Dialect, select_page
+from complaints.readmodels.case_rows import ROW_FIELDS, CaseRow, iso_utc
+
+# Its own tracking table: the library's shared `tracking` table has one row per upstream
+# application, so a second projection of Complaints in this file would overwrite ours.
+TRACKING_TABLE = "case_index_tracking"
+
+_COLUMNS = {
+    "case_id": "TEXT NOT NULL UNIQUE",
+    "reference": "TEXT NOT NULL UNIQUE",
+    "status": "TEXT NOT NULL",
+    "round": "INTEGER NOT NULL",
+    "category": "TEXT NOT NULL",
+    "subject": "TEXT NOT NULL",
+    "description": "TEXT NOT NULL",
+    "enterprise_name": "TEXT",
+    "enterprise_key": "TEXT NOT NULL",
+    "credit_code": "TEXT",
+    "channel": "TEXT NOT NULL",
+    "lead_department": "TEXT",
+    "co_departments": "TEXT NOT NULL",  # a JSON array
+    "confidential": "INTEGER NOT NULL",
+    "anonymous": "INTEGER NOT NULL",
+    "filed_at": "TEXT NOT NULL",  # ISO 8601 UTC with microseconds: sorts as time does
+    "due_at": "TEXT",
+    "updated_at": "TEXT NOT NULL",
+    "version": "INTEGER NOT NULL",
+    "review_stage": "TEXT NOT NULL",
+    "search_text": "TEXT NOT NULL",
+}
+
+# FTS5 over the segmented text, kept in step by triggers (the "external content" pattern of
+# the SQLite manual); `id` is an INTEGER PRIMARY KEY so VACUUM cannot renumber the rows.
+_CREATE_STATEMENTS = [
+    f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} ("
+    "application_name TEXT PRIMARY KEY, notification_id INTEGER) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS case_index (id INTEGER PRIMARY KEY, "
+    + ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
+    + ")",
+    "CREATE INDEX IF NOT EXISTS case_index_by_lead ON case_index (lead_department, due_at)",
+    "CREATE INDEX IF NOT EXISTS case_index_by_filing ON case_index (filed_at)",
+    "CREATE INDEX IF NOT EXISTS case_index_by_credit_code ON case_index (credit_code)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS case_index_fts USING fts5("
+    "search_text, content='case_index', content_rowid='id', tokenize='unicode61')",
+    "CREATE TRIGGER IF NOT EXISTS case_index_fts_insert AFTER INSERT ON case_index BEGIN "
+    "INSERT INTO case_index_fts (rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER IF NOT EXISTS case_index_fts_update AFTER UPDATE OF search_text ON case_index "
+    "WHEN old.search_text IS NOT new.search_text BEGIN "
+    "INSERT INTO case_index_fts (case_index_fts, rowid, search_text) "
+    "VALUES ('delete', old.id, old.search_text); "
+    "INSERT INTO case_index_fts (rowid, search_text) VALUES (new.id, new.search_text); END",
+]
+# Compare and set: a batch moves the position on only from where it was read.
+_START = f"INSERT INTO {TRACKING_TABLE} VALUES (:application_name, :notification_id)"
+_ADVANCE = (
+    f"UPDATE {TRACKING_TABLE} SET notification_id = :notification_id "
+    "WHERE application_name = :application_name AND notification_id = :after "
+    "AND notification_id < :notification_id RETURNING notification_id"
+)
+_DROP_STATEMENTS = [
+    "DROP TABLE IF EXISTS case_index_fts",
+    "DROP TABLE IF EXISTS case_index",
+    f"DROP TABLE IF EXISTS {TRACKING_TABLE}",
+]
+# A row only ever moves forward: an older version of a case never overwrites a newer one.
+_UPSERT = (
+    f"INSERT INTO case_index ({', '.join(_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + name for name in _COLUMNS)}) "
+    "ON CONFLICT (case_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _COLUMNS if name != "case_id")
+    + " WHERE excluded.version > case_index.version"
+)
+
+DIALECT = Dialect(
+    param=lambda name: f":{name}",
+    department=(
+        "(lead_department = {p} OR EXISTS "
+        "(SELECT 1 FROM json_each(co_departments) WHERE value = {p}))"
+    ),
+    enterprise_contains="instr(enterprise_key, {p}) > 0",
+    text="id IN (SELECT rowid FROM case_index_fts WHERE case_index_fts MATCH {p})",
+    text_query=lambda terms: " ".join(f'"{term}"' for term in terms),
+    moment=iso_utc,
+)
+
+
+class CaseIndexSQLiteRecorder(SQLiteTrackingRecorder):
+    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        # The library's own insert_tracking() and max_tracking_id() then use our table too.
+        self.insert_tracking_statement = (
+            f"INSERT INTO {TRACKING_TABLE} VALUES (:application_name, :notification_id) "
+            "ON CONFLICT (application_name) DO UPDATE SET notification_id = :notification_id "
+            f"WHERE {TRACKING_TABLE}.notification_id < :notification_id "
+            "RETURNING notification_id"
+        )
+        self.select_max_tracking_id_statement = (
+            f"SELECT MAX(notification_id) FROM {TRACKING_TABLE} WHERE application_name=?"
+        )
+
+    def construct_create_table_statements(self) -> list[str]:
+        return list(_CREATE_STATEMENTS)
+
+    def create_table(self) -> None:
+        # Not the library's: it migrates and seeds the shared `tracking` table.
+        self._create(_CREATE_STATEMENTS)
+
+    def recreate_tables(self) -> None:
+        """Drop the index and its tracking and create them empty, in one transaction."""
+        self._create([*_DROP_STATEMENTS, *_CREATE_STATEMENTS])
+
+    def _create(self, statements: Sequence[str]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for statement in statements:
+                c.execute(statement)
+
+    def apply(self, rows: Sequence[CaseRow], tracking: Tracking, *, after: int) -> None:
+        """Record the rows and the position they reach together, or neither.
+
+        Refused with IntegrityError unless the recorded position is still `after` (0: none).
+        """
+        with self.datastore.transaction(commit=True) as c:
+            if after:
+                c.execute(_ADVANCE, {**asdict(tracking), "after": after})
+                if c.fetchone() is None:
+                    raise IntegrityError(f"case_index is not at position {after}")
+            else:
+                c.execute(_START, asdict(tracking))
+            c.executemany(_UPSERT, [_stored(row) for row in rows])
+
+    def find(
+        self, case_filter: CaseFilter, order: str, page: tuple[int, int]
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page (limit, offset) of the matching cases, and how many match in all."""
+        select, count, params = select_page(
+            "case_index", ROW_FIELDS, case_filter, DIALECT, order, page
+        )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(select, params)
+            rows = c.fetchall()
+            c.execute(count, params)
+            total = c.fetchone()[0]
+        return [_loaded(row) for row in rows], int(total)
+
+    def status_counts(self) -> dict[str, int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT status, COUNT(*) FROM case_index GROUP BY status")
+            return {row[0]: int(row[1]) for row in c.fetchall()}
+
+
+def _stored(row: CaseRow) -> dict[str, Any]:
+    values = row.values()
+    return {
+        **values,
+        "co_departments": json.dumps(values["co_departments"]),
+        "confidential": int(row.confidential),
+        "anonymous": int(row.anonymous),
+        "filed_at": iso_utc(row.filed_at),
+        "due_at": iso_utc(row.due_at),
+        "updated_at": iso_utc(row.updated_at),
+    }
+
+
+def _loaded(row: Any) -> dict[str, Any]:
+    item = {name: row[name] for name in ROW_FIELDS}
+    item["co_departments"] = json.loads(item["co_departments"])
+    item["confidential"] = bool(item["confidential"])
+    item["anonymous"] = bool(item["anonymous"])
+    return item

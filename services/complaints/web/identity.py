@@ -1,0 +1,49 @@
+"""Who is calling: the principal named by the request's bearer token, and role checks."""
+
+from __future__ import annotations
+
+from flask import request
+
+from complaints.application.principals import (
+    AuthenticationError,
+    PermissionDeniedError,
+    Principal,
+)
+from complaints.domain.values import Role
+from complaints.web.runtime import runtime
+
+# A filer using the public form or the JSON API without signing in.
+PUBLIC_FILER = Principal(actor_id="filer:public", role=Role.FILER)
+BEARER = "bearer"
+
+
+def bearer_principal() -> Principal | None:
+    """The caller named by `Authorization: Bearer …`, None when there is no such header."""
+    header = request.headers.get("Authorization")
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != BEARER or not token.strip():
+        raise AuthenticationError("use an Authorization: Bearer <token> header")
+    return runtime().tokens.read(token.strip())
+
+
+def current_principal() -> Principal:
+    """The caller, who must have signed in."""
+    principal = bearer_principal()
+    if principal is None:
+        raise AuthenticationError("this endpoint needs a bearer token; see /api/v1/auth/token")
+    return principal
+
+
+def require_role(principal: Principal, *roles: Role) -> None:
+    if principal.role not in roles:
+        raise PermissionDeniedError(
+            f"a {principal.role.value} may not do this",
+            allowed_roles=sorted(role.value for role in roles),
+        )
+
+
+# The OpenAPI security requirement of endpoints that need a token (scheme set up in app.py).
+SECURITY_SCHEME = "bearerAuth"
+NEEDS_TOKEN = {"security": [{SECURITY_SCHEME: []}]}

@@ -1,0 +1,31 @@
+"""What one app holds for its requests: the services, the read side, tokens and metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from complaints.bootstrap import Services
+from complaints.readmodels.case_index import CaseIndex
+from complaints.web.metrics import Metrics
+from complaints.web.tokens import TokenIssuer
+
+EXTENSION = "huiyin"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    services: Services
+    case_index: CaseIndex
+    tokens: TokenIssuer
+    metrics: Metrics
+
+    def close(self) -> None:
+        self.case_index.close()
+        self.services.close()
+
+
+def runtime() -> Runtime:
+    """The running app's parts; only inside a request or an app context."""
+    return current_app.extensions[EXTENSION]

@@ -1,0 +1,1 @@
+"""Marshmallow schemas of the JSON API: what each endpoint accepts and answers."""

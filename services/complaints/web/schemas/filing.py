@@ -1,0 +1,85 @@
+"""Filing a case: the submission, the filer's identity, and the one-time reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, post_load, validate
+
+from complaints.domain.values import Channel, Language
+from complaints.web.schemas.fields import (
+    aware_time,
+    category,
+    credit_code,
+    one_of,
+    phone,
+    text,
+    text_list,
+)
+
+NOTIFY_CHANNELS = ("email", "sms", "webhook", "inbox")
+
+
+class FilerSchema(Schema):
+    enterprise_name = text(200)
+    credit_code = fields.String(
+        validate=credit_code,
+        metadata={"description": "统一社会信用代码, 18 characters with its check character"},
+    )
+    contact_person = text(100, required=False)
+    phone = fields.String(validate=phone)
+    email = fields.Email(validate=validate.Length(max=254))
+    language = one_of(Language, load_default=Language.ZH.value)
+    notify_by = fields.List(
+        fields.String(validate=validate.OneOf(NOTIFY_CHANNELS)),
+        validate=validate.Length(max=len(NOTIFY_CHANNELS)),
+        metadata={"description": "how the filer wants to be told of each step"},
+    )
+    webhook_url = fields.URL(schemes={"https"}, validate=validate.Length(max=2000))
+
+
+class FilingSchema(Schema):
+    channel = one_of(
+        Channel,
+        required=True,
+        metadata={"description": "web, api: a filer; hotline, window, letter, email: staff"},
+    )
+    category = fields.String(
+        required=True, validate=category, metadata={"description": "a routing-table category"}
+    )
+    subject = text(200)
+    description = text(10_000)
+    filer = fields.Nested(FilerSchema, required=True)
+    happened_on = fields.Date(metadata={"description": "when the matter happened"})
+    happened_at_place = text(200, required=False)
+    attachments = text_list(20, 500, load_default=list, metadata={"description": "references"})
+    confidential = fields.Boolean(load_default=False)
+    anonymous = fields.Boolean(load_default=False)
+    occurred_at = aware_time(
+        metadata={"description": "staff only: when the call or visit took place"}
+    )
+
+    @post_load
+    def plain_values(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if data.get("happened_on") is not None:
+            data["happened_on"] = data["happened_on"].isoformat()
+        return data
+
+
+class IdempotencyHeaderSchema(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "a retried submission with the same key files one case"},
+    )
+
+
+class FilingReplySchema(Schema):
+    case_id = fields.UUID(required=True)
+    reference = fields.String(required=True, metadata={"example": "HY-2026-000123"})
+    access_code = fields.String(
+        required=True, metadata={"description": "shown once; with the reference it opens the case"}
+    )
+    replayed = fields.Boolean(
+        required=True, metadata={"description": "true when this reply answers a retried request"}
+    )

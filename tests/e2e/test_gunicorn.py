@@ -1,0 +1,140 @@
+"""The real server: gunicorn with two workers, set up by `huiyin init`, spoken to over HTTP."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_SECONDS = 60
+STOP_TIMEOUT_SECONDS = 30
+REQUEST_TIMEOUT_SECONDS = 10
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server(huiyin, environment, tmp_path: Path) -> Iterator[str]:
+    """gunicorn serving the app on a free loopback port; its base URL."""
+    assert huiyin("init").returncode == 0
+    port = free_port()
+    log = (tmp_path / "gunicorn.log").open("w+")
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "complaints.web.app:create_app()"],
+        cwd=ROOT,
+        env={
+            **environment,
+            "HUIYIN_BIND": f"127.0.0.1:{port}",
+            "HUIYIN_WORKERS": "2",
+            "HUIYIN_CREATE_TABLES": "0",
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        },
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(base, process, log)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        log.close()
+
+
+def _wait_until_ready(base: str, process: subprocess.Popen, log) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read()}")
+        try:
+            if requests.get(f"{base}/readyz", timeout=5).status_code == 200:
+                return
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or a worker still booting
+        time.sleep(0.2)
+    log.seek(0)
+    pytest.fail(f"gunicorn did not become ready in {START_TIMEOUT_SECONDS}s:\n{log.read()}")
+
+
+def test_a_case_is_filed_and_read_back_through_gunicorn(server, huiyin):
+    created = huiyin(
+        "create-user", "intake", "--role", "intake", "--password-stdin", stdin="pw-1234\n"
+    )
+    assert created.returncode == 0, created.stderr
+    http = requests.Session()
+
+    filed = http.post(
+        f"{server}/api/v1/cases",
+        json={
+            "channel": "api",
+            "category": "cross_border_trade",
+            "subject": "Таможенное оформление задерживается",
+            "description": "Груз стоит на границе уже неделю.",
+            "filer": {"enterprise_name": "ООО Амур Трейд", "language": "ru"},
+        },
+        headers={"Idempotency-Key": "e2e-1"},
+        timeout=REQUEST_TIMEOUT_SECONDS,
+    )
+    token = http.post(
+        f"{server}/api/v1/auth/token",
+        json={"username": "intake", "password": "pw-1234"},
+        timeout=REQUEST_TIMEOUT_SECONDS,
+    )
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    # Several reads, so both workers are likely to answer one.
+    reads = [
+        http.get(
+            f"{server}/api/v1/cases/{filed.json()['reference']}",
+            headers=bearer,
+            timeout=REQUEST_TIMEOUT_SECONDS,
+        )
+        for _ in range(6)
+    ]
+
+    assert filed.status_code == 201
+    assert token.status_code == 200
+    assert {read.status_code for read in reads} == {200}
+    assert reads[0].json()["subject"] == "Таможенное оформление задерживается"
+    assert reads[0].headers["ETag"] == '"1"'
+
+
+def test_operations_and_docs_answer_through_gunicorn(server):
+    http = requests.Session()
+    http.post(f"{server}/api/v1/cases", json={}, timeout=REQUEST_TIMEOUT_SECONDS)
+
+    health = http.get(f"{server}/healthz", timeout=REQUEST_TIMEOUT_SECONDS)
+    ready = http.get(f"{server}/readyz", timeout=REQUEST_TIMEOUT_SECONDS)
+    metrics = http.get(f"{server}/metrics", timeout=REQUEST_TIMEOUT_SECONDS)
+    docs = http.get(f"{server}/docs", timeout=REQUEST_TIMEOUT_SECONDS)
+    asset = http.get(f"{server}/docs/assets/swagger-ui-bundle.js", timeout=REQUEST_TIMEOUT_SECONDS)
+    spec = http.get(f"{server}/openapi.json", timeout=REQUEST_TIMEOUT_SECONDS)
+
+    assert health.json() == {"status": "alive"}
+    assert ready.json()["status"] == "ready"
+    assert metrics.status_code == 200
+    assert 'huiyin_http_requests_total{endpoint="cases.file_case",method="POST",status="422"}' in (
+        metrics.text
+    )
+    assert "huiyin_cases{" in metrics.text
+    assert docs.status_code == 200 and "/docs/assets/swagger-ui-bundle.js" in docs.text
+    assert asset.status_code == 200
+    assert spec.json()["info"]["title"] == "Huiyin complaints API"

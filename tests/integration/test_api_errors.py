@@ -1,0 +1,250 @@
+"""Bad input of every kind gets its status and the one error shape, and writes nothing."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+
+@pytest.fixture
+def intake(staff):
+    return staff.login("intake")
+
+
+@pytest.fixture
+def case(filer, intake):
+    filed = filer.file_case()
+    intake.act(filed.reference, "accept")
+    return filed
+
+
+@pytest.fixture
+def unchanged(event_store):
+    """Asserts, after the test's requests, that the store's head did not move."""
+    head = event_store.head()
+    yield
+    assert event_store.head() == head
+
+
+def test_malformed_json_is_400(client, intake, case, assert_error, unchanged):
+    for reply in (
+        client.post("/api/v1/cases", data='{"channel": "api",', content_type="application/json"),
+        intake.post(
+            f"/api/v1/cases/{case.reference}/assign",
+            data="{not json}",
+            content_type="application/json",
+        ),
+    ):
+        assert_error(reply, 400, "malformed_json")
+
+
+def test_json_nested_past_any_sense_is_400(client, assert_error, unchanged):
+    reply = client.post(
+        "/api/v1/cases", data="[" * 20_000 + "]" * 20_000, content_type="application/json"
+    )
+
+    assert_error(reply, 400, "malformed_json")
+
+
+def test_text_no_store_can_keep_is_422(client, filer, intake, assert_error, unchanged):
+    with_nul = client.post("/api/v1/cases", json=filer.submission(subject="退税\x00"))
+    lone_surrogate = client.post(
+        "/api/v1/cases",
+        data=r'{"channel": "api", "subject": "\ud800"}',
+        content_type="application/json",
+    )
+    nul_in_query = intake.get("/api/v1/cases", query_string={"credit_code": "9135\x00"})
+
+    for reply in (with_nul, lone_surrogate, nul_in_query):
+        assert_error(reply, 422, "invalid_input")
+
+
+def test_a_body_that_is_not_json_is_415(client, filer, intake, case, assert_error, unchanged):
+    form = client.post("/api/v1/cases", data={"channel": "api", "subject": "x"})
+    text = intake.post(
+        f"/api/v1/cases/{case.reference}/notes", data="a note", content_type="text/plain"
+    )
+
+    assert_error(form, 415, "unsupported_media_type")
+    assert_error(text, 415, "unsupported_media_type")
+
+
+def test_a_body_over_the_limit_is_413(client, filer, settings, assert_error, unchanged):
+    huge = filer.submission(description="长" * settings.max_request_bytes)
+
+    reply = client.post("/api/v1/cases", json=huge)
+
+    assert_error(reply, 413, "request_too_large")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"priority": "high"}, "priority"),
+        ({"filer": {"enterprise_name": "某公司", "shoe_size": 42}}, "filer"),
+        ({"channel": "fax"}, "channel"),
+        ({"category": "weather"}, "category"),
+        ({"subject": ""}, "subject"),
+        ({"subject": "长" * 201}, "subject"),
+        ({"description": "x" * 10_001}, "description"),
+        ({"filer": {"enterprise_name": "某公司", "language": "fr"}}, "filer"),
+        ({"filer": {"enterprise_name": "某公司", "email": "not-an-email"}}, "filer"),
+        ({"filer": {"enterprise_name": "某公司", "phone": "call me"}}, "filer"),
+        ({"occurred_at": "2026-03-02T09:15:00"}, "occurred_at"),
+        ({"occurred_at": "0001-01-01T00:00:00+14:00"}, "occurred_at"),
+        ({"happened_on": "yesterday"}, "happened_on"),
+        ({"confidential": "perhaps"}, "confidential"),
+    ],
+)
+def test_an_invalid_filing_is_422_naming_the_field(
+    client, filer, assert_error, unchanged, change, field
+):
+    reply = client.post("/api/v1/cases", json={**filer.submission(), **change})
+
+    body = assert_error(reply, 422, "invalid_input")
+    assert field in body["details"]["fields"]
+
+
+def test_a_body_that_is_not_an_object_is_422(client, assert_error, unchanged):
+    reply = client.post("/api/v1/cases", json=["channel", "api"])
+
+    assert_error(reply, 422, "invalid_input")
+
+
+def test_a_bad_credit_code_is_422_and_says_what_is_wrong(client, filer, assert_error, unchanged):
+    wrong_check = "91350100M000100Y44"
+
+    reply = client.post("/api/v1/cases", json=filer.submission(filer={"credit_code": wrong_check}))
+
+    body = assert_error(reply, 422, "invalid_input")
+    (message,) = body["details"]["fields"]["filer"]["credit_code"]
+    assert "check character" in message
+
+
+@pytest.mark.parametrize(
+    ("command", "body", "field"),
+    [
+        ("assign", {"lead": "NOWHERE"}, "lead"),
+        ("assign", {"lead": "TAX", "urgent": True}, "urgent"),
+        ("notes", {"text": "x", "visibility": "secret"}, "visibility"),
+        ("notes", {"text": "x", "occurred_at": "2026-01-01 09:00"}, "occurred_at"),
+        ("information-requests", {"items": []}, "items"),
+        ("refer", {"reason": "not ours"}, "where_to"),
+    ],
+)
+def test_an_invalid_command_body_is_422(
+    intake, case, event_store, assert_error, unchanged, command, body, field
+):
+    version = event_store.version_of(case)
+
+    reply = intake.act(case.reference, command, body)
+
+    result = assert_error(reply, 422, "invalid_input")
+    assert field in result["details"]["fields"]
+    assert event_store.version_of(case) == version
+
+
+def test_rating_outside_one_to_five_is_422(filer, staff, assert_error, event_store):
+    intake, handler = staff.login("intake"), staff.login("handler-TAX")
+    case = filer.file_case()
+    intake.act(case.reference, "accept")
+    intake.act(case.reference, "assign")
+    handler.act(case.reference, "responses", {"outcome": "resolved", "reply": "已办结"})
+    owner = filer.sign_in(case)
+    head = event_store.head()
+
+    for score in (0, 6, "5", 2.5):
+        body = assert_error(owner.act(case.reference, "ratings", {"score": score}), 422)
+        assert "score" in body["details"]["fields"]
+    assert event_store.head() == head
+
+
+def test_a_second_rating_in_a_round_is_409_one_rating_per_round(
+    filer, staff, assert_error, event_store
+):
+    intake, handler = staff.login("intake"), staff.login("handler-TAX")
+    case = filer.file_case()
+    intake.act(case.reference, "accept")
+    intake.act(case.reference, "assign")
+    handler.act(case.reference, "responses", {"outcome": "resolved", "reply": "已办结"})
+    owner = filer.sign_in(case)
+    assert owner.act(case.reference, "ratings", {"score": 4}).status_code == 200
+    version = event_store.version_of(case)
+
+    body = assert_error(owner.act(case.reference, "ratings", {"score": 1}), 409, "rule_violated")
+
+    assert body["details"]["rule"] == "one_rating_per_round"
+    assert event_store.version_of(case) == version
+
+
+def test_a_command_that_does_not_fit_the_state_is_409_naming_it(
+    intake, case, event_store, assert_error
+):
+    version = event_store.version_of(case)
+
+    body = assert_error(intake.act(case.reference, "accept"), 409, "invalid_state")
+
+    assert body["details"]["state"] == "accepted"
+    assert event_store.version_of(case) == version
+
+
+def test_a_stale_if_match_is_409_version_conflict(intake, case, event_store, assert_error):
+    current = intake.view(case.reference).headers["ETag"]
+    intake.act(case.reference, "notes", {"text": "先记一笔"})
+    version = event_store.version_of(case)
+
+    stale = intake.act(case.reference, "assign", headers={"If-Match": current})
+    garbled = intake.act(case.reference, "assign", headers={"If-Match": "yesterday"})
+
+    body = assert_error(stale, 409, "version_conflict")
+    assert body["details"]["current_version"] == version
+    assert_error(garbled, 422, "invalid_input")
+    assert event_store.version_of(case) == version
+    fresh = intake.view(case.reference).headers["ETag"]
+    assert intake.act(case.reference, "notes", {"text": "任意"}, headers={"If-Match": "*"})
+    assert intake.act(case.reference, "assign", headers={"If-Match": fresh}).status_code == 409
+    fresh = intake.view(case.reference).headers["ETag"]
+    assert intake.act(case.reference, "assign", headers={"If-Match": fresh}).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["HY-2026-999999", str(uuid.uuid4()), "no-such-case"])
+def test_an_unknown_case_is_404(intake, assert_error, unchanged, name):
+    assert_error(intake.view(name), 404, "not_found")
+    assert_error(intake.act(name, "accept"), 404, "not_found")
+    assert_error(intake.history(name), 404, "not_found")
+
+
+def test_unknown_routes_and_methods_answer_in_the_error_shape(client, assert_error):
+    assert_error(client.get("/api/v1/nothing-here"), 404, "not_found")
+    not_allowed = client.delete("/api/v1/cases")
+    assert_error(not_allowed, 405, "method_not_allowed")
+    assert "POST" in not_allowed.headers["Allow"]
+    assert_error(client.get("/api/v1/queues/NOWHERE"), 401)
+
+
+def test_bad_query_parameters_are_422(staff, case, assert_error):
+    supervisor = staff.login("supervisor")
+
+    assert_error(supervisor.history(case.reference, as_of="last tuesday"), 422, "invalid_input")
+    assert_error(supervisor.history(case.reference, as_of="2026-01-01T10:00"), 422)
+    assert_error(supervisor.history(case.reference, as_of="0"), 422)
+    assert_error(supervisor.get("/api/v1/cases?limit=201"), 422, "invalid_input")
+    assert_error(supervisor.get("/api/v1/cases?offset=-1"), 422, "invalid_input")
+    assert_error(supervisor.get(f"/api/v1/cases?offset={2**64}"), 422, "invalid_input")
+    assert_error(supervisor.get("/api/v1/cases?stauts=filed"), 422, "invalid_input")
+    assert_error(supervisor.get("/api/v1/queues/TAX?status=lost"), 422, "invalid_input")
+    assert_error(supervisor.get("/api/v1/queues/NOWHERE"), 404, "not_found")
+
+
+def test_an_unexpected_error_is_500_in_the_shape_with_a_request_id(app, client, assert_error):
+    def fail():
+        raise RuntimeError("a bug")
+
+    app.add_url_rule("/api/v1/failing", "failing", fail)
+
+    reply = client.get("/api/v1/failing")
+
+    body = assert_error(reply, 500, "internal_error")
+    assert body["details"]["request_id"] == reply.headers["X-Request-Id"]
+    assert "a bug" not in body["message"]

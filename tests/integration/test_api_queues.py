@@ -1,0 +1,104 @@
+"""Queues and search through the API: from the read model, paged, masked, and honest about lag."""
+
+from __future__ import annotations
+
+import pytest
+
+OTHER_CREDIT_CODE = "91110108MA01ABCD1E"
+
+
+@pytest.fixture
+def intake(staff):
+    return staff.login("intake")
+
+
+def assigned(enterprise, desk, /, **overrides):
+    """A case filed by `enterprise`, accepted and assigned by the intake `desk`."""
+    case = enterprise.file_case(**overrides)
+    desk.act(case.reference, "accept")
+    desk.act(case.reference, "assign")
+    return case
+
+
+def test_the_queue_says_how_far_behind_it_is_until_the_projection_catches_up(
+    filer, intake, staff, event_store
+):
+    case = assigned(filer, intake)
+    handler = staff.login("handler-TAX")
+
+    before = handler.get("/api/v1/queues/TAX").json
+    event_store.catch_up()
+    after = handler.get("/api/v1/queues/TAX").json
+
+    assert before["lag"]["behind"] > 0
+    assert case.reference not in [row["reference"] for row in before["items"]]
+    assert after["lag"] == {"tracked": event_store.head(), "head": event_store.head(), "behind": 0}
+    assert [row["reference"] for row in after["items"]] == [case.reference]
+    assert after["items"][0]["lead_department"] == "TAX"
+    assert after["total"] == 1
+
+
+def test_a_queue_filters_by_status_and_pages(filer, intake, event_store):
+    cases = [assigned(filer, intake, subject=f"退税问题 {n}") for n in range(3)]
+    intake.act(cases[0].reference, "information-requests", {"items": ["发票"]})
+    event_store.catch_up()
+
+    waiting = intake.get("/api/v1/queues/TAX?status=awaiting_information").json
+    page = intake.get("/api/v1/queues/TAX?limit=2&offset=2").json
+
+    assert [row["reference"] for row in waiting["items"]] == [cases[0].reference]
+    assert page["total"] == 3
+    assert page["limit"] == 2 and page["offset"] == 2
+    assert len(page["items"]) == 1
+
+
+def test_search_finds_chinese_words_and_filters(filer, intake, staff, event_store):
+    tax = assigned(filer, intake)
+    customs = assigned(
+        filer,
+        intake,
+        category="cross_border_trade",
+        subject="货物通关延误",
+        description="口岸查验等待超过一周。",
+        filer={"enterprise_name": "黑河对俄贸易公司", "credit_code": OTHER_CREDIT_CODE},
+    )
+    auditor = staff.login("auditor")
+    event_store.catch_up()
+
+    by_word = auditor.get("/api/v1/cases", query_string={"text": "退税"}).json
+    by_code = auditor.get("/api/v1/cases", query_string={"credit_code": OTHER_CREDIT_CODE}).json
+    by_department = auditor.get("/api/v1/cases?department=CUSTOMS").json
+    everything = auditor.get("/api/v1/cases").json
+
+    assert [row["reference"] for row in by_word["items"]] == [tax.reference]
+    assert [row["reference"] for row in by_code["items"]] == [customs.reference]
+    assert customs.reference in [row["reference"] for row in by_department["items"]]
+    assert everything["total"] == 2
+    assert everything["lag"]["behind"] == 0
+
+
+def test_a_handler_searches_only_their_own_departments_cases(filer, intake, staff, event_store):
+    tax = assigned(filer, intake)
+    assigned(filer, intake, category="cross_border_trade", subject="通关延误")
+    event_store.catch_up()
+    handler = staff.login("handler-TAX")
+
+    own = handler.get("/api/v1/cases").json
+    asked_for_other = handler.get("/api/v1/cases?department=CUSTOMS").json
+
+    assert [row["reference"] for row in own["items"]] == [tax.reference]
+    assert [row["reference"] for row in asked_for_other["items"]] == [tax.reference]
+
+
+def test_lists_mask_a_confidential_filer_for_handlers_only(filer, intake, staff, event_store):
+    assigned(filer, intake, confidential=True)
+    event_store.catch_up()
+
+    handler_row = staff.login("handler-TAX").get("/api/v1/queues/TAX").json["items"][0]
+    supervisor_row = staff.login("supervisor").get("/api/v1/queues/TAX").json["items"][0]
+    intake_row = intake.get("/api/v1/cases").json["items"][0]
+
+    assert "*" in handler_row["enterprise_name"]
+    assert "*" in handler_row["credit_code"]
+    assert supervisor_row["enterprise_name"] == "黑河市远东商贸有限公司"
+    assert intake_row["credit_code"] == "91350100M000100Y43"

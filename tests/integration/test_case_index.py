@@ -1,0 +1,327 @@
+"""The case index on SQLite and PostgreSQL: the department queue, case search, and its lag."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from complaints.application.principals import Principal
+from complaints.bootstrap import build_services
+from complaints.domain.credit_code import check_character
+from complaints.domain.values import Role
+from complaints.readmodels.case_index import open_case_index
+from complaints.readmodels.runner import catch_up
+from shared.settings import Settings
+
+CREDIT_CODE = "91110000802100433B"
+OTHER_CREDIT_CODE = "91230100MA1B2C3D4" + check_character("91230100MA1B2C3D4")
+FILER = Principal("public", Role.FILER)
+INTAKE = Principal("i", Role.INTAKE)
+
+
+def handler(department: str) -> Principal:
+    return Principal("h", Role.HANDLER, department=department)
+
+
+def march(day: int, hour: int = 9) -> datetime:
+    return datetime(2026, 3, day, hour, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def settings(request, tmp_path):
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else ""
+    return Settings.from_env(
+        {
+            "HUIYIN_SECRET_KEY": "x" * 32,
+            "HUIYIN_DATA_DIR": str(tmp_path),
+            "HUIYIN_DATABASE_URL": url,
+        }
+    )
+
+
+@pytest.fixture
+def desk(settings):
+    services = build_services(settings)
+    yield Desk(services.complaints)
+    services.close()
+
+
+@pytest.fixture
+def index(settings, desk):
+    case_index = open_case_index(settings)
+    yield case_index
+    case_index.close()
+
+
+class Desk:
+    """What filers, intake staff and handlers do to cases, as the application offers it."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def file(
+        self,
+        subject="营业执照变更办理缓慢",
+        description="材料已齐全，窗口仍要求补充。",
+        *,
+        category="tax",
+        enterprise="黑河市远东贸易有限公司",
+        credit_code=None,
+        filed_at=None,
+    ):
+        filer = {"enterprise_name": enterprise, "contact_person": "王伟"}
+        if credit_code:
+            filer["credit_code"] = credit_code
+        submission = {
+            "channel": "web",
+            "category": category,
+            "subject": subject,
+            "description": description,
+            "filer": filer,
+        }
+        if filed_at is None:
+            return self.app.file_case(FILER, submission)
+        # Only staff may say when something happened: a hotline call typed in later.
+        submission["channel"] = "hotline"
+        return self.app.file_case(INTAKE, submission, occurred_at=filed_at)
+
+    def assign(self, filing, lead=None, co=None, at=None):
+        self.app.accept_case(INTAKE, filing.case_id, occurred_at=at)
+        self.app.assign_case(INTAKE, filing.case_id, lead=lead, co=co, occurred_at=at)
+
+    def respond(self, filing, department):
+        self.app.respond(handler(department), filing.case_id, "resolved", "已办结，税款已退。")
+
+    def close(self, filing, department):
+        self.respond(filing, department)
+        self.app.close_case(handler(department), filing.case_id)
+
+
+def references(page):
+    return [item["reference"] for item in page.items]
+
+
+# -- the department queue ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def tax_desk_cases(settings, desk):
+    """Cases around the TAX department, filed and assigned at known times."""
+    cases = {
+        "early_due": desk.file(filed_at=march(3)),
+        "same_due_filed_first": desk.file(filed_at=march(1)),
+        "later_due": desk.file(filed_at=march(2)),
+        "co_handled": desk.file(category="cross_border_trade", filed_at=march(4)),
+        "answered": desk.file(filed_at=march(5)),
+        "closed": desk.file(filed_at=march(6)),
+        "elsewhere": desk.file(category="licensing", filed_at=march(7)),
+        "not_assigned": desk.file(filed_at=march(8)),
+    }
+    desk.assign(cases["early_due"], at=march(4))
+    desk.assign(cases["same_due_filed_first"], at=march(4))
+    desk.assign(cases["later_due"], at=march(10))
+    desk.assign(cases["co_handled"], co=["COMMERCE", "TAX"], at=march(20))
+    desk.assign(cases["answered"], at=march(5))
+    desk.respond(cases["answered"], "TAX")
+    desk.assign(cases["closed"], at=march(6))
+    desk.close(cases["closed"], "TAX")
+    desk.assign(cases["elsewhere"], at=march(7))
+    catch_up(settings)
+    return {name: filing.reference for name, filing in cases.items()}
+
+
+def test_the_queue_puts_the_nearest_deadline_first_then_the_longest_waiting(index, tax_desk_cases):
+    page = index.queue("TAX")
+
+    assert references(page) == [
+        tax_desk_cases["same_due_filed_first"],
+        tax_desk_cases["early_due"],
+        tax_desk_cases["later_due"],
+        tax_desk_cases["co_handled"],
+        tax_desk_cases["answered"],  # replied: no deadline, so last
+    ]
+    assert page.total == 5
+
+
+def test_the_queue_holds_cases_the_department_co_handles(index, tax_desk_cases):
+    assert references(index.queue("COMMERCE")) == [tax_desk_cases["co_handled"]]
+    assert references(index.queue("CUSTOMS")) == [tax_desk_cases["co_handled"]]
+
+
+def test_the_queue_holds_only_the_departments_own_cases(index, tax_desk_cases):
+    assert references(index.queue("SAMR")) == [tax_desk_cases["elsewhere"]]
+    assert references(index.queue("LAND")) == []
+
+
+def test_the_queue_shows_closed_cases_only_when_asked(index, tax_desk_cases):
+    assert references(index.queue("TAX", statuses=["closed"])) == [tax_desk_cases["closed"]]
+    assert references(index.queue("TAX", statuses=["responded", "closed"])) == [
+        tax_desk_cases["answered"],
+        tax_desk_cases["closed"],
+    ]
+
+
+def test_the_queue_pages_through_its_cases(index, tax_desk_cases):
+    page = index.queue("TAX", limit=2, offset=1)
+
+    assert references(page) == [tax_desk_cases["early_due"], tax_desk_cases["later_due"]]
+    assert page.total == 5
+
+
+def test_a_queue_row_carries_what_the_queue_page_shows(index, tax_desk_cases):
+    (row,) = index.queue("COMMERCE").items
+
+    assert row["status"] == "assigned"
+    assert row["lead_department"] == "CUSTOMS"
+    assert row["co_departments"] == ["COMMERCE", "TAX"]
+    assert row["category"] == "cross_border_trade"
+    assert row["filed_at"] == "2026-03-04T09:00:00.000000+00:00"
+    assert row["due_at"] > row["filed_at"]
+    assert row["version"] == 3
+    assert row["review_stage"] == "none"
+    assert (row["confidential"], row["anonymous"]) == (False, False)
+
+
+# -- search -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def filed(settings, desk):
+    """A handful of cases in Chinese, Russian and English, indexed."""
+    cases = {
+        "export_rebate": desk.file(
+            "出口退税迟迟未到账",
+            "我公司三月申请出口退税，至今未到账。",
+            credit_code=CREDIT_CODE,
+            filed_at=march(2),
+        ),
+        "import_export": desk.file(
+            "进出口退税办理太慢", "窗口说系统故障。", credit_code=CREDIT_CODE, filed_at=march(5)
+        ),
+        "customs_ru": desk.file(
+            "Груз стоит на границе",
+            "ТАМОЖНЯ задерживает груз уже две недели.",
+            category="cross_border_trade",
+            enterprise="ООО «Амур-Торг»",
+            credit_code=OTHER_CREDIT_CODE,
+            filed_at=march(10),
+        ),
+        "permit_en": desk.file(
+            "Construction permit never came",
+            "We filed every document in January; the permit is still missing.",
+            category="construction_permits",
+            enterprise="Amur Building Materials Ltd",
+            filed_at=march(20),
+        ),
+    }
+    desk.assign(cases["customs_ru"])
+    catch_up(settings)
+    return {name: filing.reference for name, filing in cases.items()}
+
+
+def test_a_two_character_chinese_word_finds_the_longer_phrase(index, filed):
+    assert set(references(index.search(text="退税"))) == {
+        filed["export_rebate"],
+        filed["import_export"],
+    }
+
+
+def test_a_chinese_phrase_finds_cases_jieba_cut_differently(index, filed):
+    assert set(references(index.search(text="出口退税"))) == {
+        filed["export_rebate"],
+        filed["import_export"],
+    }
+    assert references(index.search(text="社保")) == []
+
+
+def test_a_russian_word_finds_the_case_in_any_case(index, filed):
+    assert references(index.search(text="таможня")) == [filed["customs_ru"]]
+    assert references(index.search(text="Груз")) == [filed["customs_ru"]]
+
+
+def test_english_words_find_the_case_they_all_appear_in(index, filed):
+    assert references(index.search(text="permit missing")) == [filed["permit_en"]]
+    assert references(index.search(text="permit refund")) == []
+
+
+def test_search_by_reference_is_exact(index, filed):
+    assert references(index.search(reference=filed["customs_ru"].lower())) == [filed["customs_ru"]]
+    assert references(index.search(reference="HY-2026-999999")) == []
+
+
+def test_search_by_enterprise_name_is_a_case_insensitive_substring(index, filed):
+    assert references(index.search(enterprise_name="AMUR building")) == [filed["permit_en"]]
+    assert references(index.search(enterprise_name="АМУР-торг")) == [filed["customs_ru"]]
+    assert len(references(index.search(enterprise_name="远东"))) == 2
+
+
+def test_search_by_credit_code_is_exact(index, filed):
+    assert set(references(index.search(credit_code=CREDIT_CODE.lower()))) == {
+        filed["export_rebate"],
+        filed["import_export"],
+    }
+    assert references(index.search(credit_code=CREDIT_CODE[:10])) == []
+
+
+def test_search_by_category_status_and_department(index, filed):
+    assert references(index.search(category="construction_permits")) == [filed["permit_en"]]
+    assert references(index.search(status="assigned")) == [filed["customs_ru"]]
+    assert references(index.search(department="COMMERCE")) == [filed["customs_ru"]]
+    assert len(references(index.search(status=["filed", "assigned"]))) == 4
+
+
+def test_search_by_filing_dates_counts_days_in_the_city_and_includes_both_ends(index, filed):
+    page = index.search(filed_from=date(2026, 3, 5), filed_to=date(2026, 3, 10))
+
+    assert references(page) == [filed["customs_ru"], filed["import_export"]]  # newest first
+
+
+def test_search_filters_combine(index, filed):
+    assert references(index.search(text="退税", filed_to=date(2026, 3, 4))) == [
+        filed["export_rebate"]
+    ]
+    assert references(index.search(text="退税", category="cross_border_trade")) == []
+
+
+def test_search_pages_newest_first_and_counts_all_matches(index, filed):
+    page = index.search(limit=2, offset=1)
+
+    assert references(page) == [filed["customs_ru"], filed["import_export"]]
+    assert page.total == 4
+
+
+def test_status_counts_name_every_status(index, filed):
+    counts = index.status_counts()
+
+    assert counts["filed"] == 3
+    assert counts["assigned"] == 1
+    assert counts["closed"] == 0
+
+
+# -- lag --------------------------------------------------------------------------------------
+
+
+def test_the_index_says_how_far_behind_the_event_store_it_is(settings, desk, index):
+    desk.file()
+    desk.file()
+    before = index.lag()
+
+    catch_up(settings)
+    after = index.lag()
+    desk.file()
+
+    assert (before.tracked, before.behind) == (0, before.head) and before.head >= 2
+    assert after.behind == 0 and after.tracked == after.head
+    assert index.lag().behind >= 1
+    assert index.search().lag.tracked == after.tracked
+
+
+def test_staff_account_events_move_the_position_but_add_no_row(settings, desk, index):
+    desk.file()
+    services = build_services(settings)
+    services.staff.register("wang", "secret", "handler", "TAX")
+    services.close()
+
+    catch_up(settings)
+
+    assert index.lag().behind == 0
+    assert index.search().total == 1

@@ -1,0 +1,256 @@
+"""The case_index projection counts each event once, rebuilds the same, and runs by itself."""
+
+import logging
+import threading
+import time
+
+import psycopg
+import pytest
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from complaints.application.principals import Principal
+from complaints.bootstrap import build_services
+from complaints.domain.values import Role
+from complaints.readmodels.case_index import open_case_index
+from complaints.readmodels.case_rows import CaseRow
+from complaints.readmodels.projection import CaseIndexProjection
+from complaints.readmodels.runner import catch_up, rebuild, run_projections
+from shared.settings import Settings
+
+FILER = Principal("public", Role.FILER)
+INTAKE = Principal("i", Role.INTAKE)
+TAX_HANDLER = Principal("h", Role.HANDLER, department="TAX")
+WAIT_SECONDS = 30.0
+
+
+def settings_for(tmp_path, url="", create_tables=True):
+    return Settings.from_env(
+        {
+            "HUIYIN_SECRET_KEY": "x" * 32,
+            "HUIYIN_DATA_DIR": str(tmp_path),
+            "HUIYIN_DATABASE_URL": url,
+            "HUIYIN_CREATE_TABLES": "1" if create_tables else "0",
+        }
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def settings(request, tmp_path):
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else ""
+    return settings_for(tmp_path, url)
+
+
+@pytest.fixture
+def app(settings):
+    services = build_services(settings)
+    yield services.complaints
+    services.close()
+
+
+@pytest.fixture
+def index(settings, app):
+    case_index = open_case_index(settings)
+    yield case_index
+    case_index.close()
+
+
+def file_case(app, subject="出口退税迟迟未到账"):
+    return app.file_case(
+        FILER,
+        {
+            "channel": "web",
+            "category": "tax",
+            "subject": subject,
+            "description": "我公司三月申请出口退税，至今未到账。",
+            "filer": {"enterprise_name": "黑河市远东贸易有限公司"},
+        },
+    )
+
+
+def wait_until(condition):
+    """Poll `condition` until it holds or WAIT_SECONDS pass; whether it held."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def indexed_status(index, reference):
+    page = index.search(reference=reference)
+    return page.items[0]["status"] if page.items else None
+
+
+@pytest.fixture
+def running_projections(settings):
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=run_projections, args=(settings,), kwargs={"stop": stop, "poll_interval": 0.05}
+    )
+    runner.start()
+    yield runner
+    stop.set()
+    runner.join(timeout=WAIT_SECONDS)
+
+
+# -- exactly once -----------------------------------------------------------------------------
+
+
+def test_processing_the_same_notifications_twice_changes_nothing(app, index):
+    filing = file_case(app)
+    app.accept_case(INTAKE, filing.case_id)
+    projection = CaseIndexProjection(app, index)
+    batch = projection.pending()
+
+    first = projection.process(batch)
+    seen = (index.search().items, index.status_counts(), index.lag())
+    second = projection.process(batch)
+
+    assert (first, second) == (2, 0)
+    assert (index.search().items, index.status_counts(), index.lag()) == seen
+    assert index.status_counts()["accepted"] == 1
+
+
+def test_a_position_already_recorded_is_refused(app, index):
+    file_case(app)
+    CaseIndexProjection(app, index).catch_up()
+    tracked = index.lag().tracked
+
+    with pytest.raises(IntegrityError):
+        index.recorder.apply([], Tracking(app.name, tracked), after=tracked)
+    with pytest.raises(IntegrityError):
+        index.recorder.apply([], Tracking(app.name, tracked), after=0)
+    assert index.lag().tracked == tracked
+
+
+def test_a_row_never_goes_back_to_an_older_version_of_its_case(app, index):
+    filing = file_case(app)
+    app.accept_case(INTAKE, filing.case_id)
+    CaseIndexProjection(app, index).catch_up()
+    filed_only = CaseRow.of(app.load_case(filing.case_id, version=1))
+    tracked = index.lag().tracked
+
+    index.recorder.apply([filed_only], Tracking(app.name, tracked + 1), after=tracked)
+
+    (row,) = index.search().items
+    assert (row["status"], row["version"]) == ("accepted", 2)
+
+
+def test_a_batch_read_before_a_rebuild_is_refused_after_it(app, index):
+    file_case(app)
+    projection = CaseIndexProjection(app, index)
+    projection.catch_up()
+    late = file_case(app, "进出口退税办理太慢")
+    stale = projection.pending()
+
+    index.recorder.recreate_tables()
+    skipped = projection.process(stale)
+    caught_up = projection.catch_up()
+
+    assert (skipped, caught_up) == (0, 2)
+    assert index.search().total == 2
+    assert index.search(text="进出口").items[0]["reference"] == late.reference
+
+
+# -- rebuild ----------------------------------------------------------------------------------
+
+
+def test_a_rebuild_gives_the_same_index(settings, app, index):
+    answered = file_case(app, "进出口退税办理太慢")
+    waiting = file_case(app, "Груз стоит на границе")
+    file_case(app, "Construction permit never came")
+    for filing in (answered, waiting):
+        app.accept_case(INTAKE, filing.case_id)
+        app.assign_case(INTAKE, filing.case_id)
+    app.respond(TAX_HANDLER, answered.case_id, "resolved", "已退税。")
+    catch_up(settings)
+    before = (index.search().items, index.queue("TAX").items, index.status_counts())
+
+    processed = rebuild(settings)
+
+    assert processed == 8
+    assert (index.search().items, index.queue("TAX").items, index.status_counts()) == before
+    assert index.search(text="permit").total == 1
+    assert index.lag().behind == 0
+
+
+# -- the runner -------------------------------------------------------------------------------
+
+
+def test_the_runner_keeps_the_index_current_and_stops_when_asked(
+    app, index, running_projections, caplog
+):
+    caplog.set_level(logging.INFO, logger="complaints.readmodels.runner")
+    filing = file_case(app)
+
+    assert wait_until(lambda: indexed_status(index, filing.reference) == "filed")
+    app.accept_case(INTAKE, filing.case_id)
+    assert wait_until(lambda: indexed_status(index, filing.reference) == "accepted")
+    assert wait_until(lambda: index.lag().behind == 0)
+    assert any("case_index lag" in record.getMessage() for record in caplog.records)
+
+
+def test_the_runner_thread_ends_once_stop_is_set(settings, app):
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=run_projections, args=(settings,), kwargs={"stop": stop, "poll_interval": 0.05}
+    )
+    runner.start()
+    file_case(app)
+
+    stop.set()
+    runner.join(timeout=WAIT_SECONDS)
+
+    assert not runner.is_alive()
+
+
+@pytest.mark.postgres
+def test_the_runner_rides_out_dropped_database_connections(tmp_path, postgres_url):
+    # Tables once, before the processes start, as a deployment does: concurrent CREATE
+    # statements on a fresh PostgreSQL database can collide.
+    build_services(settings_for(tmp_path, postgres_url)).close()
+    open_case_index(settings_for(tmp_path, postgres_url)).close()
+    settings = settings_for(tmp_path, postgres_url, create_tables=False)
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=run_projections, args=(settings,), kwargs={"stop": stop, "poll_interval": 0.05}
+    )
+    runner.start()
+    try:
+        first = file_case_with_fresh_services(settings)
+        assert wait_until(lambda: indexed(settings, first.reference))
+
+        drop_every_connection(postgres_url)
+        second = file_case_with_fresh_services(settings)
+
+        assert wait_until(lambda: indexed(settings, second.reference))
+    finally:
+        stop.set()
+        runner.join(timeout=WAIT_SECONDS)
+    assert not runner.is_alive()
+
+
+def file_case_with_fresh_services(settings):
+    services = build_services(settings)
+    try:
+        return file_case(services.complaints)
+    finally:
+        services.close()
+
+
+def indexed(settings, reference):
+    case_index = open_case_index(settings, create_tables=False)
+    try:
+        return case_index.search(reference=reference).total == 1
+    finally:
+        case_index.close()
+
+
+def drop_every_connection(url):
+    with psycopg.connect(url, autocommit=True) as admin:
+        dropped = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    assert dropped, "the runner should have held connections to drop"

@@ -1,0 +1,56 @@
+"""Words for the full-text index: Chinese by jieba's words, Russian and English as written."""
+
+import pytest
+
+from complaints.readmodels.search_text import index_text, query_terms, warm_segmenter
+
+
+@pytest.fixture(scope="module", autouse=True)
+def segmenter():
+    warm_segmenter()
+
+
+def found(query: str, document: str) -> bool:
+    """What either store does with the words: every query term is a word of the document."""
+    words = set(index_text(document).split())
+    return all(term in words for term in query_terms(query))
+
+
+def test_a_two_character_word_is_found_inside_a_longer_phrase():
+    assert found("退税", "出口退税迟迟未到账")
+
+
+def test_a_long_word_is_found_however_jieba_cut_the_document():
+    assert found("出口退税", "进出口退税办理太慢")
+
+
+def test_a_long_word_is_found_by_its_parts_where_the_document_splits_it():
+    assert found("中华人民共和国海关", "中华人民共和国的海关")
+
+
+def test_a_chinese_word_that_is_absent_is_not_found():
+    assert not found("社保", "出口退税迟迟未到账")
+
+
+def test_russian_words_are_found_in_any_case():
+    document = "ТАМОЖНЯ задерживает груз на границе"
+
+    assert found("таможня", document)
+    assert found("Груз границе", document)
+    assert not found("налог", document)
+
+
+def test_english_words_are_found_in_any_order_and_case():
+    assert found("clearance customs", "Customs Clearance stalled for two weeks")
+
+
+def test_full_width_latin_letters_are_the_same_words_as_ascii():
+    assert found("VAT", "ＶＡＴ退税")
+
+
+def test_punctuation_alone_asks_for_nothing():
+    assert query_terms("！!?。") == []
+
+
+def test_query_terms_are_not_repeated():
+    assert query_terms("退税 退税 customs Customs") == ["退税", "customs"]

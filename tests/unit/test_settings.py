@@ -1,0 +1,89 @@
+"""Configuration is read once from the environment; a bad value is named clearly at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shared.settings import Settings, SettingsError
+
+SECRET = "s" * 32
+
+
+def settings_from(**env: str) -> Settings:
+    return Settings.from_env({"HUIYIN_SECRET_KEY": SECRET, **env})
+
+
+def test_defaults_are_sqlite_under_var_on_port_8000():
+    settings = settings_from()
+
+    assert settings.store_name == "sqlite"
+    assert settings.sqlite_path == Path("var").resolve() / "complaints.sqlite"
+    assert settings.port == 8000
+    assert settings.demo is False
+    assert settings.log_format == "json"
+    assert settings.create_tables is True
+
+
+def test_a_postgresql_url_chooses_postgresql_and_is_parsed():
+    settings = settings_from(
+        HUIYIN_DATABASE_URL="postgresql://huiyin:p%40ss@db.internal:6432/cases"
+    )
+
+    assert settings.store_name == "postgresql"
+    assert settings.postgres.host == "db.internal"
+    assert settings.postgres.port == 6432
+    assert settings.postgres.password == "p@ss"
+    assert settings.postgres.dbname == "cases"
+
+
+def test_settings_are_frozen():
+    settings = settings_from()
+
+    with pytest.raises(AttributeError):
+        settings.port = 9000
+
+
+def test_demo_mode_supplies_a_secret_key_and_nothing_else_does():
+    assert Settings.from_env({"HUIYIN_DEMO": "1"}).secret_key
+    with pytest.raises(SettingsError, match="HUIYIN_SECRET_KEY is required"):
+        Settings.from_env({})
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"HUIYIN_SECRET_KEY": "short"}, "HUIYIN_SECRET_KEY must be at least 32"),
+        ({"PORT": "eighty"}, "PORT must be a whole number, not 'eighty'"),
+        ({"PORT": "70000"}, "PORT must be between 1 and 65535, not 70000"),
+        ({"PORT": "0"}, "PORT must be between 1 and 65535"),
+        ({"HUIYIN_WORKERS": "0"}, "HUIYIN_WORKERS must be between 1 and 64"),
+        ({"HUIYIN_WORKERS": "2.5"}, "HUIYIN_WORKERS must be a whole number"),
+        ({"HUIYIN_DEMO": "maybe"}, "HUIYIN_DEMO must be a yes/no value"),
+        ({"HUIYIN_CREATE_TABLES": "sometimes"}, "HUIYIN_CREATE_TABLES must be a yes/no value"),
+        ({"HUIYIN_LOG_LEVEL": "LOUD"}, "HUIYIN_LOG_LEVEL must be one of DEBUG, INFO"),
+        ({"HUIYIN_LOG_FORMAT": "xml"}, "HUIYIN_LOG_FORMAT must be one of json, text"),
+        ({"HUIYIN_MAX_REQUEST_BYTES": "10"}, "HUIYIN_MAX_REQUEST_BYTES must be between"),
+        ({"HUIYIN_TOKEN_TTL": "1"}, "HUIYIN_TOKEN_TTL must be between 60"),
+        ({"HUIYIN_DATABASE_URL": "mysql://db/cases"}, "must start with postgresql://"),
+        ({"HUIYIN_DATABASE_URL": "postgresql://db.internal"}, "must name a host and a database"),
+    ],
+)
+def test_a_bad_value_is_a_settings_error_naming_the_variable(env, named):
+    with pytest.raises(SettingsError) as refused:
+        settings_from(**env)
+
+    assert named in str(refused.value)
+
+
+def test_the_app_factory_exits_with_the_message_not_a_traceback(monkeypatch):
+    from complaints.web.app import create_app
+
+    monkeypatch.setenv("HUIYIN_SECRET_KEY", SECRET)
+    monkeypatch.setenv("PORT", "eighty")
+
+    with pytest.raises(SystemExit) as exited:
+        create_app()
+
+    assert str(exited.value) == "huiyin: PORT must be a whole number, not 'eighty'"
