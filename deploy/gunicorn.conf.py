@@ -26,6 +26,9 @@ accesslog = None
 # Let requests in flight finish on SIGTERM before workers are killed.
 graceful_timeout = 20
 timeout = 30
+# Nothing here uses gunicorn's runtime control socket; a shared default path would make
+# two servers on one machine (make run beside the tests) trip over each other.
+control_socket_disable = True
 
 _METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 _made_metrics_dir = []

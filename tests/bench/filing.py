@@ -12,7 +12,7 @@ from complaints.bootstrap import build_services
 from complaints.domain.values import Role
 from tests.bench.measure import Sample, table, timed_calls
 from tests.fixtures.postgres import fresh_database
-from tests.fixtures.processes import gunicorn_server, postgres_cluster
+from tests.fixtures.processes import clean_environment, gunicorn_server, postgres_cluster
 from tests.fixtures.stores import TEST_SECRET, settings_for
 
 CASES = 2000
@@ -49,9 +49,9 @@ def in_process(store: str, data_dir: str, database_url: str = "") -> Sample:
 
 
 def over_http(store: str, data_dir: str, database_url: str = "") -> Sample:
-    env = {"HUIYIN_SECRET_KEY": TEST_SECRET, "HUIYIN_DATA_DIR": data_dir,
+    env = {**clean_environment(), "HUIYIN_SECRET_KEY": TEST_SECRET, "HUIYIN_DATA_DIR": data_dir,
            "HUIYIN_DATABASE_URL": database_url, "HUIYIN_LOG_LEVEL": "WARNING"}
-    with gunicorn_server(env, workers=2, log_path=Path(data_dir) / "gunicorn.log") as base:
+    with gunicorn_server(env, Path(data_dir) / "gunicorn.log", workers=2) as base:
         sessions: dict[int, requests.Session] = {}
 
         def file(index: int) -> None:

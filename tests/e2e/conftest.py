@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.fixtures.processes import clean_environment
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,11 +19,7 @@ COMMAND_TIMEOUT_SECONDS = 120
 @pytest.fixture
 def environment(tmp_path: Path) -> dict[str, str]:
     """The variables of a fresh installation: SQLite under a temp dir, plain-text logs."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("HUIYIN_", "PROMETHEUS_")) and key != "PORT"
-    }
+    env = clean_environment()
     env.update(
         {
             "HUIYIN_SECRET_KEY": "e2e-secret-key-0123456789abcdefghij",

@@ -2,77 +2,28 @@
 
 from __future__ import annotations
 
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 import requests
 
-BIN = Path(sys.executable).parent
-ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_SECONDS = 60
-STOP_TIMEOUT_SECONDS = 30
+from tests.fixtures.processes import ServerStartError, gunicorn_server
+
 REQUEST_TIMEOUT_SECONDS = 10
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def server(huiyin, environment, tmp_path: Path) -> Iterator[str]:
-    """gunicorn serving the app on a free loopback port; its base URL."""
-    assert huiyin("init").returncode == 0
-    port = free_port()
-    log = (tmp_path / "gunicorn.log").open("w+")
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "complaints.web.app:create_app()"],
-        cwd=ROOT,
-        env={
-            **environment,
-            "HUIYIN_BIND": f"127.0.0.1:{port}",
-            "HUIYIN_WORKERS": "2",
-            "HUIYIN_CREATE_TABLES": "0",
-            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-        },
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_ready(base, process, log)
+def server(environment, tmp_path: Path) -> Iterator[str]:
+    """gunicorn with two workers serving the app on a free loopback port; its base URL."""
+    env = {**environment, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    with ExitStack() as stack:
+        try:
+            base = stack.enter_context(gunicorn_server(env, tmp_path / "gunicorn.log"))
+        except ServerStartError as error:
+            pytest.fail(str(error), pytrace=False)
         yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        log.close()
-
-
-def _wait_until_ready(base: str, process: subprocess.Popen, log) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read()}")
-        try:
-            if requests.get(f"{base}/readyz", timeout=5).status_code == 200:
-                return
-        except (requests.ConnectionError, requests.Timeout):
-            pass  # not listening yet, or a worker still booting
-        time.sleep(0.2)
-    log.seek(0)
-    pytest.fail(f"gunicorn did not become ready in {START_TIMEOUT_SECONDS}s:\n{log.read()}")
 
 
 def test_a_case_is_filed_and_read_back_through_gunicorn(server, huiyin):

@@ -102,3 +102,18 @@ def test_lists_mask_a_confidential_filer_for_handlers_only(filer, intake, staff,
     assert "*" in handler_row["credit_code"]
     assert supervisor_row["enterprise_name"] == "黑河市远东商贸有限公司"
     assert intake_row["credit_code"] == "91350100M000100Y43"
+
+
+def test_a_handler_cannot_find_a_confidential_filer_by_who_they_are(
+    filer, intake, staff, event_store
+):
+    hidden = assigned(filer, intake, confidential=True)
+    event_store.catch_up()
+    handler = staff.login("handler-TAX")
+
+    by_name = handler.get("/api/v1/cases", query_string={"enterprise_name": "远东"}).json
+    by_code = handler.get("/api/v1/cases", query_string={"credit_code": "91350100M000100Y43"}).json
+    by_intake = intake.get("/api/v1/cases", query_string={"enterprise_name": "远东"}).json
+
+    assert by_name["items"] == [] and by_code["items"] == []
+    assert [row["reference"] for row in by_intake["items"]] == [hidden.reference]

@@ -31,6 +31,8 @@ def store_env(settings: Settings, *, create_tables: bool | None = None) -> dict[
         "POSTGRES_POOL_SIZE": "4",
         "POSTGRES_MAX_OVERFLOW": "4",
         "POSTGRES_LOCK_TIMEOUT": "10",
+        # An unreachable server answers /readyz with 503 in seconds, not after a long hang.
+        "POSTGRES_CONNECT_TIMEOUT": "5",
         # Our recorder writes its own rows in the insert transaction; the library's
         # database function would bypass that, so it stays off.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",

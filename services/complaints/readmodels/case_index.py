@@ -115,10 +115,14 @@ class CaseIndex:
         department: str | None = None,
         filed_from: date | datetime | None = None,
         filed_to: date | datetime | None = None,
+        masked_identities: bool = False,
         limit: int = 50,
         offset: int = 0,
     ) -> Page:
         """Cases matching every filter given, newest first.
+
+        With `masked_identities` (a reader who sees confidential and anonymous filers
+        masked), a search by enterprise name or credit code leaves those cases out.
 
         Every word of `text` must be in the subject or description (Chinese by its words);
         `enterprise_name` is a case-insensitive substring; `credit_code` and `reference`
@@ -135,6 +139,7 @@ class CaseIndex:
             filed_from=_start_of(filed_from, "filed_from") if filed_from else None,
             filed_before=_after(filed_to) if filed_to else None,
             text_terms=tuple(query_terms(text)) if text else (),
+            masked_identities=masked_identities,
         )
         return self._page(case_filter, SEARCH_ORDER, limit, offset)
 

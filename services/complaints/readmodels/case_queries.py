@@ -25,6 +25,8 @@ class CaseFilter:
     filed_from: datetime | None = None
     filed_before: datetime | None = None
     text_terms: tuple[str, ...] = ()
+    # A reader who sees confidential filers masked must not find them by who they are.
+    masked_identities: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ def where(case_filter: CaseFilter, dialect: Dialect) -> tuple[str, dict[str, Any
         add(dialect.enterprise_contains, "enterprise", f.enterprise_key)
     if f.credit_code:
         add("credit_code = {p}", "credit_code", f.credit_code)
+    if f.masked_identities and (f.enterprise_key or f.credit_code):
+        clauses.append("NOT (confidential OR anonymous)")
     if f.category:
         add("category = {p}", "category", f.category)
     if f.filed_from:

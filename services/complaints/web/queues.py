@@ -36,13 +36,15 @@ def search_cases(filters):
 
     Roles: intake, supervisor and auditor search every case; a handler only the cases of
     their own department (the `department` filter is forced to it), with the filer masked on
-    confidential and anonymous cases. At most 200 per page.
+    confidential and anonymous cases, which a handler's search by enterprise name or credit
+    code does not find. At most 200 per page.
     """
     principal = current_principal()
     require_role(principal, Role.INTAKE, Role.SUPERVISOR, Role.AUDITOR, Role.HANDLER)
     if principal.role is Role.HANDLER:
         filters["department"] = principal.department
-    page = runtime().case_index.search(**filters)
+    page = runtime().case_index.search(**filters,
+                                       masked_identities=principal.role is Role.HANDLER)
     return _page(principal, page, filters)
 
 
