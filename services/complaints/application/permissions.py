@@ -56,7 +56,7 @@ def authorize(principal: Principal, command: str, case: Case) -> None:
     reach = COMMANDS[command].get(principal.role)
     if reach is None:
         raise PermissionDeniedError(
-            f"a {principal.role.value} may not {command.replace('_', ' ')} a case",
+            f"the {principal.role.value} role may not {command.replace('_', ' ')} a case",
             allowed_roles=roles_for(command),
         )
     _require_reach(principal, reach, case)
@@ -83,7 +83,7 @@ def _require_reach(principal: Principal, reach: Reach, case: Case) -> None:
     if reach in (Reach.LEAD, Reach.INVOLVED) and principal.department in departments:
         return
     raise PermissionDeniedError(
-        f"a {principal.role.value} may act only on {reach.value}", reach=reach.name.lower()
+        f"the {principal.role.value} role may act only on {reach.value}", reach=reach.name.lower()
     )
 
 

@@ -154,7 +154,7 @@ class Complaints(Application):
     def _check_filing(self, principal: Principal, submission: Mapping[str, Any]) -> None:
         if principal.role not in (Role.FILER, Role.INTAKE, Role.SUPERVISOR):
             raise PermissionDeniedError(
-                f"a {principal.role.value} may not file a case",
+                f"the {principal.role.value} role may not file a case",
                 allowed_roles=["filer", "intake", "supervisor"],
             )
         channel = Channel(submission["channel"])

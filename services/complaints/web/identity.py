@@ -39,7 +39,7 @@ def current_principal() -> Principal:
 def require_role(principal: Principal, *roles: Role) -> None:
     if principal.role not in roles:
         raise PermissionDeniedError(
-            f"a {principal.role.value} may not do this",
+            f"the {principal.role.value} role may not do this",
             allowed_roles=sorted(role.value for role in roles),
         )
 
