@@ -14,6 +14,7 @@ from complaints.readmodels import runner
 from complaints.web.app import create_app
 from complaints.web.runtime import EXTENSION, Runtime
 from shared.settings import Settings
+from tests.fixtures.stores import STORES, settings_for
 
 SECRET = "integration-test-secret-key-0123456789"
 PASSWORD = "correct horse battery staple"
@@ -21,25 +22,17 @@ PASSWORD = "correct horse battery staple"
 CREDIT_CODE = "91350100M000100Y43"
 
 
-@pytest.fixture(
-    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
-)
+@pytest.fixture(params=STORES)
 def store(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
 @pytest.fixture
 def settings(store: str, request: pytest.FixtureRequest, tmp_path) -> Settings:
+    """Settings on each store in turn; the PostgreSQL one is a fresh database of its own."""
     url = request.getfixturevalue("postgres_url") if store == "postgresql" else ""
-    return Settings.from_env(
-        {
-            "HUIYIN_SECRET_KEY": SECRET,
-            "HUIYIN_DATA_DIR": str(tmp_path),
-            "HUIYIN_DATABASE_URL": url,
-            "HUIYIN_LOG_LEVEL": "WARNING",
-            "HUIYIN_MAX_REQUEST_BYTES": "65536",
-        }
-    )
+    return settings_for(store, str(tmp_path), url, HUIYIN_LOG_LEVEL="WARNING",
+                        HUIYIN_MAX_REQUEST_BYTES="65536")
 
 
 @pytest.fixture

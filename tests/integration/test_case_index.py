@@ -10,7 +10,6 @@ from complaints.domain.credit_code import check_character
 from complaints.domain.values import Role
 from complaints.readmodels.case_index import open_case_index
 from complaints.readmodels.runner import catch_up
-from shared.settings import Settings
 
 CREDIT_CODE = "91110000802100433B"
 OTHER_CREDIT_CODE = "91230100MA1B2C3D4" + check_character("91230100MA1B2C3D4")
@@ -24,18 +23,6 @@ def handler(department: str) -> Principal:
 
 def march(day: int, hour: int = 9) -> datetime:
     return datetime(2026, 3, day, hour, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def settings(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else ""
-    return Settings.from_env(
-        {
-            "HUIYIN_SECRET_KEY": "x" * 32,
-            "HUIYIN_DATA_DIR": str(tmp_path),
-            "HUIYIN_DATABASE_URL": url,
-        }
-    )
 
 
 @pytest.fixture

@@ -15,29 +15,12 @@ from complaints.readmodels.case_index import open_case_index
 from complaints.readmodels.case_rows import CaseRow
 from complaints.readmodels.projection import CaseIndexProjection
 from complaints.readmodels.runner import catch_up, rebuild, run_projections
-from shared.settings import Settings
+from tests.fixtures.stores import settings_for
 
 FILER = Principal("public", Role.FILER)
 INTAKE = Principal("i", Role.INTAKE)
 TAX_HANDLER = Principal("h", Role.HANDLER, department="TAX")
 WAIT_SECONDS = 30.0
-
-
-def settings_for(tmp_path, url="", create_tables=True):
-    return Settings.from_env(
-        {
-            "HUIYIN_SECRET_KEY": "x" * 32,
-            "HUIYIN_DATA_DIR": str(tmp_path),
-            "HUIYIN_DATABASE_URL": url,
-            "HUIYIN_CREATE_TABLES": "1" if create_tables else "0",
-        }
-    )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def settings(request, tmp_path):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else ""
-    return settings_for(tmp_path, url)
 
 
 @pytest.fixture
@@ -209,9 +192,9 @@ def test_the_runner_thread_ends_once_stop_is_set(settings, app):
 def test_the_runner_rides_out_dropped_database_connections(tmp_path, postgres_url):
     # Tables once, before the processes start, as a deployment does: concurrent CREATE
     # statements on a fresh PostgreSQL database can collide.
-    build_services(settings_for(tmp_path, postgres_url)).close()
-    open_case_index(settings_for(tmp_path, postgres_url)).close()
-    settings = settings_for(tmp_path, postgres_url, create_tables=False)
+    build_services(settings_for("postgresql", str(tmp_path), postgres_url)).close()
+    open_case_index(settings_for("postgresql", str(tmp_path), postgres_url)).close()
+    settings = settings_for("postgresql", str(tmp_path), postgres_url, HUIYIN_CREATE_TABLES="0")
     stop = threading.Event()
     runner = threading.Thread(
         target=run_projections, args=(settings,), kwargs={"stop": stop, "poll_interval": 0.05}

@@ -34,8 +34,8 @@ def submission(subject: str = "出口退税迟迟不到账") -> dict:
 
 
 @pytest.fixture
-def services(store_settings: Settings):
-    built = build_services(store_settings, create_tables=True)
+def services(settings: Settings):
+    built = build_services(settings, create_tables=True)
     yield built
     built.close()
 
@@ -81,21 +81,21 @@ def test_an_untouched_case_verifies(services):
     assert result.intact and result.events_checked == 4
 
 
-def test_an_edited_row_fails_verification_naming_the_event(services, store_settings):
+def test_an_edited_row_fails_verification_naming_the_event(services, settings):
     filing = handled_case(services)
 
     def soften_the_reply(state):
         state["reply"] = "没有问题"
         return state
 
-    edit_stored_event(store_settings, filing.case_id, 4, soften_the_reply)
+    edit_stored_event(settings, filing.case_id, 4, soften_the_reply)
     result = verify_case(services.complaints, filing.case_id)
     assert not result.intact
     assert [(b.position, b.event_type) for b in result.broken] == [(4, "Responded")]
     assert "does not match its hash" in result.broken[0].problem
 
 
-def test_rewriting_an_events_hash_too_breaks_the_next_link(services, store_settings):
+def test_rewriting_an_events_hash_too_breaks_the_next_link(services, settings):
     filing = handled_case(services)
 
     def forge(state):
@@ -103,7 +103,7 @@ def test_rewriting_an_events_hash_too_breaks_the_next_link(services, store_setti
         state["hash"] = "f" * 64
         return state
 
-    edit_stored_event(store_settings, filing.case_id, 2, forge)
+    edit_stored_event(settings, filing.case_id, 2, forge)
     broken = verify_case(services.complaints, filing.case_id).broken
     assert [(b.position, b.event_type) for b in broken] == [(2, "Accepted"), (3, "Assigned")]
     assert "previous hash" in broken[1].problem
@@ -137,10 +137,10 @@ def _file_many(settings: Settings, count: int, queue) -> None:
     services.close()
 
 
-def test_references_are_unique_across_processes(services, store_settings):
+def test_references_are_unique_across_processes(services, settings):
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    workers = [context.Process(target=_file_many, args=(store_settings, 25, queue))
+    workers = [context.Process(target=_file_many, args=(settings, 25, queue))
                for _ in range(3)]
     for worker in workers:
         worker.start()
