@@ -16,7 +16,6 @@ from complaints.web.runtime import EXTENSION, Runtime
 from shared.settings import Settings
 from tests.fixtures.stores import STORES, settings_for
 
-SECRET = "integration-test-secret-key-0123456789"
 PASSWORD = "correct horse battery staple"
 # A valid unified social credit code (GB 32100-2015 check character).
 CREDIT_CODE = "91350100M000100Y43"
