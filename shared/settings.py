@@ -53,6 +53,7 @@ class Settings:
     max_request_bytes: int
     token_ttl_seconds: int
     create_tables: bool
+    kafka_bootstrap_servers: str
 
     @property
     def postgres(self) -> PostgresURL | None:
@@ -61,6 +62,15 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "complaints.sqlite"
+
+    @property
+    def stream_path(self) -> Path:
+        """The embedded stream's log, used when no Kafka broker is configured."""
+        return self.data_dir / "stream.sqlite"
+
+    @property
+    def uses_kafka(self) -> bool:
+        return bool(self.kafka_bootstrap_servers)
 
     @property
     def store_name(self) -> str:
@@ -93,6 +103,7 @@ class Settings:
             ),
             token_ttl_seconds=_integer(env, "HUIYIN_TOKEN_TTL", 8 * 3600, 60, 7 * 24 * 3600),
             create_tables=_flag(env, "HUIYIN_CREATE_TABLES", True),
+            kafka_bootstrap_servers=_servers(env, "KAFKA_BOOTSTRAP_SERVERS"),
         )
         settings.postgres  # noqa: B018 - a bad URL fails here, at start-up
         return settings
@@ -130,3 +141,13 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     if raw.lower() in choices:
         return raw.lower()
     raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+
+
+def _servers(env: Mapping[str, str], name: str) -> str:
+    """host:port[,host:port…], or empty for none."""
+    raw = env.get(name, "").strip()
+    for server in filter(None, (part.strip() for part in raw.split(","))):
+        host, _, port = server.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"{name} must be host:port[,host:port…], not {raw!r}")
+    return raw

@@ -36,6 +36,8 @@ COMMANDS: dict[str, dict[Role, Reach]] = {
     "follow_up": {**_INTAKE_DESK, Role.HANDLER: Reach.LEAD},
     "reopen": {Role.FILER: Reach.OWN_CASE, Role.SUPERVISOR: Reach.ANY_CASE},
     "close": {**_INTAKE_DESK, Role.HANDLER: Reach.LEAD},
+    # Receipts from the notify service, recorded by the complaints service's own process.
+    "record_receipt": {Role.SYSTEM: Reach.ANY_CASE},
 }
 
 READ: dict[Role, Reach] = {

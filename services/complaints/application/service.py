@@ -23,6 +23,7 @@ from complaints.application.access_codes import (
 )
 from complaints.application.permissions import authorize, authorize_read
 from complaints.application.principals import (
+    SYSTEM,
     AuthenticationError,
     PermissionDeniedError,
     Principal,
@@ -31,7 +32,7 @@ from complaints.application.routing import RoutingTable
 from complaints.domain.case import Case, case_id_for
 from complaints.domain.chain import canonical
 from complaints.domain.credit_code import credit_code_problem
-from complaints.domain.errors import DomainError, InvalidValueError
+from complaints.domain.errors import CaseRuleError, DomainError, InvalidValueError
 from complaints.domain.values import STAFF_CHANNELS, Channel, Role, Stamp
 
 REFERENCE_PATTERN = re.compile(r"^HY-(\d{4})-(\d{6,})$")
@@ -363,6 +364,34 @@ class Complaints(Application):
         return self._act(
             principal, case_id, "close", lambda case, stamp: case.close(stamp), **options
         )
+
+    def record_receipt(
+        self, case_id: UUID, notification_id: str, *, delivered: bool, channel: str = "",
+        template: str = "", message_id: str = "", sent_at: datetime | None = None,
+        text: str = "", reason: str = "",
+    ) -> bool:
+        """Record what the notify service reports, once per notification; False if known."""
+
+        def record(case: Case, stamp: Stamp) -> None:
+            if delivered:
+                case.record_filer_notified(stamp, notification_id, channel, template,
+                                           message_id, sent_at or stamp.occurred_at, text)
+            else:
+                case.record_filer_unreachable(stamp, notification_id, reason)
+
+        try:
+            self._act(SYSTEM, case_id, "record_receipt", record)
+        except CaseRuleError as error:
+            if error.rule != "receipt_recorded":
+                raise
+            return False
+        except VersionConflictError:
+            # A concurrent write; a duplicate receipt is the likely one, so look again.
+            case = self.load_case(case_id)
+            if case.was_told(notification_id) or notification_id in case.failed_notifications:
+                return False
+            raise
+        return True
 
     def _act(
         self,

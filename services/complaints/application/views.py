@@ -69,9 +69,16 @@ def case_view(case: Case, principal: Principal) -> dict[str, Any]:
             "stage": case.review.stage,
         },
         "closed_at": case.closed_at,
+        "messages": [_message(message, masked) for message in case.messages],
+        "filer_unreachable": case.filer_unreachable,
         "updated_at": case.modified_on,
     }
     return canonical(view)
+
+
+def _message(message: dict[str, Any], masked: bool) -> dict[str, Any]:
+    # What the filer was told may name them; a department that sees them masked gets no text.
+    return {key: value for key, value in message.items() if not (masked and key == "text")}
 
 
 def event_view(event: Any, case: Case, principal: Principal) -> dict[str, Any] | None:
@@ -84,8 +91,10 @@ def event_view(event: Any, case: Case, principal: Principal) -> dict[str, Any] |
     if principal.role is not Role.AUDITOR:
         for key in _SECRETS:
             data.pop(key, None)
-    if name == "Filed" and filer_masked_for(principal, case):
+    if filer_masked_for(principal, case) and name == "Filed":
         data["filer"] = mask_filer(data["filer"])
+    if filer_masked_for(principal, case) and name == "FilerNotified":
+        data.pop("text", None)
     stamp = event.stamp
     staff_actor = stamp.actor_role in {role.value for role in _STAFF}
     actor_id = stamp.actor_id

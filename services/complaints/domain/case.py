@@ -102,6 +102,9 @@ class Case(Aggregate):
         self.reply: dict[str, Any] | None = None
         self.review = Review()
         self.closed_at: datetime | None = None
+        self.messages: list[dict[str, Any]] = []
+        self.failed_notifications: list[str] = []
+        self.filer_unreachable = False
 
     # -- intake ----------------------------------------------------------------------------
 
@@ -321,6 +324,45 @@ class Case(Aggregate):
     def _closed(self, stamp: Stamp) -> None:
         self.status = Status.CLOSED
         self.closed_at = stamp.occurred_at
+
+    # -- what the filer was told ----------------------------------------------------------
+
+    def was_told(self, notification_id: str) -> bool:
+        return any(message["notification_id"] == notification_id for message in self.messages)
+
+    def record_filer_notified(
+        self, stamp: Stamp, notification_id: str, channel: str, template: str,
+        message_id: str, sent_at: datetime, text: str,
+    ) -> None:
+        """A notification reached the filer; recorded once, in whatever state the case is."""
+        if self.was_told(notification_id):
+            raise CaseRuleError("receipt_recorded", "this notification was recorded already",
+                                notification_id=notification_id)
+        self._filer_notified(stamp=stamp, notification_id=notification_id, channel=channel,
+                             template=template, message_id=message_id, sent_at=sent_at,
+                             text=text)
+
+    @event("FilerNotified")
+    def _filer_notified(
+        self, stamp: Stamp, notification_id: str, channel: str, template: str,
+        message_id: str, sent_at: datetime, text: str,
+    ) -> None:
+        self.messages.append({"notification_id": notification_id, "channel": channel,
+                              "template": template, "message_id": message_id,
+                              "sent_at": sent_at, "text": text})
+        self.filer_unreachable = False
+
+    def record_filer_unreachable(self, stamp: Stamp, notification_id: str, reason: str) -> None:
+        """Every channel failed: intake staff must call the filer."""
+        if notification_id in self.failed_notifications:
+            raise CaseRuleError("receipt_recorded", "this failure was recorded already",
+                                notification_id=notification_id)
+        self._filer_unreachable(stamp=stamp, notification_id=notification_id, reason=reason)
+
+    @event("FilerUnreachable")
+    def _filer_unreachable(self, stamp: Stamp, notification_id: str, reason: str) -> None:
+        self.failed_notifications.append(notification_id)
+        self.filer_unreachable = True
 
     # -- rules -------------------------------------------------------------------------------
 

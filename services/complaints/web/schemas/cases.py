@@ -20,6 +20,16 @@ class ReviewStateSchema(Schema):
     stage = fields.String(metadata={"description": "none, recheck, rectification, …"})
 
 
+class MessageSchema(Schema):
+    notification_id = fields.String()
+    channel = fields.String(metadata={"description": "email, sms, webhook or inbox"})
+    template = fields.String()
+    message_id = fields.String()
+    sent_at = Timestamp()
+    text = fields.String(metadata={"description": "what the filer read; not shown to handlers "
+                                                   "on confidential cases"})
+
+
 class CaseSchema(Schema):
     id = fields.UUID()
     reference = fields.String()
@@ -50,6 +60,10 @@ class CaseSchema(Schema):
     review = fields.Nested(ReviewStateSchema)
     closed_at = Timestamp(allow_none=True)
     updated_at = Timestamp()
+    messages = fields.List(fields.Nested(MessageSchema),
+                           metadata={"description": "every message the filer was sent"})
+    filer_unreachable = fields.Boolean(
+        metadata={"description": "every channel failed: intake staff should call the filer"})
 
 
 class ActorSchema(Schema):

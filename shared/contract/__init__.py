@@ -1,0 +1,1 @@
+"""The wire contract between the services: topics, the versioned envelope, and its payloads."""

@@ -1,0 +1,1 @@
+"""The event stream both services speak: Kafka when configured, an embedded log otherwise."""

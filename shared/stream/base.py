@@ -1,0 +1,47 @@
+"""What a stream offers, whatever carries it: publish acknowledged batches, consume and commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class StreamUnavailableError(RuntimeError):
+    """The stream (broker or embedded log) cannot be reached now; try again later."""
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    partition: int
+    offset: int
+    key: str
+    value: bytes
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    key: str
+    value: bytes
+
+
+class Publisher(Protocol):
+    def publish(self, topic: str, messages: Sequence[Outgoing]) -> None:
+        """Send `messages` in order; returns only once every one is acknowledged.
+
+        Raises StreamUnavailableError when they could not all be acknowledged; some may have
+        been delivered, so the caller publishes them again (consumers drop duplicates).
+        """
+
+    def close(self) -> None: ...
+
+
+class Subscription(Protocol):
+    def poll(self, timeout: float, max_records: int = 500) -> list[Message]:
+        """The next messages of the subscribed topics, in order within each partition."""
+
+    def commit(self, messages: Sequence[Message]) -> None:
+        """Record that `messages` (and everything before them in their partitions) are done."""
+
+    def close(self) -> None: ...
