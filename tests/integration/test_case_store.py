@@ -161,3 +161,16 @@ def test_history_replays_the_case_as_it_stood_after_each_event(services):
     as_of = datetime.fromisoformat(accepted_at)
     then = case_history(app, INTAKE, filing.case_id, as_of_time=as_of)
     assert then["state"]["status"] == "accepted" and len(then["events"]) == 2
+
+
+def test_a_receipt_delivered_twice_is_recorded_once(services):
+    app = services.complaints
+    filing = app.file_case(PUBLIC, submission())
+    receipt = {"delivered": True, "channel": "email", "template": "filed",
+               "message_id": "<1@huiyin.example>", "text": "您的投诉已受理"}
+    first = app.record_receipt(filing.case_id, "notification-1", **receipt)
+    again = app.record_receipt(filing.case_id, "notification-1", **receipt)
+    case = app.load_case(filing.case_id)
+    assert (first, again) == (True, False)
+    assert [m["channel"] for m in case.messages] == ["email"]
+    assert verify_case(app, filing.case_id).intact

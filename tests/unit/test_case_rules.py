@@ -9,6 +9,7 @@ import pytest
 from complaints.domain.errors import CaseRuleError, CaseStateError
 from complaints.domain.values import Status
 from tests.unit.case_builder import (
+    T0,
     assigned_case,
     badly_rated_case,
     filed_case,
@@ -158,3 +159,21 @@ def test_each_event_carries_the_previous_events_hash():
     for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     assert case.head_hash == events[-1].hash
+
+
+def test_what_the_filer_was_told_is_recorded_once_per_notification_in_any_state():
+    case = responded_case()
+    case.close(stamp())
+    case.record_filer_notified(stamp("system"), "n-1", "email", "closed", "<m1@x>", T0, "已办结")
+    with pytest.raises(CaseRuleError) as refused:
+        case.record_filer_notified(stamp("system"), "n-1", "email", "closed", "<m1@x>", T0, "")
+    assert rule_of(refused) == "receipt_recorded"
+    assert [m["notification_id"] for m in case.messages] == ["n-1"]
+
+
+def test_a_filer_no_channel_reached_is_flagged_until_a_message_gets_through():
+    case = filed_case()
+    case.record_filer_unreachable(stamp("system"), "n-2", "email and SMS failed")
+    assert case.filer_unreachable
+    case.record_filer_notified(stamp("system"), "n-3", "inbox", "filed", "", T0, "已受理")
+    assert not case.filer_unreachable
