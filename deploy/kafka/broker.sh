@@ -4,6 +4,7 @@
 #   broker.sh jars                               copy the broker's runtime jars into the cache (once)
 #   broker.sh start DIR [PORT CONTROLLER_PORT]   fresh broker in DIR; prints 127.0.0.1:PORT
 #   broker.sh stop DIR                           SIGTERM, up to 30 s, then SIGKILL
+#   broker.sh resume DIR                         start a stopped broker again, keeping its data
 #   broker.sh status DIR                         exit 0 and print the address if it runs
 #
 # The jars come from Maven Central through deploy/kafka/pom.xml and are cached outside the
@@ -162,7 +163,7 @@ render_config() {
 
 # One attempt: 0 = ready, 1 = failed, 3 = failed because a port was taken.
 start_once() {
-    local dir=$1 port=$2 cport=$3 cp="$KAFKA_LIBS/*" cid pid deadline
+    local dir=$1 port=$2 cport=$3 cp="$KAFKA_LIBS/*" cid
     rm -rf "$dir/data" "$dir/broker.log" "$dir/format.log" "$dir/bootstrap"
     mkdir -p "$dir/data"
     render_config "$dir" "$port" "$cport"
@@ -177,6 +178,13 @@ start_once() {
     fi
 
     : > "$dir/broker.log"
+    launch "$dir" "$port"
+}
+
+# Start the JVM on DIR's config and data and wait until ready: 0 ready, 1 failed, 3 port taken.
+launch() {
+    local dir=$1 port=$2 cp="$KAFKA_LIBS/*" pid deadline
+    local jopts=(-Djava.awt.headless=true "-Dlog4j2.configurationFile=$dir/log4j2.properties")
     # setsid: own session, so Ctrl-C in the caller's terminal does not reach the broker
     # (the caller stops it). All fds redirected: the caller's pipes must not be held open.
     # shellcheck disable=SC2086  # HEAP_OPTS is a list of options
@@ -309,6 +317,32 @@ cmd_stop() {
     rm -f "$dir/broker.pid" "$dir/bootstrap"
 }
 
+# Start a stopped broker again on its own config, data and ports: topics, messages and
+# committed offsets survive, as after a broker restart in production.
+cmd_resume() {
+    [[ $# -eq 1 ]] || die "usage: broker.sh resume DIR"
+    local dir port pid rc=0
+    dir=$(cd "$1" 2>/dev/null && pwd -P) || die "no broker directory $1"
+    [[ -f "$dir/server.properties" && -d "$dir/data" ]] || die "$dir was never started"
+    if pid=$(running_pid "$dir"); then die "a broker already runs from $dir (pid $pid)"; fi
+    port=$(sed -n 's/^listeners=PLAINTEXT:\/\/127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$dir/server.properties")
+    [[ -n $port ]] || die "cannot read the port from $dir/server.properties"
+    cmd_jars
+    log "resuming Kafka $KAFKA_VERSION in $dir on 127.0.0.1:$port"
+    # A fresh log, so readiness is read from this start and not the one before.
+    mv -f "$dir/broker.log" "$dir/broker.log.previous" 2>/dev/null || true
+    : > "$dir/broker.log"
+    launch "$dir" "$port" || rc=$?
+    ((rc == 0)) || die "resume failed (status $rc)"
+    pid=$(<"$dir/broker.pid")
+    echo "127.0.0.1:$port" > "$dir/bootstrap"
+    if [[ -n ${HUIYIN_KAFKA_OWNER_PID:-} ]]; then
+        stop_watcher "$dir"
+        start_watcher "$dir" "$pid" "$HUIYIN_KAFKA_OWNER_PID"
+    fi
+    echo "127.0.0.1:$port"
+}
+
 cmd_status() {
     [[ $# -eq 1 ]] || die "usage: broker.sh status DIR"
     local dir pid
@@ -322,6 +356,7 @@ case ${1:-} in
     jars) shift; [[ $# -eq 0 ]] || die "usage: broker.sh jars"; cmd_jars ;;
     start) shift; cmd_start "$@" ;;
     stop) shift; cmd_stop "$@" ;;
+    resume) shift; cmd_resume "$@" ;;
     status) shift; cmd_status "$@" ;;
     *) sed -n '2,8s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
 esac
