@@ -63,3 +63,22 @@ def test_the_filer_opens_the_case_with_reference_and_access_code(filer):
     assert view["filer"]["enterprise_name"] == "黑河市远东商贸有限公司"
     assert view["anonymous"] is True
     assert "access_code_hash" not in str(owner.history(case.reference).json)
+
+
+def test_a_filer_with_a_webhook_gets_its_signing_secret_once_at_filing(client):
+    body = {
+        "channel": "api",
+        "category": "tax",
+        "subject": "webhook",
+        "description": "tell our system",
+        "filer": {"enterprise_name": "Amur Trade", "webhook_url": "https://hooks.amur.example/h"},
+    }
+    with_hook = client.post("/api/v1/cases", json=body)
+    plain = client.post("/api/v1/cases", json={**body, "filer": {"enterprise_name": "Amur"}})
+    insecure = client.post("/api/v1/cases", json={
+        **body, "filer": {"enterprise_name": "Amur", "webhook_url": "http://hooks.amur.example/h"}})
+
+    assert with_hook.status_code == 201 and len(with_hook.json["webhook_secret"]) == 64
+    assert plain.json["webhook_secret"] is None
+    assert insecure.status_code == 422
+    assert "https" in str(insecure.json["details"])

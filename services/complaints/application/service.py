@@ -34,6 +34,7 @@ from complaints.domain.chain import canonical
 from complaints.domain.credit_code import credit_code_problem
 from complaints.domain.errors import CaseRuleError, DomainError, InvalidValueError
 from complaints.domain.values import STAFF_CHANNELS, Channel, Role, Stamp
+from shared.webhooks import webhook_secret
 
 REFERENCE_PATTERN = re.compile(r"^HY-(\d{4})-(\d{6,})$")
 CLOCK_SKEW = timedelta(minutes=5)
@@ -59,6 +60,7 @@ class Filing:
     reference: str
     access_code: str
     replayed: bool
+    webhook_secret: str | None = None
 
 
 class StampAsDict(Transcoding):
@@ -150,7 +152,7 @@ class Complaints(Application):
             if existing is None:
                 raise
             return self._replay(existing, digest)
-        return Filing(case_id, reference, derive_access_code(self.secret_key, case_id), False)
+        return self._filing(case, replayed=False)
 
     def _check_filing(self, principal: Principal, submission: Mapping[str, Any]) -> None:
         if principal.role not in (Role.FILER, Role.INTAKE, Role.SUPERVISOR):
@@ -176,9 +178,15 @@ class Complaints(Application):
             raise IdempotencyKeyReusedError(
                 "this Idempotency-Key was used for a different submission"
             )
-        case = self.load_case(claim.case_id)
+        return self._filing(self.load_case(claim.case_id), replayed=True)
+
+    def _filing(self, case: Case, *, replayed: bool) -> Filing:
+        """What the filer is told at filing; both secrets are derived, never stored."""
+        signing = None
+        if case.filer.get("webhook_url"):
+            signing = webhook_secret(self.secret_key, case.id)
         code = derive_access_code(self.secret_key, case.id)
-        return Filing(case.id, case.reference, code, True)
+        return Filing(case.id, case.reference, code, replayed, signing)
 
     # -- commands on a case -------------------------------------------------------------------
 

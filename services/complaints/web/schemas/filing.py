@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from complaints.domain.values import Channel, Language
 from complaints.web.schemas.fields import (
@@ -18,6 +19,12 @@ from complaints.web.schemas.fields import (
 )
 
 NOTIFY_CHANNELS = ("email", "sms", "webhook", "inbox")
+
+
+def https_unless_loopback(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ValidationError("a webhook must use https")
 
 
 class FilerSchema(Schema):
@@ -35,7 +42,12 @@ class FilerSchema(Schema):
         validate=validate.Length(max=len(NOTIFY_CHANNELS)),
         metadata={"description": "how the filer wants to be told of each step"},
     )
-    webhook_url = fields.URL(schemes={"https"}, validate=validate.Length(max=2000))
+    webhook_url = fields.URL(
+        schemes={"https", "http"},
+        validate=[validate.Length(max=2000), https_unless_loopback],
+        metadata={"description": "HTTPS; plain HTTP only to this machine, for development. "
+                  "Requests are signed with the webhook_secret given at filing."},
+    )
 
 
 class FilingSchema(Schema):
@@ -82,4 +94,9 @@ class FilingReplySchema(Schema):
     )
     replayed = fields.Boolean(
         required=True, metadata={"description": "true when this reply answers a retried request"}
+    )
+    webhook_secret = fields.String(
+        allow_none=True,
+        metadata={"description": "with a webhook_url: the key that signs every webhook request "
+                  "(HMAC-SHA256 over '<X-Huiyin-Timestamp>.<body>')"},
     )
