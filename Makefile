@@ -23,6 +23,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	mkdir -p var
 	$(RUN_ENV) $(BIN)/huiyin init
+	$(RUN_ENV) $(BIN)/huiyin-notify init
+	$(RUN_ENV) $(BIN)/huiyin stream prepare
 	$(RUN_ENV) PORT=$${PORT:-8000} $(BIN)/honcho start -f Procfile
 
 test: test-unit test-integration test-e2e

@@ -1,3 +1,4 @@
 """Plugins shared by every test tier."""
 
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.stores", "tests.fixtures.kafka"]
+pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.stores", "tests.fixtures.kafka",
+                  "tests.fixtures.receivers"]

@@ -1,4 +1,4 @@
-"""The `huiyin` command line for operators: set up, staff accounts, verification, projections."""
+"""The `huiyin` command line for operators: set up, staff accounts, verification, processes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from complaints.application import audit
 from complaints.bootstrap import Services, build_services
@@ -16,8 +17,12 @@ from complaints.domain.errors import DomainError
 from complaints.domain.values import STAFF_ROLES
 from complaints.readmodels import runner
 from complaints.readmodels.case_index import open_case_index
+from complaints.streaming import receipts, relay
 from shared.logging_setup import configure_logging
 from shared.settings import Settings, SettingsError
+from shared.stream.base import StreamUnavailableError
+from shared.stream.factory import describe, prepare_topics
+from shared.stream.kafka import quiet_client_logs
 
 BROKEN = 1
 UNUSABLE = 2
@@ -39,6 +44,7 @@ def init(settings: Settings, arguments: argparse.Namespace) -> int:
     services = build_services(settings, create_tables=True)
     try:
         _close(open_case_index(settings, create_tables=True))
+        relay.open_relay_positions(services.complaints, create=True)
         where = settings.postgres or settings.sqlite_path
         print(f"huiyin: the {settings.store_name} store is ready ({_describe(where)})")
         if settings.demo:
@@ -96,10 +102,7 @@ def verify(settings: Settings, arguments: argparse.Namespace) -> int:
 
 def projections_run(settings: Settings, arguments: argparse.Namespace) -> int:
     """Keep the read models current until SIGTERM or SIGINT; then finish the batch and stop."""
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    runner.run_projections(settings, stop=stop)
+    runner.run_projections(settings, stop=_stop_on_signals())
     return 0
 
 
@@ -111,6 +114,64 @@ def projections_catch_up(settings: Settings, arguments: argparse.Namespace) -> i
 def projections_rebuild(settings: Settings, arguments: argparse.Namespace) -> int:
     runner.rebuild(settings)
     return 0
+
+
+def relay_run(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Publish the case events until SIGTERM or SIGINT; then finish the batch and stop."""
+    _quiet_stream_client(settings)
+    relay.run_relay(settings, stop=_stop_on_signals())
+    return 0
+
+
+def relay_catch_up(settings: Settings, arguments: argparse.Namespace) -> int:
+    return _once("relay", "event(s) published", lambda: relay.relay_once(settings))
+
+
+def receipts_run(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Record notify's receipts until SIGTERM or SIGINT."""
+    _quiet_stream_client(settings)
+    receipts.run_receipts(settings, stop=_stop_on_signals())
+    return 0
+
+
+def receipts_catch_up(settings: Settings, arguments: argparse.Namespace) -> int:
+    return _once("receipts", "receipt(s) handled", lambda: receipts.receive_once(settings))
+
+
+def stream_prepare(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Create the topics with their partitions and retention (Kafka), or the embedded log."""
+    try:
+        created = prepare_topics(settings)
+    except StreamUnavailableError as error:
+        print(f"huiyin: {error}", file=sys.stderr)
+        return UNUSABLE
+    made = f"created {', '.join(created)}" if created else "nothing to create"
+    print(f"huiyin: {describe(settings)} is ready ({made})")
+    return 0
+
+
+def _once(name: str, unit: str, work: Callable[[], int]) -> int:
+    try:
+        count = work()
+    except StreamUnavailableError as error:
+        print(f"huiyin {name}: {error}", file=sys.stderr)
+        return UNUSABLE
+    print(f"huiyin {name}: {count} {unit}")
+    return 0
+
+
+def _quiet_stream_client(settings: Settings) -> None:
+    """One line per outage from us, not kafka-python's line per reconnect (DEBUG keeps them)."""
+    if settings.log_level != "DEBUG":
+        quiet_client_logs()
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT, so a process finishes its batch and stops."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -144,7 +205,25 @@ def _parser() -> argparse.ArgumentParser:
         ("rebuild", projections_rebuild, "empty the read models and project every event again"),
     ):
         actions.add_parser(name, help=help, description=help).set_defaults(command=run)
+    _group(commands, "relay", "publish the case events to the stream", (
+        ("run", relay_run, "publish the case events as they are recorded, until stopped"),
+        ("catch-up", relay_catch_up, "publish every pending case event, then exit"),
+    ))
+    _group(commands, "receipts", "record notify's receipts in the cases", (
+        ("run", receipts_run, "record receipts as they arrive, until stopped"),
+        ("catch-up", receipts_catch_up, "record every waiting receipt, then exit"),
+    ))
+    _group(commands, "stream", "prepare the event stream", (
+        ("prepare", stream_prepare, "create the topics (Kafka) or the embedded log"),
+    ))
     return parser
+
+
+def _group(commands: Any, name: str, help: str, actions: Sequence[tuple]) -> None:
+    group = commands.add_parser(name, help=help, description=help)
+    sub = group.add_subparsers(required=True, metavar="ACTION")
+    for action, run, action_help in actions:
+        sub.add_parser(action, help=action_help, description=action_help).set_defaults(command=run)
 
 
 @contextmanager

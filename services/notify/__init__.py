@@ -1,1 +1,1 @@
-"""The notify service: tells filers and departments what happened (built in a later issue)."""
+"""The notify service: tells filers and departments what happened to a case, in their language."""

@@ -1,12 +1,21 @@
-"""`python -m tests.bench`: every benchmark, one table each."""
+"""`python -m tests.bench [filing|stream]`: every benchmark (or those named), a table each."""
 
 from __future__ import annotations
 
-from tests.bench import filing
+import sys
+
+from tests.bench import filing, stream
+
+BENCHMARKS = {"filing": filing.run, "stream": stream.run}
 
 
 def main() -> None:
-    print(filing.run(), flush=True)
+    names = sys.argv[1:] or list(BENCHMARKS)
+    unknown = set(names) - set(BENCHMARKS)
+    if unknown:
+        sys.exit(f"unknown benchmark {', '.join(sorted(unknown))}; choose from {list(BENCHMARKS)}")
+    for name in names:
+        print(BENCHMARKS[name](), end="\n\n", flush=True)
 
 
 if __name__ == "__main__":

@@ -176,4 +176,6 @@ def test_a_filer_no_channel_reached_is_flagged_until_a_message_gets_through():
     case.record_filer_unreachable(stamp("system"), "n-2", "email and SMS failed")
     assert case.filer_unreachable
     case.record_filer_notified(stamp("system"), "n-3", "inbox", "filed", "", T0, "已受理")
+    assert case.filer_unreachable, "the inbox is no proof the filer was reached"
+    case.record_filer_notified(stamp("system"), "n-4", "sms", "filed", "id-7", T0, "已受理")
     assert not case.filer_unreachable

@@ -350,7 +350,9 @@ class Case(Aggregate):
         self.messages.append({"notification_id": notification_id, "channel": channel,
                               "template": template, "message_id": message_id,
                               "sent_at": sent_at, "text": text})
-        self.filer_unreachable = False
+        # The inbox always "delivers"; only a message that went out reached the filer.
+        if channel != "inbox":
+            self.filer_unreachable = False
 
     def record_filer_unreachable(self, stamp: Stamp, notification_id: str, reason: str) -> None:
         """Every channel failed: intake staff must call the filer."""

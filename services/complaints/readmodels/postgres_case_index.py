@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Tracking
-from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
+from complaints.adapters.positions import PositionPostgresRecorder
 from complaints.readmodels.case_queries import CaseFilter, Dialect, select_page
 from complaints.readmodels.case_rows import ROW_FIELDS, CaseRow, iso_utc
 
-# Its own tracking table (the library's default is shared by every projection in the schema).
+# Its own tracking table (see complaints.adapters.positions).
 TRACKING_TABLE = "case_index_tracking"
-# Any fixed number: creators of the tables take turns, so concurrent starts cannot collide.
-_CREATE_LOCK = 0x48_55_49_59_49_4E
 
 _COLUMNS = {
     "case_id": "uuid PRIMARY KEY",
@@ -57,9 +55,9 @@ DIALECT = Dialect(
 )
 
 
-class CaseIndexPostgresRecorder(PostgresTrackingRecorder):
+class CaseIndexPostgresRecorder(PositionPostgresRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
-        super().__init__(datastore, tracking_table_name=TRACKING_TABLE, **kwargs)
+        super().__init__(datastore, table=TRACKING_TABLE, **kwargs)
         self.table = Identifier(datastore.schema, "case_index").as_string()
         tracking = Identifier(datastore.schema, TRACKING_TABLE).as_string()
         self.sql_create_statements.extend(
@@ -79,15 +77,6 @@ class CaseIndexPostgresRecorder(PostgresTrackingRecorder):
                 "USING GIN (search_vector)",
             )
         )
-        # Compare and set: a batch moves the position on only from where it was read.
-        self._start = SQL(
-            f"INSERT INTO {tracking} VALUES (%(application_name)s, %(notification_id)s)"
-        )
-        self._advance = SQL(
-            f"UPDATE {tracking} SET notification_id = %(notification_id)s "
-            "WHERE application_name = %(application_name)s AND notification_id = %(after)s "
-            "AND notification_id < %(notification_id)s RETURNING notification_id"
-        )
         self._drop_statement = SQL(f"DROP TABLE IF EXISTS {self.table}, {tracking}")
         # A row only ever moves forward: an older version never overwrites a newer one.
         self._upsert = SQL(
@@ -98,20 +87,9 @@ class CaseIndexPostgresRecorder(PostgresTrackingRecorder):
             + " WHERE excluded.version > case_index.version"
         )
 
-    def create_table(self) -> None:
-        self._create(drop_first=False)
-
     def recreate_tables(self) -> None:
         """Drop the index and its tracking and create them empty, in one transaction."""
-        self._create(drop_first=True)
-
-    def _create(self, *, drop_first: bool) -> None:
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(SQL("SELECT pg_advisory_xact_lock(%s)"), (_CREATE_LOCK,))
-            if drop_first:
-                curs.execute(self._drop_statement)
-            for statement in self.sql_create_statements:
-                curs.execute(statement, prepare=False)
+        self.execute_in_transaction([self._drop_statement, *self.sql_create_statements])
 
     def apply(self, rows: Sequence[CaseRow], tracking: Tracking, *, after: int) -> None:
         """Record the rows and the position they reach together, or neither.
@@ -119,12 +97,7 @@ class CaseIndexPostgresRecorder(PostgresTrackingRecorder):
         Refused with IntegrityError unless the recorded position is still `after` (0: none).
         """
         with self.datastore.transaction(commit=True) as curs:
-            if after:
-                curs.execute(self._advance, {**asdict(tracking), "after": after})
-                if curs.fetchone() is None:
-                    raise IntegrityError(f"case_index is not at position {after}")
-            else:
-                curs.execute(self._start, asdict(tracking))
+            self.advance_in(curs, tracking, after=after)
             if rows:
                 curs.executemany(self._upsert, [_stored(row) for row in rows])
 

@@ -4,30 +4,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Notification, Tracking
-from eventsourcing.utils import get_topic
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from complaints.application.service import Complaints
-from complaints.domain.case import Case
+from complaints.following import BATCH_SIZE, Batch, is_case_event, read_batch
 from complaints.readmodels.case_index import CaseIndex
 from complaints.readmodels.case_rows import CaseRow
 
 log = logging.getLogger(__name__)
-
-CASE_TOPIC_PREFIX = get_topic(Case) + "."
-BATCH_SIZE = 500
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Notifications read after position `after` (0: from the start of the log)."""
-
-    after: int
-    notifications: Sequence[Notification]
 
 
 class CaseIndexProjection:
@@ -48,11 +34,7 @@ class CaseIndexProjection:
 
     def pending(self) -> Batch:
         """The next batch of notifications after the position the index has recorded."""
-        after = self._tracked()
-        notifications = self.app.recorder.select_notifications(
-            start=after, limit=self.batch_size, inclusive_of_start=False
-        )
-        return Batch(after, notifications)
+        return read_batch(self.app.recorder, self._tracked(), self.batch_size)
 
     def process(self, batch: Batch) -> int:
         """Apply one batch; the number of notifications it moved the index past (0 if refused).
@@ -63,7 +45,7 @@ class CaseIndexProjection:
             return 0
         versions: dict[UUID, int] = {}
         for notification in batch.notifications:
-            if notification.topic.startswith(CASE_TOPIC_PREFIX):
+            if is_case_event(notification):
                 case_id = UUID(str(notification.originator_id))
                 versions[case_id] = max(versions.get(case_id, 0), notification.originator_version)
         rows = [CaseRow.of(self.app.load_case(key, version)) for key, version in versions.items()]

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from eventsourcing.persistence import PersistenceError
 
 from complaints.bootstrap import build_services
+from complaints.following import Backoff
 from complaints.readmodels.case_index import open_case_index
 from complaints.readmodels.projection import CaseIndexProjection
 from complaints.readmodels.search_text import warm_segmenter
@@ -19,7 +20,6 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 LAG_LOG_SECONDS = 60.0
-MAX_BACKOFF_SECONDS = 30.0
 
 
 def catch_up(settings: Settings) -> int:
@@ -48,7 +48,7 @@ def run_projections(
     stores. Polling skips no position: the PostgreSQL recorder locks the events table while
     it inserts, so positions become visible in order.
     """
-    backoff = _Backoff(poll_interval)
+    backoff = Backoff(poll_interval)
     while not stop.is_set():
         try:
             with _projection(settings) as projection:
@@ -61,7 +61,7 @@ def run_projections(
 
 def _follow(projection: CaseIndexProjection, stop: threading.Event, poll_interval: float) -> None:
     """Batch after batch while there are any, a poll every `poll_interval` when there are not."""
-    backoff = _Backoff(poll_interval)
+    backoff = Backoff(poll_interval)
     next_lag_report = 0.0
     while not stop.is_set():
         try:
@@ -100,19 +100,3 @@ def _projection(settings: Settings) -> Iterator[CaseIndexProjection]:
             index.close()
     finally:
         services.close()
-
-
-class _Backoff:
-    """Waits that double after each failure, up to a ceiling, and start over after a success."""
-
-    def __init__(self, first: float) -> None:
-        self.first = max(first, 0.1)
-        self.current = self.first
-
-    def next(self) -> float:
-        delay = self.current
-        self.current = min(self.current * 2, MAX_BACKOFF_SECONDS)
-        return delay
-
-    def reset(self) -> None:
-        self.current = self.first

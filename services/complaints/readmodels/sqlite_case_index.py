@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, Tracking
-from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.persistence import Tracking
+from eventsourcing.sqlite import SQLiteDatastore
 
+from complaints.adapters.positions import PositionSQLiteRecorder
 from complaints.readmodels.case_queries import CaseFilter, Dialect, select_page
 from complaints.readmodels.case_rows import ROW_FIELDS, CaseRow, iso_utc
 
-# Its own tracking table: the library's shared `tracking` table has one row per upstream
-# application, so a second projection of Complaints in this file would overwrite ours.
+# Its own tracking table (see complaints.adapters.positions).
 TRACKING_TABLE = "case_index_tracking"
 
 _COLUMNS = {
@@ -44,8 +43,6 @@ _COLUMNS = {
 # FTS5 over the segmented text, kept in step by triggers (the "external content" pattern of
 # the SQLite manual); `id` is an INTEGER PRIMARY KEY so VACUUM cannot renumber the rows.
 _CREATE_STATEMENTS = [
-    f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} ("
-    "application_name TEXT PRIMARY KEY, notification_id INTEGER) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS case_index (id INTEGER PRIMARY KEY, "
     + ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
     + ")",
@@ -62,13 +59,6 @@ _CREATE_STATEMENTS = [
     "VALUES ('delete', old.id, old.search_text); "
     "INSERT INTO case_index_fts (rowid, search_text) VALUES (new.id, new.search_text); END",
 ]
-# Compare and set: a batch moves the position on only from where it was read.
-_START = f"INSERT INTO {TRACKING_TABLE} VALUES (:application_name, :notification_id)"
-_ADVANCE = (
-    f"UPDATE {TRACKING_TABLE} SET notification_id = :notification_id "
-    "WHERE application_name = :application_name AND notification_id = :after "
-    "AND notification_id < :notification_id RETURNING notification_id"
-)
 _DROP_STATEMENTS = [
     "DROP TABLE IF EXISTS case_index_fts",
     "DROP TABLE IF EXISTS case_index",
@@ -96,35 +86,18 @@ DIALECT = Dialect(
 )
 
 
-class CaseIndexSQLiteRecorder(SQLiteTrackingRecorder):
+class CaseIndexSQLiteRecorder(PositionSQLiteRecorder):
     def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
-        super().__init__(datastore, **kwargs)
-        # The library's own insert_tracking() and max_tracking_id() then use our table too.
-        self.insert_tracking_statement = (
-            f"INSERT INTO {TRACKING_TABLE} VALUES (:application_name, :notification_id) "
-            "ON CONFLICT (application_name) DO UPDATE SET notification_id = :notification_id "
-            f"WHERE {TRACKING_TABLE}.notification_id < :notification_id "
-            "RETURNING notification_id"
-        )
-        self.select_max_tracking_id_statement = (
-            f"SELECT MAX(notification_id) FROM {TRACKING_TABLE} WHERE application_name=?"
-        )
+        super().__init__(datastore, table=TRACKING_TABLE, **kwargs)
 
     def construct_create_table_statements(self) -> list[str]:
-        return list(_CREATE_STATEMENTS)
-
-    def create_table(self) -> None:
-        # Not the library's: it migrates and seeds the shared `tracking` table.
-        self._create(_CREATE_STATEMENTS)
+        return [*super().construct_create_table_statements(), *_CREATE_STATEMENTS]
 
     def recreate_tables(self) -> None:
         """Drop the index and its tracking and create them empty, in one transaction."""
-        self._create([*_DROP_STATEMENTS, *_CREATE_STATEMENTS])
-
-    def _create(self, statements: Sequence[str]) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            for statement in statements:
-                c.execute(statement)
+        self.execute_in_transaction(
+            [*_DROP_STATEMENTS, *self.construct_create_table_statements()]
+        )
 
     def apply(self, rows: Sequence[CaseRow], tracking: Tracking, *, after: int) -> None:
         """Record the rows and the position they reach together, or neither.
@@ -132,12 +105,7 @@ class CaseIndexSQLiteRecorder(SQLiteTrackingRecorder):
         Refused with IntegrityError unless the recorded position is still `after` (0: none).
         """
         with self.datastore.transaction(commit=True) as c:
-            if after:
-                c.execute(_ADVANCE, {**asdict(tracking), "after": after})
-                if c.fetchone() is None:
-                    raise IntegrityError(f"case_index is not at position {after}")
-            else:
-                c.execute(_START, asdict(tracking))
+            self.advance_in(c, tracking, after=after)
             c.executemany(_UPSERT, [_stored(row) for row in rows])
 
     def find(

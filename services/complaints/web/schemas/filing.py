@@ -18,7 +18,8 @@ from complaints.web.schemas.fields import (
     text_list,
 )
 
-NOTIFY_CHANNELS = ("email", "sms", "webhook", "inbox")
+# The inbox (the case's own history) is always on; these are the channels besides it.
+NOTIFY_CHANNELS = ("email", "sms", "webhook")
 
 
 def https_unless_loopback(url: str) -> None:

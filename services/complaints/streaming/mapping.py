@@ -1,0 +1,153 @@
+"""The one place where Case events become integration events: domain event → envelope.
+
+What is not mapped here stays inside: internal notes, the receipts that came back from
+notify (FilerNotified, FilerUnreachable), and the events of other aggregates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import Notification
+
+from complaints.application.access_codes import derive_access_code
+from complaints.application.deadlines import reply_by
+from complaints.application.service import Complaints
+from complaints.domain.case import Case
+from complaints.domain.values import BAD_RATING_MAX, Language, Visibility
+from complaints.following import is_case_event
+from complaints.streaming.case_states import CaseStates
+from shared.contract import case_events as wire
+from shared.contract.envelope import Envelope, event_id_for
+
+FILER_CONTACTS = ("enterprise_name", "contact_person", "email", "phone", "webhook_url")
+
+
+class CaseEventMapper:
+    """Turns a batch of notifications into the envelopes to publish, in the log's order."""
+
+    def __init__(self, app: Complaints, secret_key: str) -> None:
+        self.app = app
+        self.secret_key = secret_key
+        self.states = CaseStates(app)
+
+    def envelopes(self, notifications: Sequence[Notification]) -> list[Envelope]:
+        envelopes = []
+        for notification in notifications:
+            if not is_case_event(notification):
+                continue
+            event = self.app.mapper.to_domain_event(notification)
+            case = self.states.after(event)
+            mapped = integration_event(event, case, self.secret_key)
+            if mapped is None:
+                continue
+            event_type, data = mapped
+            envelopes.append(
+                Envelope(
+                    event_id=event_id_for(case.id, event.originator_version),
+                    event_type=event_type,
+                    schema_version=wire.CURRENT_VERSION[event_type],
+                    case_id=case.id,
+                    case_version=event.originator_version,
+                    position=notification.id,
+                    occurred_at=event.stamp.occurred_at,
+                    recorded_at=event.timestamp,
+                    data={**data, "case": case_context(case)},
+                )
+            )
+        return envelopes
+
+
+def integration_event(
+    event: Case.Event, case: Case, secret_key: str
+) -> tuple[str, dict[str, Any]] | None:
+    """The wire type and data of a Case event; None for what stays inside."""
+    match event:
+        case Case.Filed():
+            return wire.FILED, {
+                "channel": event.channel,
+                "subject": event.subject,
+                # The filer must get the code by email; it is derived, never stored.
+                "access_code": derive_access_code(secret_key, case.id),
+                "accept_by": event.due_at,
+                "expected_reply_by": reply_by(event.due_at) if event.due_at else None,
+            }
+        case Case.Accepted():
+            return wire.ACCEPTED, {
+                "proposed_lead": event.proposed_lead,
+                "proposed_co": list(event.proposed_co),
+            }
+        case Case.Referred():
+            return wire.REFERRED, {"reason": event.reason, "where_to": event.where_to}
+        case Case.Assigned():
+            return wire.ASSIGNED, {"lead": event.lead, "co": list(event.co), "due_at": event.due_at}
+        case Case.Transferred():
+            return wire.TRANSFERRED, {
+                "from_department": event.from_department,
+                "to": event.to,
+                "reason": event.reason,
+                "due_at": event.due_at,
+            }
+        case Case.InformationRequested():
+            return wire.INFORMATION_REQUESTED, {"items": list(event.items)}
+        case Case.InformationSupplied():
+            return wire.INFORMATION_SUPPLIED, {}
+        case Case.ProgressNoted() if event.visibility == Visibility.PUBLIC:
+            return wire.PUBLIC_UPDATE, {"text": event.text}
+        case Case.Responded():
+            return wire.RESPONDED, {
+                "outcome": event.outcome,
+                "reply": event.reply,
+                "actions": list(event.actions),
+                "round": case.round,
+            }
+        case Case.Rated():
+            return wire.RATED, {
+                "score": event.score,
+                "bad": event.score <= BAD_RATING_MAX,
+                "round": event.round,
+                "comment": event.comment,
+            }
+        case Case.RatingInvalidated():
+            return wire.RATING_INVALIDATED, {
+                "invalidation_class": event.invalidation_class,
+                "reason": event.reason,
+            }
+        case Case.ReviewConcluded():
+            return wire.REVIEW_CONCLUDED, {
+                "upheld": event.upheld,
+                "explanation": event.explanation,
+            }
+        case Case.Rectified():
+            return wire.RECTIFIED, {"actions": list(event.actions)}
+        case Case.FollowedUp():
+            return wire.FOLLOWED_UP, {"method": event.method, "satisfied": event.satisfied}
+        case Case.Reopened():
+            return wire.REOPENED, {"reason": event.reason, "round": event.round}
+        case Case.Closed():
+            return wire.CLOSED, {}
+    return None
+
+
+def case_context(case: Case) -> dict[str, Any]:
+    """Who filed the case and who handles it, as every event's data carries it."""
+    filer = case.filer or {}
+    return {
+        "reference": case.reference,
+        "category": case.category,
+        "language": filer.get("language") or Language.ZH.value,
+        "confidential": case.confidential,
+        "anonymous": case.anonymous,
+        "lead_department": case.lead_department,
+        "co_departments": list(case.co_departments),
+        "filer": {
+            **{name: filer.get(name) or None for name in FILER_CONTACTS},
+            # The inbox is the case's own history, always written: not a channel to choose.
+            "notify_by": [
+                channel
+                for channel in filer.get("notify_by") or []
+                if channel in wire.NOTIFY_CHANNELS
+            ],
+        },
+    }

@@ -1,0 +1,1 @@
+"""The notify store: the eventsourcing environment for SQLite or PostgreSQL."""

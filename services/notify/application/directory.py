@@ -1,0 +1,43 @@
+"""The departments' and the supervisor's mailboxes and names, loaded from data/mailboxes.json."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MAILBOXES_FILE = Path(__file__).resolve().parents[1] / "data" / "mailboxes.json"
+
+
+@dataclass(frozen=True)
+class Directory:
+    supervisor: str
+    supervising_department: str
+    departments: Mapping[str, Mapping[str, Any]]
+
+    @classmethod
+    def load(cls, path: Path = MAILBOXES_FILE) -> Directory:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            supervisor=raw["supervisor"]["mailbox"],
+            supervising_department=raw["supervisor"]["department"],
+            departments=raw["departments"],
+        )
+
+    def department(self, code: str) -> str | None:
+        entry = self.departments.get(code)
+        if entry is None:
+            log.warning("no mailbox for department %s; it is not told", code,
+                        extra={"department": code})
+            return None
+        return entry["mailbox"]
+
+    def label(self, code: str | None, language: str) -> str:
+        """The department's name in `language`, or its code when it has none."""
+        entry = self.departments.get(code or "")
+        return entry["labels"].get(language, code) if entry else (code or "")

@@ -1,0 +1,68 @@
+"""Builds the notify service's parts from its settings: called once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from notify.adapters.store_config import store_env
+from notify.application.delivery import RetryPolicy, Sender, no_wait
+from notify.application.directory import Directory
+from notify.application.handling import EventHandler
+from notify.application.messages import MessageRenderer
+from notify.application.notifications import Notifications
+from notify.channels.email import MaildirEmail, SmtpEmail
+from notify.channels.inbox import Inbox
+from notify.channels.sms import SmsGateway, SmsOutbox
+from notify.channels.webhook import SignedWebhook
+from notify.domain.policy import Channel
+from notify.settings import NotifySettings
+
+
+@dataclass(frozen=True)
+class NotifyService:
+    settings: NotifySettings
+    notifications: Notifications
+    handler: EventHandler
+
+    def close(self) -> None:
+        self.notifications.close()
+
+
+def build_service(
+    settings: NotifySettings,
+    *,
+    wait: Callable[[float], bool] = no_wait,
+    create_tables: bool | None = None,
+) -> NotifyService:
+    """`wait` sleeps between retries and says whether to stop (a threading.Event's wait)."""
+    directory = Directory.load()
+    notifications = Notifications(store_env(settings, create_tables=create_tables))
+    handler = EventHandler(
+        notifications=notifications,
+        renderer=MessageRenderer(directory, settings.public_url),
+        senders=build_senders(settings),
+        retry=RetryPolicy(settings.attempts, settings.backoff_seconds, wait),
+        directory=directory,
+    )
+    return NotifyService(settings, notifications, handler)
+
+
+def build_senders(settings: NotifySettings) -> dict[Channel, Sender]:
+    """SMTP and the SMS gateway when configured; a maildir and an outbox file otherwise."""
+    timeout = settings.network_timeout
+    if settings.smtp_host:
+        email: Sender = SmtpEmail(settings.smtp_host, settings.smtp_port, settings.smtp_from,
+                                  timeout)
+    else:
+        email = MaildirEmail(settings.maildir, settings.smtp_from)
+    if settings.sms_gateway_url:
+        sms: Sender = SmsGateway(settings.sms_gateway_url, settings.sms_gateway_token, timeout)
+    else:
+        sms = SmsOutbox(settings.sms_outbox)
+    return {
+        Channel.EMAIL: email,
+        Channel.SMS: sms,
+        Channel.WEBHOOK: SignedWebhook(settings.shared.secret_key, timeout),
+        Channel.INBOX: Inbox(),
+    }

@@ -1,0 +1,194 @@
+"""The integration events of a case: one marshmallow schema per event type and schema version.
+
+Every event's data carries `case`, what a consumer needs to address the filer and the
+departments without asking the complaints service. Internal notes have no type here: they
+never go on the wire.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+LANGUAGES = ("zh", "en", "ru")
+NOTIFY_CHANNELS = ("email", "sms", "webhook")
+
+FILED = "case.filed"
+ACCEPTED = "case.accepted"
+REFERRED = "case.referred"
+ASSIGNED = "case.assigned"
+TRANSFERRED = "case.transferred"
+INFORMATION_REQUESTED = "case.information_requested"
+INFORMATION_SUPPLIED = "case.information_supplied"
+PUBLIC_UPDATE = "case.public_update"
+RESPONDED = "case.responded"
+RATED = "case.rated"
+RATING_INVALIDATED = "case.rating_invalidated"
+REVIEW_CONCLUDED = "case.review_concluded"
+RECTIFIED = "case.rectified"
+FOLLOWED_UP = "case.followed_up"
+REOPENED = "case.reopened"
+CLOSED = "case.closed"
+
+
+def _text(**kwargs) -> fields.String:
+    return fields.String(required=True, **kwargs)
+
+
+def _maybe_text() -> fields.String:
+    return fields.String(required=True, allow_none=True)
+
+
+def _texts(**kwargs) -> fields.List:
+    return fields.List(fields.String(), required=True, **kwargs)
+
+
+def _moment(nullable: bool = True) -> fields.AwareDateTime:
+    return fields.AwareDateTime(required=True, allow_none=nullable)
+
+
+class FilerSchema(Schema):
+    """How to reach the filer; what the filing did not give is null."""
+
+    enterprise_name = fields.String(allow_none=True, load_default=None)
+    contact_person = fields.String(allow_none=True, load_default=None)
+    email = fields.Email(allow_none=True, load_default=None)
+    phone = fields.String(allow_none=True, load_default=None)
+    webhook_url = fields.URL(
+        allow_none=True, load_default=None, schemes={"https", "http"}, require_tld=False
+    )
+    notify_by = fields.List(
+        fields.String(validate=validate.OneOf(NOTIFY_CHANNELS)), load_default=list
+    )
+
+
+class CaseContextSchema(Schema):
+    """The case as it stands after the event: who filed it, in which language, who handles it."""
+
+    reference = _text(validate=validate.Length(min=1))
+    category = _text()
+    language = _text(validate=validate.OneOf(LANGUAGES))
+    confidential = fields.Boolean(required=True)
+    anonymous = fields.Boolean(required=True)
+    lead_department = _maybe_text()
+    co_departments = _texts()
+    filer = fields.Nested(FilerSchema, required=True)
+
+
+class CaseEventSchema(Schema):
+    """What every case event's data holds; each type adds its own fields."""
+
+    case = fields.Nested(CaseContextSchema, required=True)
+
+
+class FiledSchema(CaseEventSchema):
+    channel = _text()
+    subject = _text()
+    access_code = _text(validate=validate.Length(min=1))
+    accept_by = _moment()
+    expected_reply_by = _moment()
+
+
+class AcceptedSchema(CaseEventSchema):
+    proposed_lead = _text()
+    proposed_co = _texts()
+
+
+class ReferredSchema(CaseEventSchema):
+    reason = _text()
+    where_to = _text()
+
+
+class AssignedSchema(CaseEventSchema):
+    lead = _text()
+    co = _texts()
+    due_at = _moment()
+
+
+class TransferredSchema(CaseEventSchema):
+    from_department = _maybe_text()
+    to = _maybe_text()
+    reason = _text()
+    due_at = _moment()
+
+
+class InformationRequestedSchema(CaseEventSchema):
+    items = _texts(validate=validate.Length(min=1))
+
+
+class PublicUpdateSchema(CaseEventSchema):
+    text = _text()
+
+
+class RespondedSchema(CaseEventSchema):
+    outcome = _text()
+    reply = _text()
+    actions = _texts()
+    round = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class RatedSchema(CaseEventSchema):
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    bad = fields.Boolean(required=True)
+    round = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    comment = _text()
+
+
+class RatingInvalidatedSchema(CaseEventSchema):
+    invalidation_class = _text()
+    reason = _text()
+
+
+class ReviewConcludedSchema(CaseEventSchema):
+    upheld = fields.Boolean(required=True)
+    explanation = _text()
+
+
+class RectifiedSchema(CaseEventSchema):
+    actions = _texts()
+
+
+class FollowedUpSchema(CaseEventSchema):
+    method = _text()
+    satisfied = fields.Boolean(required=True)
+
+
+class ReopenedSchema(CaseEventSchema):
+    reason = _text()
+    round = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+# (event type, schema version) → the schema of its data. A new version is a new entry;
+# consumers refuse versions they do not know rather than guess.
+DATA_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
+    (FILED, 1): FiledSchema,
+    (ACCEPTED, 1): AcceptedSchema,
+    (REFERRED, 1): ReferredSchema,
+    (ASSIGNED, 1): AssignedSchema,
+    (TRANSFERRED, 1): TransferredSchema,
+    (INFORMATION_REQUESTED, 1): InformationRequestedSchema,
+    (INFORMATION_SUPPLIED, 1): CaseEventSchema,
+    (PUBLIC_UPDATE, 1): PublicUpdateSchema,
+    (RESPONDED, 1): RespondedSchema,
+    (RATED, 1): RatedSchema,
+    (RATING_INVALIDATED, 1): RatingInvalidatedSchema,
+    (REVIEW_CONCLUDED, 1): ReviewConcludedSchema,
+    (RECTIFIED, 1): RectifiedSchema,
+    (FOLLOWED_UP, 1): FollowedUpSchema,
+    (REOPENED, 1): ReopenedSchema,
+    (CLOSED, 1): CaseEventSchema,
+}
+EVENT_TYPES = tuple(dict.fromkeys(event_type for event_type, _ in DATA_SCHEMAS))
+# The version a producer writes today, per type.
+CURRENT_VERSION = {
+    event_type: max(v for t, v in DATA_SCHEMAS if t == event_type) for event_type in EVENT_TYPES
+}
+
+
+# Schemas hold no state between calls: one instance each, since making one costs more
+# than using it (marshmallow copies every declared field into each new instance).
+_INSTANCES = {key: schema() for key, schema in DATA_SCHEMAS.items()}
+
+
+def data_schema(event_type: str, schema_version: int) -> Schema | None:
+    """The schema of the data of `event_type` at `schema_version`, or None if unknown."""
+    return _INSTANCES.get((event_type, schema_version))

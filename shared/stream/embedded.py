@@ -1,0 +1,160 @@
+"""The stream without a broker: an append-only log in one SQLite file, for `make run`.
+
+One partition per topic (partition 0); offsets count from 0 in each topic, as in Kafka.
+Several processes may publish and consume at once (WAL, a busy timeout, and appends in
+`BEGIN IMMEDIATE` transactions, which take the file's write lock before reading the tail).
+A group's committed offset is the next one to read. Each group has one consumer here: two
+processes of the same group would both read every message (Kafka would split them).
+Messages are kept; the file grows with the log, as is fine for a developer's machine.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from shared.stream.base import Message, Outgoing, StreamUnavailableError
+
+BUSY_TIMEOUT_SECONDS = 30.0
+IDLE_POLL_SECONDS = 0.05
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS stream_messages ("
+    "topic TEXT NOT NULL, message_offset INTEGER NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, "
+    "appended_at REAL NOT NULL, PRIMARY KEY (topic, message_offset)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS stream_offsets ("
+    "group_id TEXT NOT NULL, topic TEXT NOT NULL, next_offset INTEGER NOT NULL, "
+    "PRIMARY KEY (group_id, topic)) WITHOUT ROWID",
+)
+
+
+class EmbeddedLog:
+    """The SQLite file holding every topic's messages and every group's committed offsets."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit mode: transactions are begun explicitly, and only where needed.
+            self.connection = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
+            )
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            with self.transaction():
+                for statement in _SCHEMA:
+                    self.connection.execute(statement)
+        except (OSError, sqlite3.Error) as error:
+            raise StreamUnavailableError(
+                f"cannot open the stream at {self.path}: {error}"
+            ) from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction holding the file's lock from its start; rolled back on error."""
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.connection
+            except BaseException:
+                self.connection.execute("ROLLBACK")
+                raise
+            self.connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise StreamUnavailableError(f"the stream at {self.path} failed: {error}") from None
+
+    def read(self, topic: str, start: int, limit: int) -> list[Message]:
+        try:
+            rows = self.connection.execute(
+                "SELECT message_offset, key, value FROM stream_messages "
+                "WHERE topic = ? AND message_offset >= ? ORDER BY message_offset LIMIT ?",
+                (topic, start, limit),
+            ).fetchall()
+        except sqlite3.Error as error:
+            raise StreamUnavailableError(f"cannot read the stream: {error}") from None
+        return [Message(topic, 0, offset, key, bytes(value)) for offset, key, value in rows]
+
+    def committed(self, group: str, topic: str) -> int:
+        try:
+            row = self.connection.execute(
+                "SELECT next_offset FROM stream_offsets WHERE group_id = ? AND topic = ?",
+                (group, topic),
+            ).fetchone()
+        except sqlite3.Error as error:
+            raise StreamUnavailableError(f"cannot read the stream: {error}") from None
+        return row[0] if row else 0
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class EmbeddedPublisher:
+    """Appends batches to the embedded log; a batch is acknowledged when its transaction commits."""
+
+    def __init__(self, path: Path) -> None:
+        self.log = EmbeddedLog(path)
+
+    def publish(self, topic: str, messages: Sequence[Outgoing]) -> None:
+        if not messages:
+            return
+        now = time.time()
+        with self.log.transaction() as db:
+            (tail,) = db.execute(
+                "SELECT COALESCE(MAX(message_offset) + 1, 0) FROM stream_messages WHERE topic = ?",
+                (topic,),
+            ).fetchone()
+            db.executemany(
+                "INSERT INTO stream_messages VALUES (?, ?, ?, ?, ?)",
+                [
+                    (topic, tail + n, message.key, message.value, now)
+                    for n, message in enumerate(messages)
+                ],
+            )
+
+    def close(self) -> None:
+        self.log.close()
+
+
+class EmbeddedSubscription:
+    """Reads the topics from the group's committed offsets on; commits move them on."""
+
+    def __init__(self, path: Path, group: str, topics: Iterable[str]) -> None:
+        self.log = EmbeddedLog(path)
+        self.group = group
+        self.positions = {topic: self.log.committed(group, topic) for topic in topics}
+
+    def poll(self, timeout: float, max_records: int = 500) -> list[Message]:
+        """What is there now, or the first messages to arrive within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            messages: list[Message] = []
+            for topic, position in self.positions.items():
+                if len(messages) < max_records:
+                    messages += self.log.read(topic, position, max_records - len(messages))
+            if messages:
+                for message in messages:
+                    self.positions[message.topic] = message.offset + 1
+                return messages
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return []
+            time.sleep(min(IDLE_POLL_SECONDS, remaining))
+
+    def commit(self, messages: Sequence[Message]) -> None:
+        highest: dict[str, int] = {}
+        for message in messages:
+            highest[message.topic] = max(highest.get(message.topic, -1), message.offset)
+        if not highest:
+            return
+        with self.log.transaction() as db:
+            db.executemany(
+                "INSERT INTO stream_offsets VALUES (?, ?, ?) ON CONFLICT (group_id, topic) "
+                "DO UPDATE SET next_offset = excluded.next_offset",
+                [(self.group, topic, offset + 1) for topic, offset in highest.items()],
+            )
+
+    def close(self) -> None:
+        self.log.close()

@@ -1,0 +1,320 @@
+"""Notify against real loopback servers: SMTP, a maildir, an SMS gateway and a webhook receiver."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from uuid import UUID
+
+import pytest
+
+from notify.application.consumer import handle_batch
+from notify.bootstrap import NotifyService, build_service
+from notify.domain.notification import notification_id_for
+from notify.settings import NotifySettings
+from shared.contract.dead_letters import DeadLetter, decode_dead_letter
+from shared.contract.envelope import Envelope
+from shared.contract.receipts import Receipt, decode_receipt
+from shared.contract.topics import CASE_EVENTS, NOTIFY_DEAD_LETTER, RECEIPTS
+from shared.stream.base import Message
+from shared.stream.embedded import EmbeddedLog, EmbeddedPublisher
+from tests.fixtures.stores import TEST_SECRET
+from tests.unit.test_notify_envelopes import ACCESS_CODE, case_event, filer, wire_bytes
+
+ANNA = "anna.petrova@amur-export.example"
+
+
+class Notify:
+    """A notify service on the test's servers, handling envelopes as the consumer would."""
+
+    def __init__(self, settings: NotifySettings) -> None:
+        self.settings = settings
+        self.service: NotifyService = build_service(settings, wait=self._wait)
+        self.publisher = EmbeddedPublisher(settings.shared.stream_path)
+        self.waits: list[float] = []
+        self.stopping = False  # a SIGTERM arrives while waiting to retry
+
+    def _wait(self, seconds: float) -> bool:
+        self.waits.append(seconds)
+        return self.stopping
+
+    def handle(self, *envelopes: Envelope | bytes) -> list[Message]:
+        messages = [
+            Message(CASE_EVENTS, 0, offset, "key",
+                    envelope if isinstance(envelope, bytes) else wire_bytes(envelope))
+            for offset, envelope in enumerate(envelopes)
+        ]
+        return handle_batch(messages, self.service.handler, self.publisher)
+
+    def receipts(self) -> list[Receipt]:
+        return [decode_receipt(m.value) for m in self._read(RECEIPTS)]
+
+    def dead_letters(self) -> list[DeadLetter]:
+        return [decode_dead_letter(m.value) for m in self._read(NOTIFY_DEAD_LETTER)]
+
+    def _read(self, topic: str) -> list[Message]:
+        log = EmbeddedLog(self.settings.shared.stream_path)
+        try:
+            return log.read(topic, 0, 10_000)
+        finally:
+            log.close()
+
+    def close(self) -> None:
+        self.publisher.close()
+        self.service.close()
+
+
+@pytest.fixture
+def make_notify(tmp_path, smtp_server, sms_gateway) -> Iterator:
+    made: list[Notify] = []
+
+    def make(**env: str) -> Notify:
+        settings = NotifySettings.from_env({
+            "HUIYIN_SECRET_KEY": TEST_SECRET,
+            "HUIYIN_DATA_DIR": str(tmp_path),
+            "HUIYIN_SMTP_HOST": "127.0.0.1",
+            "HUIYIN_SMTP_PORT": str(smtp_server.port),
+            "HUIYIN_SMS_GATEWAY_URL": sms_gateway.url,
+            "HUIYIN_NOTIFY_TIMEOUT": "5",
+            "HUIYIN_PUBLIC_URL": "https://huiyin.example",
+            **env,
+        })
+        made.append(Notify(settings))
+        return made[-1]
+
+    yield make
+    for notify in made:
+        notify.close()
+
+
+@pytest.fixture
+def notify(make_notify) -> Notify:
+    return make_notify()
+
+
+def plain_text(message: EmailMessage) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def test_a_russian_filing_produces_a_russian_email_with_reference_and_access_code(
+    notify, smtp_server
+):
+    envelope = case_event("case.filed", language="ru")
+
+    assert len(notify.handle(envelope)) == 1
+
+    (email,) = smtp_server.messages
+    assert email["To"] == ANNA
+    assert email["Subject"] == "Ваше обращение зарегистрировано (№ HY-2026-000042)"
+    assert email["Content-Language"] == "ru"
+    assert email.get_content_charset() == "utf-8"
+    body = plain_text(email)
+    assert body.startswith("Здравствуйте, Анна Петрова!")
+    assert "HY-2026-000042" in body and f"Код доступа: {ACCESS_CODE}" in body
+
+
+def test_a_sent_email_and_the_inbox_each_report_a_receipt_with_the_code_redacted(
+    notify, smtp_server
+):
+    envelope = case_event("case.filed")
+    notify.handle(envelope)
+
+    inbox, email = notify.receipts()
+    assert (inbox.channel, email.channel) == ("inbox", "email")
+    assert email.receipt_id == str(notification_id_for(envelope.event_id, "filer", "email"))
+    assert email.message_id == smtp_server.messages[0]["Message-ID"]
+    assert all(r.delivered and r.case_id == envelope.case_id for r in (inbox, email))
+    for receipt in (inbox, email):
+        assert ACCESS_CODE not in receipt.text and "Код доступа: ••••" in receipt.text
+    assert notify.dead_letters() == []
+
+
+def test_without_an_smtp_host_mail_goes_to_a_maildir_a_person_can_read(make_notify, smtp_server):
+    notify = make_notify(HUIYIN_SMTP_HOST="")
+    notify.handle(case_event("case.filed", language="zh"))
+
+    (path,) = (notify.settings.maildir / "new").iterdir()
+    assert smtp_server.messages == []
+    email = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert email["Subject"].startswith("您的投诉已收到")
+    assert ACCESS_CODE in plain_text(email)
+    # Readable as it lies: the body is UTF-8 text, not base64.
+    assert "查询码：" + ACCESS_CODE in path.read_text(encoding="utf-8")
+
+
+def test_the_sms_gateway_receives_the_text(notify, sms_gateway):
+    details = filer(notify_by=["sms"])
+    notify.handle(case_event("case.filed", language="en", filer_details=details))
+
+    (sms,) = sms_gateway.accepted
+    assert sms["to"] == "+7 914 555 0101"
+    assert sms["text"].startswith("Huiyin: your complaint is registered as HY-2026-000042")
+    assert ACCESS_CODE in sms["text"]
+    assert [r.message_id for r in notify.receipts() if r.channel == "sms"] == ["accepted-1"]
+
+
+def test_a_webhook_failing_three_times_then_succeeding_gets_the_message_once(
+    notify, webhook_receiver
+):
+    webhook_receiver.fail_next(3)
+    details = filer(notify_by=["webhook"], webhook_url=webhook_receiver.url)
+    envelope = case_event("case.filed", filer_details=details)
+
+    notify.handle(envelope)
+
+    assert len(webhook_receiver.requests) == 4 and webhook_receiver.rejected == []
+    (delivered,) = webhook_receiver.accepted
+    assert delivered["case_id"] == str(envelope.case_id)
+    assert ACCESS_CODE in delivered["text"]
+    assert notify.waits == [0.5, 1.0, 2.0]
+    assert [r.channel for r in notify.receipts()] == ["inbox", "webhook"]
+
+
+def test_a_webhook_that_always_fails_is_dead_lettered_and_the_case_flagged(
+    notify, webhook_receiver
+):
+    webhook_receiver.fail_next(100)
+    details = filer(notify_by=["webhook"], webhook_url=webhook_receiver.url)
+    envelope = case_event("case.filed", filer_details=details)
+
+    notify.handle(envelope)
+
+    assert len(webhook_receiver.requests) == 5
+    (letter,) = notify.dead_letters()
+    assert (letter.channel, letter.recipient, letter.attempts) == ("webhook", "filer", 5)
+    assert "503" in letter.last_error
+    assert letter.envelope["event_id"] == str(envelope.event_id)
+    assert letter.envelope["data"]["access_code"] == "••••"
+    inbox, unreachable = notify.receipts()
+    assert inbox.delivered and not unreachable.delivered
+    assert unreachable.receipt_id == letter.notification_id
+    assert "call" in unreachable.reason
+
+
+def test_a_failed_webhook_beside_a_delivered_email_does_not_flag_the_case(
+    notify, smtp_server, webhook_receiver
+):
+    webhook_receiver.fail_next(100)
+    details = filer(notify_by=["email", "webhook"], webhook_url=webhook_receiver.url)
+
+    notify.handle(case_event("case.filed", filer_details=details))
+
+    assert len(smtp_server.messages) == 1
+    assert [letter.channel for letter in notify.dead_letters()] == ["webhook"]
+    assert [(r.channel, r.delivered) for r in notify.receipts()] == [
+        ("inbox", True), ("email", True)
+    ]
+
+
+def test_failed_email_falls_back_to_sms(notify, smtp_server, sms_gateway):
+    smtp_server.fail_next(100)
+    envelope = case_event("case.filed")
+
+    notify.handle(envelope)
+
+    assert smtp_server.refused == 5 and smtp_server.messages == []
+    (letter,) = notify.dead_letters()
+    assert letter.channel == "email"
+    (sms,) = sms_gateway.accepted
+    assert ACCESS_CODE in sms["text"]
+    assert [(r.channel, r.delivered) for r in notify.receipts()] == [
+        ("inbox", True), ("sms", True)
+    ]
+    email = notify.service.notifications.get_notification(UUID(letter.notification_id))
+    assert (email.status, email.fallback_channel) == ("failed", "sms")
+
+
+def test_when_email_and_the_sms_fallback_both_fail_the_case_is_flagged(
+    notify, smtp_server, sms_gateway
+):
+    smtp_server.fail_next(100)
+    sms_gateway.fail_next(100)
+
+    notify.handle(case_event("case.filed"))
+
+    assert [letter.channel for letter in notify.dead_letters()] == ["email", "sms"]
+    assert [(r.channel, r.delivered) for r in notify.receipts()] == [
+        ("inbox", True), ("sms", False)
+    ]
+
+
+def test_failed_email_without_a_phone_flags_the_case(notify, smtp_server, sms_gateway):
+    smtp_server.fail_next(100)
+
+    notify.handle(case_event("case.filed", filer_details=filer(phone=None)))
+
+    assert sms_gateway.requests == []
+    assert [(r.channel, r.delivered) for r in notify.receipts()] == [
+        ("inbox", True), ("email", False)
+    ]
+
+
+def test_the_same_envelope_handled_twice_sends_once(notify, smtp_server):
+    envelope = case_event("case.filed")
+
+    notify.handle(envelope)
+    notify.handle(envelope)
+
+    assert len(smtp_server.messages) == 1
+    receipts = notify.receipts()
+    # Reported again (recorded once downstream, by receipt id), never sent again.
+    assert len(receipts) == 4 and len({r.receipt_id for r in receipts}) == 2
+
+
+def test_departments_are_told_in_chinese_and_give_no_receipt(notify, smtp_server):
+    notify.handle(case_event("case.assigned", lead="TAX", co=["CUSTOMS"]))
+
+    by_address = {m["To"]: m for m in smtp_server.messages}
+    assert set(by_address) == {ANNA, "tax@huiyin.example", "customs@huiyin.example"}
+    assert by_address["tax@huiyin.example"]["Subject"] == "【交办】投诉 HY-2026-000042 请牵头办理"
+    assert [r.channel for r in notify.receipts()] == ["inbox", "email"]
+
+
+def test_a_bad_review_reaches_the_supervisor_and_the_lead_department(notify, smtp_server):
+    notify.handle(case_event("case.rated", score=1, bad=True))
+
+    assert sorted(m["To"] for m in smtp_server.messages) == [
+        "supervision@huiyin.example", "tax@huiyin.example"
+    ]
+    assert notify.receipts() == []
+
+
+def test_a_message_that_breaks_the_contract_is_dead_lettered_and_done(notify, smtp_server):
+    done = notify.handle(b'{"event_type": "case.filed"}', case_event("case.closed"))
+
+    assert len(done) == 2
+    (letter,) = notify.dead_letters()
+    assert letter.channel == "none" and "the envelope is invalid" in letter.last_error
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_webhook_receiver_refuses_a_stale_signature(notify, webhook_receiver):
+    webhook_receiver.clock = lambda: time.time() + 3600  # the receiver's clock is an hour on
+    details = filer(notify_by=["webhook"], webhook_url=webhook_receiver.url)
+
+    notify.handle(case_event("case.filed", filer_details=details))
+
+    assert webhook_receiver.rejected == ["signature"] * 5
+    assert webhook_receiver.accepted == []
+    assert [letter.channel for letter in notify.dead_letters()] == ["webhook"]
+
+
+def test_stopping_while_waiting_to_retry_leaves_the_event_to_the_next_run(
+    make_notify, webhook_receiver
+):
+    webhook_receiver.fail_next(1)
+    details = filer(notify_by=["webhook"], webhook_url=webhook_receiver.url)
+    envelope = case_event("case.filed", filer_details=details)
+    stopping = make_notify()
+    stopping.stopping = True
+
+    assert stopping.handle(envelope) == []  # not done: not to be committed
+
+    assert webhook_receiver.accepted == []
+    assert len(make_notify().handle(envelope)) == 1
+    assert len(webhook_receiver.accepted) == 1
+    webhook = stopping.service.notifications.get_notification(
+        notification_id_for(envelope.event_id, "filer", "webhook"))
+    assert (webhook.status, webhook.attempts) == ("sent", 1)

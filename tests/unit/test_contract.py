@@ -1,0 +1,211 @@
+"""The wire contract: envelopes, receipts and dead letters round-trip; bad ones are refused."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from shared.contract import case_events as wire
+from shared.contract.codec import ContractError
+from shared.contract.dead_letters import DeadLetter, decode_dead_letter, encode_dead_letter
+from shared.contract.envelope import Envelope, decode_envelope, encode_envelope, event_id_for
+from shared.contract.receipts import Receipt, decode_receipt, encode_receipt
+
+CASE_ID = UUID("6f1c3a52-9a0e-5f43-8d0e-2b7c1d9e4a11")
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+CASE = {
+    "reference": "HY-2026-000001",
+    "category": "cross_border_trade",
+    "language": "ru",
+    "confidential": False,
+    "anonymous": False,
+    "lead_department": "CUSTOMS",
+    "co_departments": ["COMMERCE"],
+    "filer": {
+        "enterprise_name": "ООО Амур Трейд",
+        "contact_person": "Иван Петров",
+        "email": "ivan@amur-trade.example",
+        "phone": "+7 4162 555 010",
+        "webhook_url": "https://amur-trade.example/hooks/huiyin",
+        "notify_by": ["email", "webhook"],
+    },
+}
+SAMPLES: dict[str, dict[str, Any]] = {
+    wire.FILED: {"channel": "web", "subject": "Груз задержан", "access_code": "ABCD-EFGH-JKMN",
+                 "accept_by": T0 + timedelta(days=1), "expected_reply_by": T0 + timedelta(days=22)},
+    wire.ACCEPTED: {"proposed_lead": "CUSTOMS", "proposed_co": ["COMMERCE"]},
+    wire.REFERRED: {"reason": "a court matter", "where_to": "the intermediate court"},
+    wire.ASSIGNED: {"lead": "CUSTOMS", "co": ["COMMERCE"], "due_at": T0 + timedelta(days=21)},
+    wire.TRANSFERRED: {"from_department": "CUSTOMS", "to": None, "reason": "not ours",
+                       "due_at": None},
+    wire.INFORMATION_REQUESTED: {"items": ["the customs declaration", "the invoice"]},
+    wire.INFORMATION_SUPPLIED: {},
+    wire.PUBLIC_UPDATE: {"text": "Мы связались с таможней."},
+    wire.RESPONDED: {"outcome": "resolved", "reply": "Груз выпущен.", "actions": ["released"],
+                     "round": 1},
+    wire.RATED: {"score": 2, "bad": True, "round": 1, "comment": "too slow"},
+    wire.RATING_INVALIDATED: {"invalidation_class": "malicious", "reason": "abusive"},
+    wire.REVIEW_CONCLUDED: {"upheld": True, "explanation": "the delay was ours"},
+    wire.RECTIFIED: {"actions": ["a second inspection lane"]},
+    wire.FOLLOWED_UP: {"method": "phone", "satisfied": True},
+    wire.REOPENED: {"reason": "the cargo is stuck again", "round": 2},
+    wire.CLOSED: {},
+}
+
+
+def envelope(event_type: str = wire.FILED, **changes: Any) -> Envelope:
+    fields = {
+        "event_id": event_id_for(CASE_ID, 3),
+        "event_type": event_type,
+        "schema_version": 1,
+        "case_id": CASE_ID,
+        "case_version": 3,
+        "position": 42,
+        "occurred_at": T0,
+        "recorded_at": T0 + timedelta(minutes=5),
+        "data": {**SAMPLES[event_type], "case": CASE},
+    }
+    return Envelope(**{**fields, **changes})
+
+
+def tampered(raw: bytes, change) -> bytes:
+    document = json.loads(raw)
+    change(document)
+    return json.dumps(document).encode()
+
+
+def test_every_event_type_has_a_sample():
+    assert set(SAMPLES) == set(wire.EVENT_TYPES)
+
+
+@pytest.mark.parametrize("event_type", wire.EVENT_TYPES)
+def test_every_event_type_survives_encoding_and_decoding(event_type):
+    original = envelope(event_type)
+    assert decode_envelope(encode_envelope(original)) == original
+
+
+def test_an_envelope_is_utf8_json_with_readable_text():
+    raw = encode_envelope(envelope())
+    document = json.loads(raw.decode("utf-8"))
+    assert document["data"]["case"]["filer"]["enterprise_name"] == "ООО Амур Трейд"
+    assert document["occurred_at"] == "2026-03-02T01:00:00+00:00"
+    assert "ООО".encode() in raw
+
+
+def test_a_filer_who_gave_only_an_email_is_carried_with_nulls():
+    filer = {"enterprise_name": None, "contact_person": None, "email": "a@b.example",
+             "phone": None, "webhook_url": None, "notify_by": []}
+    original = envelope(data={**SAMPLES[wire.FILED], "case": {**CASE, "filer": filer}})
+    assert decode_envelope(encode_envelope(original)).data["case"]["filer"] == filer
+
+
+def test_the_event_id_follows_from_the_case_and_its_version():
+    assert event_id_for(CASE_ID, 3) == event_id_for(CASE_ID, 3)
+    assert event_id_for(CASE_ID, 3) != event_id_for(CASE_ID, 4)
+    assert event_id_for(CASE_ID, 3) != event_id_for(uuid4(), 3)
+
+
+def test_an_unknown_event_type_is_refused_by_name():
+    raw = tampered(encode_envelope(envelope()), lambda d: d.update(event_type="case.escalated"))
+    with pytest.raises(ContractError, match=r"unknown event type 'case\.escalated'"):
+        decode_envelope(raw)
+
+
+def test_a_schema_version_the_consumer_does_not_know_is_refused():
+    raw = tampered(encode_envelope(envelope()), lambda d: d.update(schema_version=2))
+    with pytest.raises(ContractError, match=r"case\.filed schema_version 2 is not supported"):
+        decode_envelope(raw)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda d: d["data"].pop("access_code"), "access_code"),
+        (lambda d: d["data"]["case"].update(language="fr"), "case.language"),
+        (lambda d: d["data"]["case"]["filer"].update(notify_by=["pigeon"]), "notify_by"),
+        (lambda d: d["data"].update(accept_by="2026-03-03T09:00:00"), "accept_by"),
+        (lambda d: d["data"].update(surprise=1), "surprise"),
+        (lambda d: d.pop("event_id"), "event_id"),
+        (lambda d: d.update(case_version="3"), "case_version"),
+        (lambda d: d.update(position=0), "position"),
+    ],
+)
+def test_invalid_envelopes_and_data_are_refused_naming_the_field(change, problem):
+    raw = tampered(encode_envelope(envelope()), change)
+    with pytest.raises(ContractError, match=problem):
+        decode_envelope(raw)
+
+
+def test_bytes_that_are_not_json_are_refused():
+    with pytest.raises(ContractError, match="not UTF-8 JSON"):
+        decode_envelope(b"\xff\xfe")
+    with pytest.raises(ContractError, match="JSON object"):
+        decode_envelope(b"[1, 2]")
+
+
+def test_the_producer_cannot_encode_what_a_consumer_would_refuse():
+    with pytest.raises(ContractError, match="rating"):
+        encode_envelope(replace(envelope(), event_type="case.rating"))
+    with pytest.raises(ContractError, match="score"):
+        encode_envelope(envelope(wire.RATED, data={**SAMPLES[wire.RATED], "score": 6,
+                                                   "case": CASE}))
+    with pytest.raises(ContractError, match="occurred_at"):
+        encode_envelope(envelope(occurred_at=datetime(2026, 3, 2, 9, 0)))
+
+
+def test_an_internal_note_has_no_event_type():
+    assert not any("note" in event_type for event_type in wire.EVENT_TYPES)
+
+
+def receipt(**changes: Any) -> Receipt:
+    fields = {
+        "receipt_id": "notification-1", "case_id": CASE_ID, "event_id": event_id_for(CASE_ID, 1),
+        "delivered": True, "channel": "email", "template": "filed", "message_id": "<m1@huiyin>",
+        "sent_at": T0, "text": "Ваш код доступа: ****-****-****",
+    }
+    return Receipt(**{**fields, **changes})
+
+
+def test_a_receipt_survives_encoding_and_decoding():
+    for original in (receipt(), receipt(delivered=False, message_id="", reason="550 no mailbox")):
+        assert decode_receipt(encode_receipt(original)) == original
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"delivered": False}, "says why"),
+        ({"channel": "pigeon"}, "channel"),
+        ({"channel": ""}, "names its channel"),
+        ({"receipt_id": ""}, "receipt_id"),
+        ({"sent_at": datetime(2026, 3, 2, 9, 0)}, "sent_at"),
+    ],
+)
+def test_invalid_receipts_are_refused(changes, problem):
+    with pytest.raises(ContractError, match=problem):
+        encode_receipt(receipt(**changes))
+
+
+def test_a_receipt_missing_a_field_on_the_wire_is_refused():
+    raw = tampered(encode_receipt(receipt()), lambda d: d.pop("event_id"))
+    with pytest.raises(ContractError, match="event_id"):
+        decode_receipt(raw)
+
+
+def test_a_dead_letter_carries_the_original_envelope():
+    original_envelope = json.loads(encode_envelope(envelope()))
+    letter = DeadLetter(
+        notification_id="notification-1", event_id=event_id_for(CASE_ID, 3), case_id=CASE_ID,
+        channel="webhook", recipient="https://amur-trade.example/hooks/huiyin", attempts=5,
+        last_error="HTTP 503", failed_at=T0, envelope=original_envelope,
+    )
+    decoded = decode_dead_letter(encode_dead_letter(letter))
+    assert decoded == letter
+    assert decode_envelope(json.dumps(decoded.envelope).encode()) == envelope()
+    with pytest.raises(ContractError, match="attempts"):
+        encode_dead_letter(replace(letter, attempts=0))

@@ -1,0 +1,147 @@
+"""Case events → integration events: what goes on the wire, with what context, what never does."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from complaints.application.access_codes import derive_access_code
+from complaints.application.deadlines import reply_by
+from complaints.domain.case import Case
+from complaints.streaming.mapping import case_context, integration_event
+from shared.contract import case_events as wire
+from shared.contract.envelope import Envelope, decode_envelope, encode_envelope, event_id_for
+from tests.unit.case_builder import filed_case, stamp
+
+SECRET = "unit-test-secret-key-with-enough-characters"
+FILER = {
+    "enterprise_name": "黑河边贸有限公司",
+    "credit_code": "91110000802100433B",
+    "email": "wang@example.cn",
+    "language": "en",
+    "notify_by": ["email", "inbox"],
+}
+
+
+def wire_events(case: Case) -> list[tuple[Case.Event, tuple | None, dict]]:
+    """Each pending event, what it maps to, and the case context after it (as the relay sees it)."""
+    replayed = None
+    mapped = []
+    for event in case.collect_events():
+        replayed = event.mutate(replayed)
+        mapped.append((event, integration_event(event, replayed, SECRET), case_context(replayed)))
+    return mapped
+
+
+def assert_encodable(case: Case, event: Case.Event, mapped: tuple, context: dict) -> None:
+    event_type, data = mapped
+    envelope = Envelope(
+        event_id=event_id_for(case.id, event.originator_version), event_type=event_type,
+        schema_version=1, case_id=case.id, case_version=event.originator_version,
+        position=event.originator_version, occurred_at=event.stamp.occurred_at,
+        recorded_at=event.timestamp, data={**data, "case": context},
+    )
+    assert decode_envelope(encode_envelope(envelope)) == envelope
+
+
+def full_life() -> Case:
+    case = filed_case(filer=FILER, due_at=datetime(2026, 3, 3, 15, 59, 59, tzinfo=UTC))
+    case.request_information(stamp(), ["the invoice"])
+    case.supply_information(stamp("filer"), "attached", [])
+    case.accept(stamp(), "TAX", ["FINANCE"])
+    case.assign(stamp(), "TAX", ["FINANCE"], datetime(2026, 3, 23, tzinfo=UTC))
+    case.transfer(stamp("handler"), "FINANCE", "a subsidy, not a tax", None)
+    case.note_progress(stamp("handler"), "called the bank, internal", "internal")
+    case.note_progress(stamp("handler"), "we are on it", "public")
+    case.respond(stamp("handler"), "resolved", "paid", ["paid the refund"])
+    case.rate(stamp("filer"), 2, "slow", "web")
+    case.conclude_review(stamp("supervisor"), True, "too slow indeed")
+    case.rectify(stamp("handler"), ["a faster queue"])
+    case.follow_up(stamp("supervisor"), "phone", True, "")
+    case.close(stamp("intake"))
+    case.reopen(stamp("filer"), "again")
+    case.record_filer_notified(stamp("system"), "n-1", "email", "filed", "m-1",
+                               datetime(2026, 3, 2, tzinfo=UTC), "text")
+    return case
+
+
+def test_a_whole_life_maps_to_valid_envelopes_and_keeps_internal_things_inside():
+    case = full_life()
+    types = []
+    for event, mapped, context in wire_events(case):
+        if mapped is None:
+            continue
+        types.append(mapped[0])
+        assert_encodable(case, event, mapped, context)
+    assert types == [
+        wire.FILED, wire.INFORMATION_REQUESTED, wire.INFORMATION_SUPPLIED, wire.ACCEPTED,
+        wire.ASSIGNED, wire.TRANSFERRED, wire.PUBLIC_UPDATE, wire.RESPONDED, wire.RATED,
+        wire.REVIEW_CONCLUDED, wire.RECTIFIED, wire.FOLLOWED_UP, wire.CLOSED, wire.REOPENED,
+    ]
+
+
+def test_an_internal_note_never_goes_on_the_wire_and_a_public_one_does():
+    mapped = [(event, m) for event, m, _ in wire_events(full_life())
+              if isinstance(event, Case.ProgressNoted)]
+    assert [m for _, m in mapped] == [None, (wire.PUBLIC_UPDATE, {"text": "we are on it"})]
+
+
+def test_receipts_that_came_back_are_not_relayed():
+    case = filed_case()
+    case.record_filer_notified(stamp("system"), "n-1", "email", "filed", "m-1",
+                               datetime(2026, 3, 2, tzinfo=UTC), "text")
+    case.record_filer_unreachable(stamp("system"), "n-2", "all channels failed")
+    assert [m for _, m, _ in wire_events(case)][1:] == [None, None]
+
+
+def test_filing_carries_the_access_code_and_the_expected_reply_date():
+    case = filed_case(filer=FILER, due_at=datetime(2026, 3, 3, 15, 59, 59, tzinfo=UTC))
+    (_, (event_type, data), _), = wire_events(case)
+    assert event_type == wire.FILED
+    assert data["access_code"] == derive_access_code(SECRET, case.id)
+    assert data["expected_reply_by"] == reply_by(data["accept_by"])
+
+
+def test_the_context_follows_the_departments_and_keeps_the_filers_contacts():
+    contexts = [context for _, _, context in wire_events(full_life())]
+    assert contexts[0]["lead_department"] is None
+    assert (contexts[4]["lead_department"], contexts[4]["co_departments"]) == ("TAX", ["FINANCE"])
+    assert (contexts[5]["lead_department"], contexts[5]["co_departments"]) == ("FINANCE", [])
+    assert all(context["language"] == "en" for context in contexts)
+    assert contexts[-1]["filer"] == {
+        "enterprise_name": "黑河边贸有限公司", "contact_person": None, "email": "wang@example.cn",
+        "phone": None, "webhook_url": None,
+        # The inbox is the case's history, always written: not a channel on the wire.
+        "notify_by": ["email"],
+    }
+
+
+def test_a_filer_without_a_language_is_written_to_in_chinese():
+    case = filed_case(filer={"email": "a@b.example"})
+    assert case_context(case)["language"] == "zh"
+
+
+def test_a_rating_says_whether_it_is_a_bad_review():
+    case = filed_case()
+    case.accept(stamp(), "TAX", [])
+    case.assign(stamp(), "TAX", [], None)
+    case.respond(stamp("handler"), "resolved", "done", [])
+    case.rate(stamp("filer"), 3, "", "web")
+    *_, (_, (event_type, data), _) = wire_events(case)
+    assert (event_type, data["bad"], data["score"]) == (wire.RATED, False, 3)
+
+
+def test_a_referral_and_an_invalidated_rating_map_to_valid_envelopes():
+    referred = filed_case()
+    referred.refer(stamp(), "a court matter", "the intermediate court")
+    invalidated = filed_case()
+    invalidated.accept(stamp(), "TAX", [])
+    invalidated.assign(stamp(), "TAX", [], None)
+    invalidated.respond(stamp("handler"), "resolved", "done", [])
+    invalidated.rate(stamp("filer"), 1, "!!!", "web")
+    invalidated.invalidate_rating(stamp("supervisor"), "malicious", "abusive")
+    *_, (_, refer, _) = wire_events(referred)
+    *_, (event, invalidate, context) = wire_events(invalidated)
+    assert refer == (wire.REFERRED, {"reason": "a court matter",
+                                     "where_to": "the intermediate court"})
+    assert_encodable(invalidated, event, invalidate, context)
+    assert invalidate[0] == wire.RATING_INVALIDATED

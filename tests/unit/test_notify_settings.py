@@ -1,0 +1,59 @@
+"""Notify's configuration: defaults, the store it chooses, and bad values named clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from notify.settings import NotifySettings
+from shared.settings import SettingsError
+
+SECRET = "s" * 32
+
+
+def settings_from(**env: str) -> NotifySettings:
+    return NotifySettings.from_env({"HUIYIN_SECRET_KEY": SECRET, "HUIYIN_DATA_DIR": "var", **env})
+
+
+def test_defaults_are_sqlite_a_maildir_five_tries_and_the_local_public_url():
+    settings = settings_from()
+
+    assert settings.store_name == "sqlite"
+    assert settings.sqlite_path == Path("var").resolve() / "notify.sqlite"
+    assert settings.maildir == Path("var").resolve() / "mail"
+    assert settings.smtp_host == "" and settings.sms_gateway_url == ""
+    assert (settings.attempts, settings.backoff_seconds) == (5, 0.5)
+    assert settings.public_url == "http://127.0.0.1:8000"
+
+
+def test_a_postgresql_url_chooses_postgresql_for_notify_alone():
+    settings = settings_from(HUIYIN_NOTIFY_DATABASE_URL="postgresql://n:pw@db:5433/notify")
+
+    assert settings.store_name == "postgresql"
+    assert (settings.postgres.host, settings.postgres.port) == ("db", 5433)
+    assert settings.shared.store_name == "sqlite"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("HUIYIN_NOTIFY_DATABASE_URL", "mysql://db/x", "HUIYIN_NOTIFY_DATABASE_URL must start"),
+        ("HUIYIN_SMTP_PORT", "smtp", "HUIYIN_SMTP_PORT must be a whole number"),
+        ("HUIYIN_SMTP_PORT", "70000", "HUIYIN_SMTP_PORT must be between 1 and 65535"),
+        ("HUIYIN_SMTP_FROM", "nobody", "HUIYIN_SMTP_FROM must be an email address"),
+        ("HUIYIN_SMS_GATEWAY_URL", "ftp://sms", "HUIYIN_SMS_GATEWAY_URL must be an http"),
+        ("HUIYIN_NOTIFY_ATTEMPTS", "0", "HUIYIN_NOTIFY_ATTEMPTS must be between 1 and 20"),
+        ("HUIYIN_NOTIFY_BACKOFF", "soon", "HUIYIN_NOTIFY_BACKOFF must be a number"),
+        ("HUIYIN_PUBLIC_URL", "huiyin.example", "HUIYIN_PUBLIC_URL must be an http"),
+    ],
+)
+def test_a_bad_value_is_named_with_what_it_should_be(name, value, message):
+    with pytest.raises(SettingsError, match=message):
+        settings_from(**{name: value})
+
+
+def test_the_public_url_loses_its_trailing_slash():
+    assert settings_from(HUIYIN_PUBLIC_URL="https://huiyin.example/").public_url == (
+        "https://huiyin.example"
+    )
