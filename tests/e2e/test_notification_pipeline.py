@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+from collections import Counter
 
 import pytest
 
+from shared.contract.envelope import decode_envelope
+from shared.contract.topics import CASE_EVENTS, NOTIFY_GROUP
+from shared.stream.embedded import EmbeddedLog
 from tests.fixtures.pipeline import pipeline_environment, running_pipeline, wait_for
 
 CYRILLIC = re.compile("[а-яА-ЯёЁ]{4,}")
@@ -125,3 +130,35 @@ def test_notify_killed_mid_batch_and_restarted_tells_no_filer_twice(
                  explain=pipeline.logs)
         counts = {address: len(smtp_server.messages_to(address)) for address in addresses}
         assert counts == dict.fromkeys(addresses, 1)
+
+
+def test_events_the_relay_publishes_twice_are_dropped_by_their_consumers(tmp_path, smtp_server):
+    env = pipeline_environment(tmp_path / "var", smtp_server.port)
+    with running_pipeline(env, tmp_path) as pipeline:
+        intake = pipeline.staff("intake", "intake")
+        addresses = [f"filer{n}@amur-trade.example" for n in range(5)]
+        filings = [pipeline.file(russian_case(address)) for address in addresses]
+        wait_for("every filing's email receipt",
+                 lambda: pipeline.all_told(intake, filings, "filed", "email"),
+                 explain=pipeline.logs)
+        log = EmbeddedLog(tmp_path / "var" / "stream.sqlite")
+        published = len(log.read(CASE_EVENTS, 0, 10_000))
+        # The relay dies after publishing and before recording how far it got: its position
+        # is behind what it published, so it publishes all of it again.
+        pipeline.processes["relay"].kill()
+        with sqlite3.connect(tmp_path / "var" / "complaints.sqlite") as store:
+            store.execute("UPDATE relay_tracking SET notification_id = 0")
+        pipeline.processes["relay"].start()
+
+        def everything_consumed_twice() -> bool:
+            end = len(log.read(CASE_EVENTS, 0, 10_000))
+            return end >= 2 * published and log.committed(NOTIFY_GROUP, CASE_EVENTS) >= end
+
+        wait_for("the duplicates published and consumed", everything_consumed_twice,
+                 explain=pipeline.logs)
+        event_ids = Counter(decode_envelope(m.value).event_id
+                            for m in log.read(CASE_EVENTS, 0, 10_000))
+        assert set(event_ids.values()) == {2}
+        counts = {address: len(smtp_server.messages_to(address)) for address in addresses}
+        assert counts == dict.fromkeys(addresses, 1)
+        log.close()
