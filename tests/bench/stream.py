@@ -112,7 +112,7 @@ def filing_to_email(bootstrap: str) -> Sample:
                         if delay > 0:
                             time.sleep(delay)
                         pool.submit(file, index)
-                wait_for("every email", lambda: len(smtp.arrivals) >= count, seconds=300,
+                wait_for("every email", lambda: len(smtp.arrivals) >= count, seconds=900,
                          explain=lambda: f"{len(smtp.arrivals)} of {count} emails arrived, "
                          f"{len(filed_at)} filed\n{pipeline.logs()}")
     finally:

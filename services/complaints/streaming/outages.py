@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 
 from eventsourcing.persistence import PersistenceError
 
+from complaints.following import Backoff
 from shared.settings import Settings
+from shared.stream.base import StreamUnavailableError
 from shared.stream.factory import describe
+
+FIRST_RETRY_SECONDS = 0.5
 
 
 class Outage:
@@ -50,3 +56,24 @@ class Outage:
 def what_failed(error: Exception, settings: Settings) -> str:
     """The event store for a persistence error, else the stream the settings name."""
     return "the event store" if isinstance(error, PersistenceError) else describe(settings)
+
+
+def supervise(
+    process: str,
+    settings: Settings,
+    stop: threading.Event,
+    log: logging.Logger,
+    work: Callable[[Outage, Backoff], None],
+) -> None:
+    """Run `work` until `stop` is set, starting it again after the store or the stream failed,
+    with backoff and one log line per outage."""
+    outage = Outage(log, process)
+    backoff = Backoff(FIRST_RETRY_SECONDS)
+    while not stop.is_set():
+        try:
+            work(outage, backoff)
+        except (PersistenceError, StreamUnavailableError) as error:
+            delay = backoff.next()
+            outage.failed(what_failed(error, settings), error, delay)
+            stop.wait(delay)
+    log.info("%s: stopped", process)

@@ -19,7 +19,7 @@ from complaints.application.service import CaseNotFoundError, Complaints, Versio
 from complaints.bootstrap import build_services
 from complaints.domain.errors import DomainError
 from complaints.following import Backoff
-from complaints.streaming.outages import Outage, what_failed
+from complaints.streaming.outages import Outage, supervise
 from shared.contract.codec import ContractError
 from shared.contract.receipts import Receipt, decode_receipt
 from shared.contract.topics import RECEIPTS, RECEIPTS_GROUP
@@ -30,7 +30,6 @@ from shared.stream.factory import describe, open_subscription
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
-FIRST_RETRY_SECONDS = 0.5
 
 
 def record_receipts(app: Complaints, messages: Sequence[Message]) -> int:
@@ -82,18 +81,13 @@ def receive_once(settings: Settings) -> int:
 
 def run_receipts(settings: Settings, *, stop: threading.Event) -> None:
     """Record receipts until `stop` is set, riding out broker and store outages."""
-    outage = Outage(log, "receipts")
-    backoff = Backoff(FIRST_RETRY_SECONDS)
     log.info("receipts: reading %s from %s", RECEIPTS, describe(settings))
-    while not stop.is_set():
-        try:
-            with open_receipts(settings) as (app, subscription):
-                _consume(app, subscription, settings, stop, outage, backoff)
-        except (PersistenceError, StreamUnavailableError) as error:
-            delay = backoff.next()
-            outage.failed(what_failed(error, settings), error, delay)
-            stop.wait(delay)
-    log.info("receipts: stopped")
+
+    def receive_until_stopped(outage: Outage, backoff: Backoff) -> None:
+        with open_receipts(settings) as (app, subscription):
+            _consume(app, subscription, settings, stop, outage, backoff)
+
+    supervise("receipts", settings, stop, log, receive_until_stopped)
 
 
 def _consume(

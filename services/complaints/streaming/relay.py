@@ -23,7 +23,7 @@ from complaints.application.service import Complaints
 from complaints.bootstrap import build_services
 from complaints.following import BATCH_SIZE, Backoff, Batch, read_batch
 from complaints.streaming.mapping import CaseEventMapper
-from complaints.streaming.outages import Outage, what_failed
+from complaints.streaming.outages import Outage, supervise, what_failed
 from shared.contract.envelope import encode_envelope
 from shared.contract.topics import CASE_EVENTS
 from shared.settings import Settings
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 TRACKING_TABLE = "relay_tracking"
 POLL_SECONDS = 0.5
-FIRST_RETRY_SECONDS = 0.5
 PROGRESS_LOG_SECONDS = 60.0
 
 
@@ -116,18 +115,13 @@ def run_relay(
     settings: Settings, *, stop: threading.Event, poll_interval: float = POLL_SECONDS
 ) -> None:
     """Relay until `stop` is set, riding out broker and store outages with backoff."""
-    outage = Outage(log, "relay")
-    backoff = Backoff(FIRST_RETRY_SECONDS)
     log.info("relay: publishing the case events to %s", describe(settings))
-    while not stop.is_set():
-        try:
-            with open_relay(settings) as relay:
-                _follow(relay, settings, stop, poll_interval, outage, backoff)
-        except (PersistenceError, StreamUnavailableError) as error:
-            delay = backoff.next()
-            outage.failed(what_failed(error, settings), error, delay)
-            stop.wait(delay)
-    log.info("relay: stopped")
+
+    def relay_until_stopped(outage: Outage, backoff: Backoff) -> None:
+        with open_relay(settings) as relay:
+            _follow(relay, settings, stop, poll_interval, outage, backoff)
+
+    supervise("relay", settings, stop, log, relay_until_stopped)
 
 
 def _follow(
