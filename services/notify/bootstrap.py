@@ -26,6 +26,10 @@ class NotifyService:
     handler: EventHandler
 
     def close(self) -> None:
+        for sender in self.handler.senders.values():
+            close = getattr(sender, "close", None)
+            if close is not None:
+                close()
         self.notifications.close()
 
 

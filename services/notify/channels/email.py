@@ -31,20 +31,42 @@ def email_message(dispatch: Dispatch, sender: str, *, readable: bool = False) ->
 
 
 class SmtpEmail:
+    """Sends over one SMTP connection kept open between messages, as relays expect of a
+    steady sender; a connection the server closed meanwhile is opened again."""
+
     def __init__(self, host: str, port: int, sender: str, timeout: float) -> None:
         self.host = host
         self.port = port
         self.sender = sender
         self.timeout = timeout
+        self._connection: smtplib.SMTP | None = None
 
     def send(self, dispatch: Dispatch) -> str:
         try:
             message = email_message(dispatch, self.sender)
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                smtp.send_message(message)
+            try:
+                self._open().send_message(message)
+            except smtplib.SMTPServerDisconnected:
+                # The server dropped an idle connection before taking anything: once more, anew.
+                self.close()
+                self._open().send_message(message)
         except (smtplib.SMTPException, OSError, ValueError) as error:
+            self.close()
             raise DeliveryError(f"SMTP {self.host}:{self.port}: {error}") from None
         return message["Message-ID"]
+
+    def _open(self) -> smtplib.SMTP:
+        if self._connection is None:
+            self._connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        return self._connection
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.quit()
+            except (smtplib.SMTPException, OSError):
+                connection.close()
 
 
 class MaildirEmail:
