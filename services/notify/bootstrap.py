@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 from notify.adapters.store_config import store_env
@@ -24,12 +25,10 @@ class NotifyService:
     settings: NotifySettings
     notifications: Notifications
     handler: EventHandler
+    connections: ExitStack
 
     def close(self) -> None:
-        for sender in self.handler.senders.values():
-            close = getattr(sender, "close", None)
-            if close is not None:
-                close()
+        self.connections.close()
         self.notifications.close()
 
 
@@ -41,23 +40,27 @@ def build_service(
 ) -> NotifyService:
     """`wait` sleeps between retries and says whether to stop (a threading.Event's wait)."""
     directory = Directory.load()
+    connections = ExitStack()
     notifications = Notifications(store_env(settings, create_tables=create_tables))
     handler = EventHandler(
         notifications=notifications,
         renderer=MessageRenderer(directory, settings.public_url),
-        senders=build_senders(settings),
+        senders=build_senders(settings, connections),
         retry=RetryPolicy(settings.attempts, settings.backoff_seconds, wait),
         directory=directory,
     )
-    return NotifyService(settings, notifications, handler)
+    return NotifyService(settings, notifications, handler, connections)
 
 
-def build_senders(settings: NotifySettings) -> dict[Channel, Sender]:
-    """SMTP and the SMS gateway when configured; a maildir and an outbox file otherwise."""
+def build_senders(settings: NotifySettings, connections: ExitStack) -> dict[Channel, Sender]:
+    """SMTP and the SMS gateway when configured; a maildir and an outbox file otherwise.
+
+    A sender that keeps a connection open registers its closing with `connections`."""
     timeout = settings.network_timeout
     if settings.smtp_host:
-        email: Sender = SmtpEmail(settings.smtp_host, settings.smtp_port, settings.smtp_from,
-                                  timeout)
+        smtp = SmtpEmail(settings.smtp_host, settings.smtp_port, settings.smtp_from, timeout)
+        connections.callback(smtp.close)
+        email: Sender = smtp
     else:
         email = MaildirEmail(settings.maildir, settings.smtp_from)
     if settings.sms_gateway_url:
