@@ -43,6 +43,7 @@ class PostgresURL:
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
+    calendar_dir: Path  # the official schedules loaded by `huiyin calendar load`
     database_url: str
     secret_key: str
     port: int
@@ -54,6 +55,8 @@ class Settings:
     token_ttl_seconds: int
     create_tables: bool
     kafka_bootstrap_servers: str
+    # Session and language cookies only over HTTPS; off for plain HTTP on loopback.
+    secure_cookies: bool = False
 
     @property
     def postgres(self) -> PostgresURL | None:
@@ -87,8 +90,10 @@ class Settings:
             secret = "demo-secret-key-not-for-production-use!"
         if len(secret) < 32:
             raise SettingsError("HUIYIN_SECRET_KEY must be at least 32 characters long")
+        data_dir = Path(env.get("HUIYIN_DATA_DIR", "var")).resolve()
         settings = cls(
-            data_dir=Path(env.get("HUIYIN_DATA_DIR", "var")).resolve(),
+            data_dir=data_dir,
+            calendar_dir=Path(env.get("HUIYIN_CALENDAR_DIR") or data_dir / "calendar").resolve(),
             database_url=env.get("HUIYIN_DATABASE_URL", ""),
             secret_key=secret,
             port=_integer(env, "PORT", 8000, 1, 65535),
@@ -104,6 +109,7 @@ class Settings:
             token_ttl_seconds=_integer(env, "HUIYIN_TOKEN_TTL", 8 * 3600, 60, 7 * 24 * 3600),
             create_tables=_flag(env, "HUIYIN_CREATE_TABLES", True),
             kafka_bootstrap_servers=_servers(env, "KAFKA_BOOTSTRAP_SERVERS"),
+            secure_cookies=_flag(env, "HUIYIN_SECURE_COOKIES", False),
         )
         settings.postgres  # noqa: B018 - a bad URL fails here, at start-up
         return settings
