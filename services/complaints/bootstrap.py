@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from complaints.adapters.store_config import store_env
+from complaints.application.deadlines import Deadlines
 from complaints.application.routing import RoutingTable
 from complaints.application.service import Complaints
 from complaints.application.staff import StaffDirectory
@@ -28,5 +29,6 @@ def build_services(settings: Settings, *, create_tables: bool | None = None) -> 
         store_env(settings, create_tables=create_tables),
         secret_key=settings.secret_key,
         routing=routing,
+        deadlines=Deadlines.load(settings.calendar_dir),
     )
     return Services(settings, routing, complaints, StaffDirectory(complaints, routing))

@@ -11,12 +11,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from complaints import calendar_cli, watchdog
 from complaints.application import audit
 from complaints.bootstrap import Services, build_services
 from complaints.domain.errors import DomainError
 from complaints.domain.values import STAFF_ROLES
+from complaints.importing import cli as importing
 from complaints.readmodels import runner
 from complaints.readmodels.case_index import open_case_index
+from complaints.readmodels.scorecards import open_scorecards
 from complaints.streaming import receipts, relay
 from shared.logging_setup import configure_logging
 from shared.settings import Settings, SettingsError
@@ -44,6 +47,7 @@ def init(settings: Settings, arguments: argparse.Namespace) -> int:
     services = build_services(settings, create_tables=True)
     try:
         _close(open_case_index(settings, create_tables=True))
+        open_scorecards(services.complaints, create=True)
         relay.open_relay_positions(services.complaints, create=True)
         where = settings.postgres or settings.sqlite_path
         print(f"huiyin: the {settings.store_name} store is ready ({_describe(where)})")
@@ -138,6 +142,19 @@ def receipts_catch_up(settings: Settings, arguments: argparse.Namespace) -> int:
     return _once("receipts", "receipt(s) handled", lambda: receipts.receive_once(settings))
 
 
+def watchdog_run(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Sweep for deadlines near or past until SIGTERM or SIGINT."""
+    watchdog.run_watchdog(settings, stop=_stop_on_signals(), interval=arguments.interval)
+    return 0
+
+
+def watchdog_sweep(settings: Settings, arguments: argparse.Namespace) -> int:
+    done = watchdog.sweep_once(settings)
+    summary = ", ".join(f"{count} {kind}" for kind, count in sorted(done.items()))
+    print(f"huiyin watchdog: {summary or 'nothing to record'}")
+    return 0
+
+
 def stream_prepare(settings: Settings, arguments: argparse.Namespace) -> int:
     """Create the topics with their partitions and retention (Kafka), or the embedded log."""
     try:
@@ -196,6 +213,9 @@ def _parser() -> argparse.ArgumentParser:
     check = command("verify", verify, "verify the chain of hashes of one case or of all cases")
     check.add_argument("case", nargs="?", help="a case reference (HY-2026-000123) or id")
     check.add_argument("--all", action="store_true", help="every case in the store")
+    importing.add_arguments(
+        command("import", importing.run, "import historical cases from a CSV or XLSX file")
+    )
 
     projections = commands.add_parser("projections", help="run or rebuild the read models")
     actions = projections.add_subparsers(required=True, metavar="ACTION")
@@ -213,17 +233,35 @@ def _parser() -> argparse.ArgumentParser:
         ("run", receipts_run, "record receipts as they arrive, until stopped"),
         ("catch-up", receipts_catch_up, "record every waiting receipt, then exit"),
     ))
+    watch = _group(commands, "watchdog", "record breached deadlines and warn before them", (
+        ("run", watchdog_run, "sweep until stopped"),
+        ("sweep", watchdog_sweep, "sweep once, then exit"),
+    ))
+    watch["run"].add_argument(
+        "--interval", type=float, default=30.0, help="seconds between sweeps (default 30)"
+    )
     _group(commands, "stream", "prepare the event stream", (
         ("prepare", stream_prepare, "create the topics (Kafka) or the embedded log"),
     ))
+    calendar = _group(commands, "calendar", "the official working-day calendar", (
+        ("load", calendar_cli.load_schedule, "check and store a year's official schedule"),
+        ("show", calendar_cli.show_calendar, "a year's holidays and make-up workdays"),
+    ))
+    calendar["load"].add_argument("file", metavar="FILE", help="the schedule as JSON")
+    calendar["show"].add_argument("year", metavar="YEAR", type=int)
     return parser
 
 
-def _group(commands: Any, name: str, help: str, actions: Sequence[tuple]) -> None:
+def _group(
+    commands: Any, name: str, help: str, actions: Sequence[tuple]
+) -> dict[str, argparse.ArgumentParser]:
     group = commands.add_parser(name, help=help, description=help)
     sub = group.add_subparsers(required=True, metavar="ACTION")
+    parsers = {}
     for action, run, action_help in actions:
-        sub.add_parser(action, help=action_help, description=action_help).set_defaults(command=run)
+        parsers[action] = sub.add_parser(action, help=action_help, description=action_help)
+        parsers[action].set_defaults(command=run)
+    return parsers
 
 
 @contextmanager

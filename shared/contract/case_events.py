@@ -28,6 +28,12 @@ RECTIFIED = "case.rectified"
 FOLLOWED_UP = "case.followed_up"
 REOPENED = "case.reopened"
 CLOSED = "case.closed"
+DEADLINE_EXTENDED = "case.deadline_extended"
+DEADLINE_RECOMPUTED = "case.deadline_recomputed"
+DEADLINE_APPROACHING = "case.deadline_approaching"
+DEADLINE_BREACHED = "case.deadline_breached"
+ESCALATED = "case.escalated"
+STAGES = ("accept", "reply", "rectify", "return_visit")
 
 
 def _text(**kwargs) -> fields.String:
@@ -75,9 +81,14 @@ class CaseContextSchema(Schema):
 
 
 class CaseEventSchema(Schema):
-    """What every case event's data holds; each type adds its own fields."""
+    """What every case event's data holds; each type adds its own fields.
+
+    `historical` marks events imported from an older system: they happened long ago, so
+    consumers that tell people things (notify) pass them by.
+    """
 
     case = fields.Nested(CaseContextSchema, required=True)
+    historical = fields.Boolean(load_default=False)
 
 
 class FiledSchema(CaseEventSchema):
@@ -86,6 +97,7 @@ class FiledSchema(CaseEventSchema):
     access_code = _text(validate=validate.Length(min=1))
     accept_by = _moment()
     expected_reply_by = _moment()
+    provisional = fields.Boolean(load_default=False)  # due times on a provisional calendar
 
 
 class AcceptedSchema(CaseEventSchema):
@@ -102,6 +114,7 @@ class AssignedSchema(CaseEventSchema):
     lead = _text()
     co = _texts()
     due_at = _moment()
+    due_provisional = fields.Boolean(load_default=False)
 
 
 class TransferredSchema(CaseEventSchema):
@@ -109,6 +122,7 @@ class TransferredSchema(CaseEventSchema):
     to = _maybe_text()
     reason = _text()
     due_at = _moment()
+    due_provisional = fields.Boolean(load_default=False)
 
 
 class InformationRequestedSchema(CaseEventSchema):
@@ -157,6 +171,40 @@ class ReopenedSchema(CaseEventSchema):
     round = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
 
 
+def _stage() -> fields.String:
+    return _text(validate=validate.OneOf(STAGES))
+
+
+class DeadlineExtendedSchema(CaseEventSchema):
+    stage = _stage()
+    working_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    reason = _text()
+    due_at = _moment(nullable=False)
+    due_provisional = fields.Boolean(required=True)
+
+
+class DeadlineRecomputedSchema(CaseEventSchema):
+    stage = _stage()
+    due_at = _moment(nullable=False)
+    due_provisional = fields.Boolean(required=True)
+    previous_due_at = _moment(nullable=False)
+    reason = _text()
+
+
+class DeadlineSchema(CaseEventSchema):
+    """A stage's limit is near (approaching) or has passed (breached); `department` answers."""
+
+    stage = _stage()
+    due_at = _moment(nullable=False)
+    department = _maybe_text()
+
+
+class EscalatedSchema(CaseEventSchema):
+    stage = _stage()
+    department = _maybe_text()
+    reason = _text()
+
+
 # (event type, schema version) → the schema of its data. A new version is a new entry;
 # consumers refuse versions they do not know rather than guess.
 DATA_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
@@ -176,6 +224,11 @@ DATA_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (FOLLOWED_UP, 1): FollowedUpSchema,
     (REOPENED, 1): ReopenedSchema,
     (CLOSED, 1): CaseEventSchema,
+    (DEADLINE_EXTENDED, 1): DeadlineExtendedSchema,
+    (DEADLINE_RECOMPUTED, 1): DeadlineRecomputedSchema,
+    (DEADLINE_APPROACHING, 1): DeadlineSchema,
+    (DEADLINE_BREACHED, 1): DeadlineSchema,
+    (ESCALATED, 1): EscalatedSchema,
 }
 EVENT_TYPES = tuple(dict.fromkeys(event_type for event_type, _ in DATA_SCHEMAS))
 # The version a producer writes today, per type.

@@ -33,6 +33,8 @@ def filed_case(**overrides: Any) -> Case:
         "access_code_hash": "0" * 64,
         "submission_digest": "0" * 64,
         "due_at": None,
+        "due_provisional": False,
+        "due_working_days": None,
     }
     fields.update(overrides)
     return Case(**fields)

@@ -37,12 +37,14 @@ CASE = {
 }
 SAMPLES: dict[str, dict[str, Any]] = {
     wire.FILED: {"channel": "web", "subject": "Груз задержан", "access_code": "ABCD-EFGH-JKMN",
-                 "accept_by": T0 + timedelta(days=1), "expected_reply_by": T0 + timedelta(days=22)},
+                 "accept_by": T0 + timedelta(days=1), "expected_reply_by": T0 + timedelta(days=22),
+                 "provisional": False},
     wire.ACCEPTED: {"proposed_lead": "CUSTOMS", "proposed_co": ["COMMERCE"]},
     wire.REFERRED: {"reason": "a court matter", "where_to": "the intermediate court"},
-    wire.ASSIGNED: {"lead": "CUSTOMS", "co": ["COMMERCE"], "due_at": T0 + timedelta(days=21)},
+    wire.ASSIGNED: {"lead": "CUSTOMS", "co": ["COMMERCE"], "due_at": T0 + timedelta(days=21),
+                    "due_provisional": False},
     wire.TRANSFERRED: {"from_department": "CUSTOMS", "to": None, "reason": "not ours",
-                       "due_at": None},
+                       "due_at": None, "due_provisional": False},
     wire.INFORMATION_REQUESTED: {"items": ["the customs declaration", "the invoice"]},
     wire.INFORMATION_SUPPLIED: {},
     wire.PUBLIC_UPDATE: {"text": "Мы связались с таможней."},
@@ -55,6 +57,16 @@ SAMPLES: dict[str, dict[str, Any]] = {
     wire.FOLLOWED_UP: {"method": "phone", "satisfied": True},
     wire.REOPENED: {"reason": "the cargo is stuck again", "round": 2},
     wire.CLOSED: {},
+    wire.DEADLINE_EXTENDED: {"stage": "reply", "working_days": 5, "reason": "expert opinion",
+                             "due_at": T0 + timedelta(days=28), "due_provisional": True},
+    wire.DEADLINE_RECOMPUTED: {"stage": "reply", "due_at": T0 + timedelta(days=29),
+                               "due_provisional": False, "previous_due_at": T0 + timedelta(days=28),
+                               "reason": "the official schedule was loaded"},
+    wire.DEADLINE_APPROACHING: {"stage": "reply", "due_at": T0 + timedelta(days=21),
+                                "department": "CUSTOMS"},
+    wire.DEADLINE_BREACHED: {"stage": "accept", "due_at": T0 + timedelta(days=1),
+                             "department": None},
+    wire.ESCALATED: {"stage": "accept", "department": None, "reason": "the limit passed"},
 }
 
 
@@ -68,7 +80,7 @@ def envelope(event_type: str = wire.FILED, **changes: Any) -> Envelope:
         "position": 42,
         "occurred_at": T0,
         "recorded_at": T0 + timedelta(minutes=5),
-        "data": {**SAMPLES[event_type], "case": CASE},
+        "data": {**SAMPLES[event_type], "case": CASE, "historical": False},
     }
     return Envelope(**{**fields, **changes})
 
@@ -111,8 +123,8 @@ def test_the_event_id_follows_from_the_case_and_its_version():
 
 
 def test_an_unknown_event_type_is_refused_by_name():
-    raw = tampered(encode_envelope(envelope()), lambda d: d.update(event_type="case.escalated"))
-    with pytest.raises(ContractError, match=r"unknown event type 'case\.escalated'"):
+    raw = tampered(encode_envelope(envelope()), lambda d: d.update(event_type="case.teleported"))
+    with pytest.raises(ContractError, match=r"unknown event type 'case\.teleported'"):
         decode_envelope(raw)
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from complaints.application.access_codes import derive_access_code
-from complaints.application.deadlines import reply_by
+from complaints.application.deadlines import Deadlines
 from complaints.domain.case import Case
+from complaints.domain.deadline import DueTime
+from complaints.domain.values import Stage, Stamp
 from complaints.streaming.mapping import case_context, integration_event
 from shared.contract import case_events as wire
 from shared.contract.envelope import Envelope, decode_envelope, encode_envelope, event_id_for
 from tests.unit.case_builder import filed_case, stamp
 
 SECRET = "unit-test-secret-key-with-enough-characters"
+DEADLINES = Deadlines.load()
 FILER = {
     "enterprise_name": "黑河边贸有限公司",
     "credit_code": "91110000802100433B",
@@ -28,7 +31,9 @@ def wire_events(case: Case) -> list[tuple[Case.Event, tuple | None, dict]]:
     mapped = []
     for event in case.collect_events():
         replayed = event.mutate(replayed)
-        mapped.append((event, integration_event(event, replayed, SECRET), case_context(replayed)))
+        mapped.append(
+            (event, integration_event(event, replayed, SECRET, DEADLINES), case_context(replayed))
+        )
     return mapped
 
 
@@ -38,7 +43,7 @@ def assert_encodable(case: Case, event: Case.Event, mapped: tuple, context: dict
         event_id=event_id_for(case.id, event.originator_version), event_type=event_type,
         schema_version=1, case_id=case.id, case_version=event.originator_version,
         position=event.originator_version, occurred_at=event.stamp.occurred_at,
-        recorded_at=event.timestamp, data={**data, "case": context},
+        recorded_at=event.timestamp, data={**data, "case": context, "historical": False},
     )
     assert decode_envelope(encode_envelope(envelope)) == envelope
 
@@ -48,8 +53,17 @@ def full_life() -> Case:
     case.request_information(stamp(), ["the invoice"])
     case.supply_information(stamp("filer"), "attached", [])
     case.accept(stamp(), "TAX", ["FINANCE"])
-    case.assign(stamp(), "TAX", ["FINANCE"], datetime(2026, 3, 23, tzinfo=UTC))
-    case.transfer(stamp("handler"), "FINANCE", "a subsidy, not a tax", None)
+    case.assign(stamp(), "TAX", ["FINANCE"], DueTime(datetime(2026, 3, 23, tzinfo=UTC), False, 15))
+    case.transfer(stamp("handler"), "FINANCE", "a subsidy, not a tax",
+                  DueTime(datetime(2026, 3, 24, tzinfo=UTC), True, 15))
+    case.warn_deadline(stamp("system"))
+    case.extend_deadline(stamp("supervisor"), Stage.REPLY, 5, "an expert opinion is needed",
+                         DueTime(datetime(2026, 3, 31, tzinfo=UTC), True, 20), most=15)
+    case.recompute_deadline(stamp("system"), DueTime(datetime(2026, 4, 1, tzinfo=UTC), False, 20),
+                            "the official schedule was loaded")
+    case.breach_deadline(
+        Stamp("system", "system", datetime(2026, 4, 1, tzinfo=UTC) + timedelta(seconds=1))
+    )
     case.note_progress(stamp("handler"), "called the bank, internal", "internal")
     case.note_progress(stamp("handler"), "we are on it", "public")
     case.respond(stamp("handler"), "resolved", "paid", ["paid the refund"])
@@ -74,7 +88,9 @@ def test_a_whole_life_maps_to_valid_envelopes_and_keeps_internal_things_inside()
         assert_encodable(case, event, mapped, context)
     assert types == [
         wire.FILED, wire.INFORMATION_REQUESTED, wire.INFORMATION_SUPPLIED, wire.ACCEPTED,
-        wire.ASSIGNED, wire.TRANSFERRED, wire.PUBLIC_UPDATE, wire.RESPONDED, wire.RATED,
+        wire.ASSIGNED, wire.TRANSFERRED, wire.DEADLINE_APPROACHING, wire.DEADLINE_EXTENDED,
+        wire.DEADLINE_RECOMPUTED, wire.DEADLINE_BREACHED, wire.ESCALATED,
+        wire.PUBLIC_UPDATE, wire.RESPONDED, wire.RATED,
         wire.REVIEW_CONCLUDED, wire.RECTIFIED, wire.FOLLOWED_UP, wire.CLOSED, wire.REOPENED,
     ]
 
@@ -98,7 +114,7 @@ def test_filing_carries_the_access_code_and_the_expected_reply_date():
     (_, (event_type, data), _), = wire_events(case)
     assert event_type == wire.FILED
     assert data["access_code"] == derive_access_code(SECRET, case.id)
-    assert data["expected_reply_by"] == reply_by(data["accept_by"])
+    assert data["expected_reply_by"] == DEADLINES.start(Stage.REPLY, "tax", data["accept_by"]).at
 
 
 def test_the_context_follows_the_departments_and_keeps_the_filers_contacts():
@@ -106,6 +122,7 @@ def test_the_context_follows_the_departments_and_keeps_the_filers_contacts():
     assert contexts[0]["lead_department"] is None
     assert (contexts[4]["lead_department"], contexts[4]["co_departments"]) == ("TAX", ["FINANCE"])
     assert (contexts[5]["lead_department"], contexts[5]["co_departments"]) == ("FINANCE", [])
+    assert contexts[9]["lead_department"] == "FINANCE"
     assert all(context["language"] == "en" for context in contexts)
     assert contexts[-1]["filer"] == {
         "enterprise_name": "黑河边贸有限公司", "contact_person": None, "email": "wang@example.cn",
@@ -145,3 +162,19 @@ def test_a_referral_and_an_invalidated_rating_map_to_valid_envelopes():
                                      "where_to": "the intermediate court"})
     assert_encodable(invalidated, event, invalidate, context)
     assert invalidate[0] == wire.RATING_INVALIDATED
+
+
+def test_the_past_of_an_imported_case_is_marked_historical_and_its_present_is_not():
+    imported = filed_case(stamp=Stamp("import:cfpb", "system", datetime(2023, 8, 25, tzinfo=UTC)))
+    imported.accept(Stamp("import:cfpb", "system", datetime(2023, 8, 25, tzinfo=UTC)), "TAX", [])
+    imported.assign(Stamp("import:cfpb", "system", datetime(2023, 8, 25, tzinfo=UTC)), "TAX", [],
+                    DueTime(datetime(2023, 9, 15, tzinfo=UTC), False, 15))
+    # The watchdog breaches it as of 2023; a handler replies today.
+    imported.breach_deadline(Stamp("system", "system", datetime(2023, 9, 15, 0, 0, 1, tzinfo=UTC)))
+    imported.respond(Stamp("handler", "handler", datetime.now(UTC) + timedelta(seconds=1)),
+                     "resolved", "done", [])
+    events = imported.collect_events()
+    assert [imported.is_historical(event) for event in events] == [
+        True, True, True, True, True, False]
+    here = filed_case()
+    assert not any(here.is_historical(event) for event in here.collect_events())

@@ -1,39 +1,107 @@
-"""Due times of each stage, counted in working days in the city's time zone (Asia/Shanghai).
+"""Due times of each stage: the limits per category walked on the working-day calendar.
 
-This first clock counts Monday to Friday; the official calendar with holidays and
-make-up workdays replaces `is_working_day` without changing its callers.
+Every due time is a count of working days from the moment its stage began. Keeping the
+count (not only the date) lets the same walk be taken again: when the filer's answer
+resumes a paused clock (the days waited are added), when a supervisor extends a stage,
+and when an official schedule replaces a provisional year.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+import time as monotonic_time
+from datetime import datetime, time
+from pathlib import Path
 
-CITY_TIME = ZoneInfo("Asia/Shanghai")
-END_OF_DAY = time(23, 59, 59)
+from complaints.application.time_limits import TimeLimits
+from complaints.application.workdays import CITY_TIME, WorkingCalendar
+from complaints.domain.deadline import Deadline, DueTime
+from complaints.domain.values import Stage
 
-ACCEPT_WORKING_DAYS = 1
-REPLY_WORKING_DAYS = 15
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5
+__all__ = ["CITY_TIME", "Deadlines"]
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
-    """The end of the `days`-th working day after `start`'s day, in the city's time."""
-    day = start.astimezone(CITY_TIME).date()
-    counted = 0
-    while counted < days:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            counted += 1
-    return datetime.combine(day, END_OF_DAY, tzinfo=CITY_TIME)
+# How often a long-running process looks for an official schedule loaded meanwhile.
+CALENDAR_CHECK_SECONDS = 30.0
 
 
-def accept_by(filed_at: datetime) -> datetime:
-    return add_working_days(filed_at, ACCEPT_WORKING_DAYS)
+class Deadlines:
+    """The limits and the calendar; the calendar follows the schedules directory.
+
+    An operator loads a year's official schedule into `calendar_dir` (`huiyin calendar
+    load`); every process notices within `CALENDAR_CHECK_SECONDS` and walks new due times
+    on it. Due times already recorded are recomputed as events, by that command and by the
+    watchdog (`calendar_version` tells it the calendar changed).
+    """
+
+    def __init__(
+        self, calendar: WorkingCalendar, limits: TimeLimits, calendar_dir: Path | None = None
+    ) -> None:
+        self._calendar = calendar
+        self.limits = limits
+        self.calendar_dir = calendar_dir
+        self._stamp = _schedules_stamp(calendar_dir)
+        self._next_check = monotonic_time.monotonic() + CALENDAR_CHECK_SECONDS
+        self.calendar_version = 0
+
+    @classmethod
+    def load(cls, calendar_dir: Path | None = None) -> Deadlines:
+        return cls(WorkingCalendar.load(calendar_dir), TimeLimits.load(), calendar_dir)
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        if self.calendar_dir is not None and monotonic_time.monotonic() >= self._next_check:
+            self.reload_calendar()
+        return self._calendar
+
+    def reload_calendar(self) -> bool:
+        """Read the schedules directory again if it changed; whether it had."""
+        self._next_check = monotonic_time.monotonic() + CALENDAR_CHECK_SECONDS
+        stamp = _schedules_stamp(self.calendar_dir)
+        if stamp == self._stamp:
+            return False
+        self._calendar = WorkingCalendar.load(self.calendar_dir)
+        self._stamp = stamp
+        self.calendar_version += 1
+        return True
+
+    @property
+    def max_extension(self) -> int:
+        return self.limits.max_extension
+
+    def start(self, stage: Stage, category: str, at: datetime) -> DueTime:
+        """The due time of a stage of a case in `category` that begins at `at`."""
+        return self._walk(at, self.limits.working_days(category, stage))
+
+    def extended(self, deadline: Deadline, working_days: int) -> DueTime:
+        return self._walk(deadline.started_at, deadline.working_days + working_days)
+
+    def resumed(self, deadline: Deadline, supplied_at: datetime) -> DueTime:
+        """The due time after the filer answered: the working days waited do not count."""
+        paused_since = deadline.paused_since or supplied_at
+        waited = max(0, self.calendar.working_days_between(paused_since, supplied_at))
+        return self._walk(deadline.started_at, deadline.working_days + waited)
+
+    def recomputed(self, deadline: Deadline) -> DueTime:
+        """The same count of working days walked on the calendar as it now stands."""
+        return self._walk(deadline.started_at, deadline.working_days)
+
+    def warn_from(self, deadline: Deadline) -> datetime:
+        """The start of the last working day before the due day: the department is warned."""
+        day_before = self.calendar.add_working_days(deadline.due_at, -1).at
+        return datetime.combine(day_before.date(), time.min, tzinfo=CITY_TIME)
+
+    def working_days_left(self, due_at: datetime, now: datetime) -> int:
+        """Whole working days from today to the due day; 0 on the due day, negative after."""
+        return self.calendar.working_days_between(now, due_at)
+
+    def _walk(self, start: datetime, working_days: int) -> DueTime:
+        due = self.calendar.add_working_days(start, working_days)
+        return DueTime(due.at, due.provisional, working_days)
 
 
-def reply_by(assigned_at: datetime) -> datetime:
-    return add_working_days(assigned_at, REPLY_WORKING_DAYS)
+def _schedules_stamp(calendar_dir: Path | None) -> tuple[tuple[str, int], ...]:
+    if calendar_dir is None or not calendar_dir.is_dir():
+        return ()
+    return tuple(
+        sorted((path.name, path.stat().st_mtime_ns) for path in calendar_dir.glob("*.json"))
+    )

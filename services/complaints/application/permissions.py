@@ -36,6 +36,10 @@ COMMANDS: dict[str, dict[Role, Reach]] = {
     "follow_up": {**_INTAKE_DESK, Role.HANDLER: Reach.LEAD},
     "reopen": {Role.FILER: Reach.OWN_CASE, Role.SUPERVISOR: Reach.ANY_CASE},
     "close": {**_INTAKE_DESK, Role.HANDLER: Reach.LEAD},
+    "extend_deadline": {Role.SUPERVISOR: Reach.ANY_CASE},
+    # The watchdog's breaches, warnings and recomputed due times.
+    "watch": {Role.SYSTEM: Reach.ANY_CASE},
+    "recompute_deadline": {Role.SYSTEM: Reach.ANY_CASE},
     # Receipts from the notify service, recorded by the complaints service's own process.
     "record_receipt": {Role.SYSTEM: Reach.ANY_CASE},
 }

@@ -15,12 +15,12 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
 
 from complaints.adapters.intake_records import IdempotencyClaim, IntakeRecords
-from complaints.application import deadlines
 from complaints.application.access_codes import (
     access_code_matches,
     derive_access_code,
     hash_access_code,
 )
+from complaints.application.deadlines import CITY_TIME, Deadlines
 from complaints.application.permissions import authorize, authorize_read
 from complaints.application.principals import (
     SYSTEM,
@@ -29,11 +29,11 @@ from complaints.application.principals import (
     Principal,
 )
 from complaints.application.routing import RoutingTable
-from complaints.domain.case import Case, case_id_for
+from complaints.domain.case import Case, case_id_for, due_fields
 from complaints.domain.chain import canonical
 from complaints.domain.credit_code import credit_code_problem
 from complaints.domain.errors import CaseRuleError, DomainError, InvalidValueError
-from complaints.domain.values import STAFF_CHANNELS, Channel, Role, Stamp
+from complaints.domain.values import STAFF_CHANNELS, Channel, Role, Stage, Stamp
 from shared.webhooks import webhook_secret
 
 REFERENCE_PATTERN = re.compile(r"^HY-(\d{4})-(\d{6,})$")
@@ -87,11 +87,13 @@ class Complaints(Application):
         *,
         secret_key: str,
         routing: RoutingTable,
+        deadlines: Deadlines | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         super().__init__(env=dict(env))
         self.secret_key = secret_key
         self.routing = routing
+        self.deadlines = deadlines or Deadlines.load()
         self.clock = clock
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
@@ -120,7 +122,7 @@ class Complaints(Application):
             if claim is not None:
                 return self._replay(claim, digest)
         stamp = principal.stamp(self._occurred(principal, occurred_at))
-        year = stamp.occurred_at.astimezone(deadlines.CITY_TIME).year
+        year = stamp.occurred_at.astimezone(CITY_TIME).year
         reference = f"HY-{year}-{self.intake_records.next_reference_number(year):06d}"
         case_id = case_id_for(reference)
         filer = dict(submission.get("filer") or {})
@@ -140,7 +142,9 @@ class Complaints(Application):
             anonymous=bool(submission.get("anonymous", False)),
             access_code_hash=hash_access_code(derive_access_code(self.secret_key, case_id)),
             submission_digest=digest,
-            due_at=deadlines.accept_by(stamp.occurred_at),
+            **due_fields(
+                self.deadlines.start(Stage.ACCEPT, submission["category"], stamp.occurred_at)
+            ),
         )
         claim = IdempotencyClaim(scoped_key, case_id, digest) if scoped_key else None
         try:
@@ -220,7 +224,8 @@ class Complaints(Application):
             chosen_lead = lead or case.proposed_lead
             chosen_co = list(case.proposed_co if co is None else co)
             self.routing.require_departments(chosen_lead, *chosen_co)
-            case.assign(stamp, chosen_lead, chosen_co, deadlines.reply_by(stamp.occurred_at))
+            due = self.deadlines.start(Stage.REPLY, case.category, stamp.occurred_at)
+            case.assign(stamp, chosen_lead, chosen_co, due)
 
         return self._act(principal, case_id, "assign", assign, **options)
 
@@ -230,7 +235,10 @@ class Complaints(Application):
         def transfer(case: Case, stamp: Stamp) -> None:
             if to is not None:
                 self.routing.require_departments(to)
-            case.transfer(stamp, to, reason, deadlines.reply_by(stamp.occurred_at))
+            stage = Case.transfer_stage(to)
+            case.transfer(
+                stamp, to, reason, self.deadlines.start(stage, case.category, stamp.occurred_at)
+            )
 
         return self._act(principal, case_id, "transfer", transfer, **options)
 
@@ -253,13 +261,11 @@ class Complaints(Application):
         attachments: list[str] | None = None,
         **options: Any,
     ) -> Case:
-        return self._act(
-            principal,
-            case_id,
-            "supply_information",
-            lambda case, stamp: case.supply_information(stamp, content, list(attachments or [])),
-            **options,
-        )
+        def supply(case: Case, stamp: Stamp) -> None:
+            due = case.deadline and self.deadlines.resumed(case.deadline, stamp.occurred_at)
+            case.supply_information(stamp, content, list(attachments or []), due or None)
+
+        return self._act(principal, case_id, "supply_information", supply, **options)
 
     def note_progress(
         self, principal: Principal, case_id: UUID, text: str, visibility: str, **options: Any
@@ -327,24 +333,20 @@ class Complaints(Application):
     def conclude_review(
         self, principal: Principal, case_id: UUID, upheld: bool, explanation: str, **options: Any
     ) -> Case:
-        return self._act(
-            principal,
-            case_id,
-            "conclude_review",
-            lambda case, stamp: case.conclude_review(stamp, upheld, explanation),
-            **options,
-        )
+        def conclude(case: Case, stamp: Stamp) -> None:
+            due = self.deadlines.start(Stage.RECTIFY, case.category, stamp.occurred_at)
+            case.conclude_review(stamp, upheld, explanation, due)
+
+        return self._act(principal, case_id, "conclude_review", conclude, **options)
 
     def record_rectification(
         self, principal: Principal, case_id: UUID, actions: list[str], **options: Any
     ) -> Case:
-        return self._act(
-            principal,
-            case_id,
-            "rectify",
-            lambda case, stamp: case.rectify(stamp, actions),
-            **options,
-        )
+        def rectify(case: Case, stamp: Stamp) -> None:
+            due = self.deadlines.start(Stage.RETURN_VISIT, case.category, stamp.occurred_at)
+            case.rectify(stamp, actions, due)
+
+        return self._act(principal, case_id, "rectify", rectify, **options)
 
     def record_follow_up(
         self,
@@ -364,14 +366,86 @@ class Complaints(Application):
         )
 
     def reopen_case(self, principal: Principal, case_id: UUID, reason: str, **options: Any) -> Case:
-        return self._act(
-            principal, case_id, "reopen", lambda case, stamp: case.reopen(stamp, reason), **options
-        )
+        def reopen(case: Case, stamp: Stamp) -> None:
+            due = self.deadlines.start(case.reopening_stage, case.category, stamp.occurred_at)
+            case.reopen(stamp, reason, due)
+
+        return self._act(principal, case_id, "reopen", reopen, **options)
 
     def close_case(self, principal: Principal, case_id: UUID, **options: Any) -> Case:
         return self._act(
             principal, case_id, "close", lambda case, stamp: case.close(stamp), **options
         )
+
+    # -- the clock -----------------------------------------------------------------------------
+
+    def extend_deadline(
+        self,
+        principal: Principal,
+        case_id: UUID,
+        stage: str,
+        working_days: int,
+        reason: str,
+        **options: Any,
+    ) -> Case:
+        def extend(case: Case, stamp: Stamp) -> None:
+            deadline = case.running_deadline(Stage(stage))
+            due = self.deadlines.extended(deadline, working_days)
+            case.extend_deadline(
+                stamp, Stage(stage), working_days, reason, due, self.deadlines.max_extension
+            )
+
+        return self._act(principal, case_id, "extend_deadline", extend, **options)
+
+    def watch_deadline(self, case_id: UUID, principal: Principal = SYSTEM) -> str | None:
+        """What the watchdog does to one case now: "breached", "warned", or None.
+
+        A breach is recorded as of the moment the limit passed, so a watchdog catching up
+        after downtime writes the history as it happened. Two watchdogs racing on a case
+        meet the store's version check: the loser reloads and finds nothing left to do.
+        """
+        for _attempt in range(3):
+            case = self.load_case(case_id)
+            deadline = case.deadline
+            now = self.clock()
+            if deadline is None or deadline.breached:
+                return None
+            try:
+                if deadline.passed_by(now):
+                    self._act(principal, case_id, "watch", lambda c, s: c.breach_deadline(s),
+                              occurred_at=min(now, _just_after(deadline.due_at)))
+                    return "breached"
+                if (
+                    not deadline.warned
+                    and deadline.running
+                    and deadline.started_at < (warn_from := self.deadlines.warn_from(deadline))
+                    and now >= warn_from
+                ):
+                    self._act(principal, case_id, "watch", lambda c, s: c.warn_deadline(s))
+                    return "warned"
+                return None
+            except VersionConflictError:
+                continue
+            except CaseRuleError:
+                return None
+        return None
+
+    def recompute_deadline(
+        self, case_id: UUID, reason: str, principal: Principal = SYSTEM
+    ) -> Case | None:
+        """Walk a provisional due time again on the calendar as it now stands; None if not."""
+
+        def recompute(case: Case, stamp: Stamp) -> None:
+            assert case.deadline is not None
+            case.recompute_deadline(stamp, self.deadlines.recomputed(case.deadline), reason)
+
+        case = self.load_case(case_id)
+        if case.deadline is None or not case.deadline.provisional:
+            return None
+        if self.deadlines.recomputed(case.deadline) == case.deadline.due:
+            return None  # the calendar gives the same answer: nothing moved
+        return self._act(principal, case_id, "recompute_deadline", recompute,
+                         expected_version=case.version)
 
     def record_receipt(
         self, case_id: UUID, notification_id: str, *, delivered: bool, channel: str = "",
@@ -477,6 +551,10 @@ class Complaints(Application):
         if occurred_at > now + CLOCK_SKEW:
             raise InvalidValueError("occurred_at is in the future", field="occurred_at")
         return occurred_at.astimezone(UTC)
+
+
+def _just_after(moment: datetime) -> datetime:
+    return moment + timedelta(seconds=1)
 
 
 def _digest(submission: Mapping[str, Any]) -> str:

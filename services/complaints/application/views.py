@@ -52,6 +52,8 @@ def case_view(case: Case, principal: Principal) -> dict[str, Any]:
         "filer_masked": masked,
         "filed_at": case.filed_at,
         "due_at": case.due_at,
+        "deadline": _deadline(case),
+        "escalations": case.escalations,
         "lead_department": case.lead_department,
         "co_departments": list(case.co_departments),
         "proposed_lead": case.proposed_lead,
@@ -74,6 +76,23 @@ def case_view(case: Case, principal: Principal) -> dict[str, Any]:
         "updated_at": case.modified_on,
     }
     return canonical(view)
+
+
+def _deadline(case: Case) -> dict[str, Any] | None:
+    deadline = case.deadline
+    if deadline is None:
+        return None
+    return {
+        "stage": deadline.stage.value,
+        "started_at": deadline.started_at,
+        "due_at": deadline.due_at,
+        "provisional": deadline.provisional,
+        "working_days": deadline.working_days,
+        "extended": deadline.extended,
+        "warned": deadline.warned,
+        "breached": deadline.breached,
+        "paused": not deadline.running,
+    }
 
 
 def _message(message: dict[str, Any], masked: bool) -> dict[str, Any]:

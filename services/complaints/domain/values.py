@@ -42,6 +42,15 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
+class Stage(StrEnum):
+    """The stages that run against a time limit (DESIGN §4)."""
+
+    ACCEPT = "accept"  # accept or refer, and dispatch
+    REPLY = "reply"
+    RECTIFY = "rectify"  # after an upheld bad review
+    RETURN_VISIT = "return_visit"  # after the rectification
+
+
 class Outcome(StrEnum):
     RESOLVED = "resolved"
     PARTLY_RESOLVED = "partly_resolved"

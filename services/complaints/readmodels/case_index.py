@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
@@ -142,6 +142,25 @@ class CaseIndex:
             masked_identities=masked_identities,
         )
         return self._page(case_filter, SEARCH_ORDER, limit, offset)
+
+    def deadlines_due(self, before: datetime, states: Iterable[str]) -> Iterator[str]:
+        """The ids of cases whose clock is in one of `states` and due before `before`."""
+        return self._case_ids(CaseFilter(due_before=before, deadline_states=_strings(states)))
+
+    def provisional_deadlines(self) -> Iterator[str]:
+        """The ids of cases whose running clock rests on a provisional calendar."""
+        return self._case_ids(CaseFilter(due_provisional=True))
+
+    def _case_ids(self, case_filter: CaseFilter) -> Iterator[str]:
+        offset = 0
+        while True:
+            items, _total = self.recorder.find(
+                case_filter, QUEUE_ORDER, (MAX_PAGE_SIZE, offset)
+            )
+            yield from (item["case_id"] for item in items)
+            if len(items) < MAX_PAGE_SIZE:
+                return
+            offset += MAX_PAGE_SIZE
 
     def status_counts(self) -> dict[str, int]:
         """Cases in each status, every status named (0 where there are none)."""

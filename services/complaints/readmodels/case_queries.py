@@ -25,6 +25,9 @@ class CaseFilter:
     filed_from: datetime | None = None
     filed_before: datetime | None = None
     text_terms: tuple[str, ...] = ()
+    due_before: datetime | None = None
+    deadline_states: tuple[str, ...] = ()
+    due_provisional: bool | None = None
     # A reader who sees confidential filers masked must not find them by who they are.
     masked_identities: bool = False
 
@@ -79,6 +82,12 @@ def where(case_filter: CaseFilter, dialect: Dialect) -> tuple[str, dict[str, Any
         add("filed_at < {p}", "filed_before", dialect.moment(f.filed_before))
     if f.text_terms:
         add(dialect.text, "text", dialect.text_query(f.text_terms))
+    if f.due_before:
+        add("due_at < {p}", "due_before", dialect.moment(f.due_before))
+    if f.deadline_states:
+        add_list("deadline_state", f.deadline_states)
+    if f.due_provisional is not None:
+        clauses.append("due_provisional" if f.due_provisional else "NOT due_provisional")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 

@@ -29,6 +29,9 @@ ROW_FIELDS = (
     "updated_at",
     "version",
     "review_stage",
+    "deadline_stage",
+    "due_provisional",
+    "deadline_state",
 )
 
 
@@ -53,6 +56,9 @@ class CaseRow:
     updated_at: datetime
     version: int
     review_stage: str
+    deadline_stage: str | None
+    due_provisional: bool
+    deadline_state: str | None  # running, warned, paused or breached; None without a clock
 
     @classmethod
     def of(cls, case: Case) -> CaseRow:
@@ -77,6 +83,9 @@ class CaseRow:
             updated_at=case.modified_on,
             version=case.version,
             review_stage=case.review.stage,
+            deadline_stage=case.deadline.stage.value if case.deadline else None,
+            due_provisional=bool(case.deadline and case.deadline.provisional),
+            deadline_state=deadline_state(case),
         )
 
     @property
@@ -96,6 +105,17 @@ class CaseRow:
             "enterprise_key": self.enterprise_key,
             "search_text": self.search_text,
         }
+
+
+def deadline_state(case: Case) -> str | None:
+    deadline = case.deadline
+    if deadline is None:
+        return None
+    if deadline.breached:
+        return "breached"
+    if not deadline.running:
+        return "paused"
+    return "warned" if deadline.warned else "running"
 
 
 def enterprise_key(name: str) -> str:

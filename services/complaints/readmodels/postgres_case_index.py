@@ -38,6 +38,9 @@ _COLUMNS = {
     "updated_at": "timestamptz NOT NULL",
     "version": "integer NOT NULL",
     "review_stage": "text NOT NULL",
+    "deadline_stage": "text",
+    "due_provisional": "boolean NOT NULL",
+    "deadline_state": "text",
     "search_vector": "tsvector NOT NULL",
 }
 _VALUES = {

@@ -37,6 +37,9 @@ _COLUMNS = {
     "updated_at": "TEXT NOT NULL",
     "version": "INTEGER NOT NULL",
     "review_stage": "TEXT NOT NULL",
+    "deadline_stage": "TEXT",
+    "due_provisional": "INTEGER NOT NULL",
+    "deadline_state": "TEXT",
     "search_text": "TEXT NOT NULL",
 }
 
@@ -135,6 +138,7 @@ def _stored(row: CaseRow) -> dict[str, Any]:
         "co_departments": json.dumps(values["co_departments"]),
         "confidential": int(row.confidential),
         "anonymous": int(row.anonymous),
+        "due_provisional": int(row.due_provisional),
         "filed_at": iso_utc(row.filed_at),
         "due_at": iso_utc(row.due_at),
         "updated_at": iso_utc(row.updated_at),
@@ -146,4 +150,5 @@ def _loaded(row: Any) -> dict[str, Any]:
     item["co_departments"] = json.loads(item["co_departments"])
     item["confidential"] = bool(item["confidential"])
     item["anonymous"] = bool(item["anonymous"])
+    item["due_provisional"] = bool(item["due_provisional"])
     return item

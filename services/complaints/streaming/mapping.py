@@ -12,10 +12,10 @@ from typing import Any
 from eventsourcing.persistence import Notification
 
 from complaints.application.access_codes import derive_access_code
-from complaints.application.deadlines import reply_by
+from complaints.application.deadlines import Deadlines
 from complaints.application.service import Complaints
 from complaints.domain.case import Case
-from complaints.domain.values import BAD_RATING_MAX, Language, Visibility
+from complaints.domain.values import BAD_RATING_MAX, Language, Stage, Visibility
 from complaints.following import is_case_event
 from complaints.streaming.case_states import CaseStates
 from shared.contract import case_events as wire
@@ -39,10 +39,11 @@ class CaseEventMapper:
                 continue
             event = self.app.mapper.to_domain_event(notification)
             case = self.states.after(event)
-            mapped = integration_event(event, case, self.secret_key)
+            mapped = integration_event(event, case, self.secret_key, self.app.deadlines)
             if mapped is None:
                 continue
             event_type, data = mapped
+            data["historical"] = case.is_historical(event)
             envelopes.append(
                 Envelope(
                     event_id=event_id_for(case.id, event.originator_version),
@@ -60,18 +61,23 @@ class CaseEventMapper:
 
 
 def integration_event(
-    event: Case.Event, case: Case, secret_key: str
+    event: Case.Event, case: Case, secret_key: str, deadlines: Deadlines
 ) -> tuple[str, dict[str, Any]] | None:
     """The wire type and data of a Case event; None for what stays inside."""
     match event:
         case Case.Filed():
+            expected = (
+                deadlines.start(Stage.REPLY, event.category, event.due_at)
+                if event.due_at else None
+            )
             return wire.FILED, {
                 "channel": event.channel,
                 "subject": event.subject,
                 # The filer must get the code by email; it is derived, never stored.
                 "access_code": derive_access_code(secret_key, case.id),
                 "accept_by": event.due_at,
-                "expected_reply_by": reply_by(event.due_at) if event.due_at else None,
+                "expected_reply_by": expected.at if expected else None,
+                "provisional": event.due_provisional or bool(expected and expected.provisional),
             }
         case Case.Accepted():
             return wire.ACCEPTED, {
@@ -81,13 +87,19 @@ def integration_event(
         case Case.Referred():
             return wire.REFERRED, {"reason": event.reason, "where_to": event.where_to}
         case Case.Assigned():
-            return wire.ASSIGNED, {"lead": event.lead, "co": list(event.co), "due_at": event.due_at}
+            return wire.ASSIGNED, {
+                "lead": event.lead,
+                "co": list(event.co),
+                "due_at": event.due_at,
+                "due_provisional": event.due_provisional,
+            }
         case Case.Transferred():
             return wire.TRANSFERRED, {
                 "from_department": event.from_department,
                 "to": event.to,
                 "reason": event.reason,
                 "due_at": event.due_at,
+                "due_provisional": event.due_provisional,
             }
         case Case.InformationRequested():
             return wire.INFORMATION_REQUESTED, {"items": list(event.items)}
@@ -127,7 +139,37 @@ def integration_event(
             return wire.REOPENED, {"reason": event.reason, "round": event.round}
         case Case.Closed():
             return wire.CLOSED, {}
+        case Case.DeadlineExtended():
+            return wire.DEADLINE_EXTENDED, {
+                "stage": event.stage,
+                "working_days": event.working_days,
+                "reason": event.reason,
+                "due_at": event.due_at,
+                "due_provisional": event.due_provisional,
+            }
+        case Case.DeadlineRecomputed():
+            return wire.DEADLINE_RECOMPUTED, {
+                "stage": event.stage,
+                "due_at": event.due_at,
+                "due_provisional": event.due_provisional,
+                "previous_due_at": event.previous_due_at,
+                "reason": event.reason,
+            }
+        case Case.DeadlineApproaching():
+            return wire.DEADLINE_APPROACHING, _deadline_data(event)
+        case Case.DeadlineBreached():
+            return wire.DEADLINE_BREACHED, _deadline_data(event)
+        case Case.Escalated():
+            return wire.ESCALATED, {
+                "stage": event.stage,
+                "department": event.department,
+                "reason": event.reason,
+            }
     return None
+
+
+def _deadline_data(event: Case.Event) -> dict[str, Any]:
+    return {"stage": event.stage, "due_at": event.due_at, "department": event.department}
 
 
 def case_context(case: Case) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from complaints.web.schemas.cases import CaseSchema
 from complaints.web.schemas.commands import (
     AssignmentSchema,
     CommandSchema,
+    ExtensionSchema,
     FollowUpSchema,
     IfMatchHeaderSchema,
     InformationRequestSchema,
@@ -87,6 +88,9 @@ COMMANDS = (
             "A new round begins."),
     Command("close", "close_case", "close", CommandSchema, "Close a case",
             "Only after a reply the filer can see, and once any bad review's loop is done."),
+    Command("deadline/extension", "extend_deadline", "extend_deadline", ExtensionSchema,
+            "Extend the running stage's deadline",
+            "Once per stage, by at most 15 working days, with a reason."),
 )  # fmt: skip
 
 

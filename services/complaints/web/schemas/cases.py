@@ -20,6 +20,20 @@ class ReviewStateSchema(Schema):
     stage = fields.String(metadata={"description": "none, recheck, rectification, …"})
 
 
+class DeadlineSchema(Schema):
+    stage = fields.String(metadata={"description": "accept, reply, rectify or return_visit"})
+    started_at = Timestamp()
+    due_at = Timestamp()
+    provisional = fields.Boolean(
+        metadata={"description": "on a provisional calendar: the official holiday schedule of "
+                                 "that year is not loaded yet; recomputed when it is"})
+    working_days = fields.Integer(metadata={"description": "working days from the stage's start"})
+    extended = fields.Boolean()
+    warned = fields.Boolean()
+    breached = fields.Boolean()
+    paused = fields.Boolean(metadata={"description": "waiting for the filer: the clock stands"})
+
+
 class MessageSchema(Schema):
     notification_id = fields.String()
     channel = fields.String(metadata={"description": "email, sms, webhook or inbox"})
@@ -50,6 +64,8 @@ class CaseSchema(Schema):
     filer_masked = fields.Boolean()
     filed_at = Timestamp()
     due_at = Timestamp(allow_none=True)
+    deadline = fields.Nested(DeadlineSchema, allow_none=True)
+    escalations = fields.Integer()
     lead_department = fields.String(allow_none=True)
     co_departments = fields.List(fields.String())
     proposed_lead = fields.String(allow_none=True)

@@ -12,6 +12,7 @@ from complaints.domain.values import (
     InvalidationClass,
     Outcome,
     ReviewResult,
+    Stage,
     Visibility,
 )
 from complaints.web.schemas.fields import (
@@ -124,4 +125,15 @@ class FollowUpSchema(CommandSchema):
 
 
 class ReopeningSchema(CommandSchema):
+    reason = text(2_000)
+
+
+class ExtensionSchema(CommandSchema):
+    stage = one_of(Stage, required=True)
+    working_days = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "at most 15 (the limit of the time-limits file)"},
+    )
     reason = text(2_000)

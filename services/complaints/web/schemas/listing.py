@@ -66,6 +66,16 @@ class CaseRowSchema(Schema):
     updated_at = Timestamp()
     version = fields.Integer()
     review_stage = fields.String(allow_none=True)
+    deadline_stage = fields.String(allow_none=True)
+    due_provisional = fields.Boolean(
+        metadata={"description": "the due time rests on a provisional holiday calendar"})
+    deadline_state = fields.String(
+        allow_none=True, metadata={"description": "running, warned, paused or breached"})
+    working_days_left = fields.Integer(
+        allow_none=True,
+        metadata={"description": "working days from today to the due day: 0 on the due day, "
+                                 "negative once overdue"})
+    overdue = fields.Boolean()
 
 
 class CasePageSchema(Schema):
