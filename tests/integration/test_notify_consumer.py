@@ -97,6 +97,23 @@ def test_notify_once_handles_every_event_commits_and_handles_none_again(settings
     assert len(smtp_server.messages) == 3
 
 
+def test_an_escalation_reaches_the_supervisor_and_a_historical_filing_emails_nobody(
+    settings, smtp_server
+):
+    imported = case_event("case.filed", reference="HY-2019-000007", historical=True)
+    escalated = case_event("case.escalated", reference="HY-2026-000108", department="CUSTOMS")
+    publish_events(settings, wire_bytes(imported), wire_bytes(escalated))
+
+    assert notify_once(settings, wait_seconds=WAIT_SECONDS) == 2
+
+    by_address = {m["To"]: m for m in smtp_server.messages}
+    assert sorted(by_address) == ["customs@huiyin.example", "supervision@huiyin.example"]
+    supervisor = by_address["supervision@huiyin.example"]
+    assert supervisor["Subject"].startswith("【督办】投诉 HY-2026-000108")
+    assert "责任单位：海关" in supervisor.get_body(("plain",)).get_content()
+    assert all(m["X-Huiyin-Reference"] == "HY-2026-000108" for m in smtp_server.messages)
+
+
 def test_the_running_consumer_notifies_as_events_arrive_and_stops_when_told(
     settings, smtp_server
 ):

@@ -43,6 +43,19 @@ SAMPLE_DATA: dict[str, dict[str, Any]] = {
     "case.followed_up": {"method": "phone", "satisfied": True},
     "case.reopened": {"reason": "Возврат произведён не полностью", "round": 2},
     "case.closed": {},
+    "case.deadline_approaching": {"stage": "reply", "due_at": FILED_AT + timedelta(days=21),
+                                  "department": "TAX"},
+    "case.deadline_breached": {"stage": "reply", "due_at": FILED_AT + timedelta(days=21),
+                               "department": "TAX"},
+    "case.escalated": {"stage": "reply", "department": "TAX",
+                       "reason": "Срок подготовки ответа истёк 23 марта"},
+    "case.deadline_extended": {"stage": "reply", "working_days": 10,
+                               "reason": "Требуется заключение таможни",
+                               "due_at": FILED_AT + timedelta(days=35), "due_provisional": False},
+    "case.deadline_recomputed": {"stage": "reply", "due_at": FILED_AT + timedelta(days=23),
+                                 "due_provisional": False,
+                                 "previous_due_at": FILED_AT + timedelta(days=22),
+                                 "reason": "official schedule for 2026 loaded"},
 }
 
 

@@ -1,4 +1,4 @@
-"""The departments' and the supervisor's mailboxes and names, loaded from data/mailboxes.json."""
+"""Mailboxes and names of the departments, the intake desk and the supervisor, from data/."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ MAILBOXES_FILE = Path(__file__).resolve().parents[1] / "data" / "mailboxes.json"
 class Directory:
     supervisor: str
     supervising_department: str
+    intake: str
+    intake_labels: Mapping[str, str]
     departments: Mapping[str, Mapping[str, Any]]
 
     @classmethod
@@ -26,6 +28,8 @@ class Directory:
         return cls(
             supervisor=raw["supervisor"]["mailbox"],
             supervising_department=raw["supervisor"]["department"],
+            intake=raw["intake"]["mailbox"],
+            intake_labels=raw["intake"]["labels"],
             departments=raw["departments"],
         )
 
@@ -36,6 +40,10 @@ class Directory:
                         extra={"department": code})
             return None
         return entry["mailbox"]
+
+    def intake_label(self, language: str) -> str:
+        """The intake desk's name in `language`, its Chinese name when it has none."""
+        return self.intake_labels.get(language) or self.intake_labels["zh"]
 
     def label(self, code: str | None, language: str) -> str:
         """The department's name in `language`, or its code when it has none."""

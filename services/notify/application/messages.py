@@ -11,7 +11,7 @@ import jinja2
 
 from notify.application import wording
 from notify.application.directory import Directory
-from notify.domain.policy import FILER, SUPERVISOR, Channel, Notice
+from notify.domain.policy import FILER, INTAKE, SUPERVISOR, Channel, Notice
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 REDACTED = "••••"
@@ -75,6 +75,8 @@ class MessageRenderer:
             "contact_person": (case.get("filer") or {}).get("contact_person") or "",
             "tracking_url": f"{self.public_url}/track/{reference}",
             "public_url": self.public_url,
+            # Who answers for a stage no department holds (accepting the case).
+            "intake_desk": self.directory.intake_label(notice.language),
         }
 
     def _addressee(self, notice: Notice, case: Mapping[str, Any]) -> str:
@@ -83,6 +85,8 @@ class MessageRenderer:
             return filer.get("contact_person") or filer.get("enterprise_name") or ""
         if notice.recipient == SUPERVISOR:
             return self.directory.label(self.directory.supervising_department, notice.language)
+        if notice.recipient == INTAKE:
+            return self.directory.intake_label(notice.language)
         return self.directory.label(notice.recipient.partition(":")[2], notice.language)
 
 
@@ -115,5 +119,10 @@ def _environment(language: str, directory: Directory) -> jinja2.Environment:
             (directory.label(code, language) for code in codes), language
         ),
         score=lambda value: wording.SCORES_ZH.get(int(value), str(value)),
+        stage=lambda code: wording.STAGES[language].get(code, code),
+        provisional_note=lambda due, provisional: wording.provisional_note(
+            due, language, bool(provisional)
+        ),
+        working_days=lambda count: wording.working_days(int(count), language),
     )
     return environment

@@ -1,12 +1,11 @@
-"""Words the templates share, per language: dates in the city's time, outcomes, lists."""
+"""Words the templates share, per language: dates in the city's time, outcomes, stages, lists."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-CITY_TIME = ZoneInfo("Asia/Shanghai")
+from notify.domain.policy import CITY_TIME
 
 _MONTHS = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -44,6 +43,21 @@ CONTACT_METHODS = {
            "email": "электронная почта"},
 }
 
+STAGES = {
+    "zh": {"accept": "受理交办", "reply": "答复", "rectify": "整改", "return_visit": "回访"},
+    "en": {"accept": "acceptance and dispatch", "reply": "reply", "rectify": "corrective action",
+           "return_visit": "follow-up"},
+    "ru": {"accept": "приём и направление обращения", "reply": "подготовка ответа",
+           "rectify": "устранение недостатков", "return_visit": "обратная связь"},
+}
+
+# Said beside a due time computed before the official schedule of its year was published.
+_PROVISIONAL_NOTES = {
+    "zh": "（暂定：{year}年法定节假日安排尚未公布）",
+    "en": "(provisional: the official holiday schedule for {year} is not published yet)",
+    "ru": "(предварительно: официальный график праздничных дней на {year} год ещё не опубликован)",
+}
+
 SCORES_ZH = {1: "非常不满意", 2: "不满意", 3: "基本满意", 4: "满意", 5: "非常满意"}
 
 
@@ -72,6 +86,31 @@ def format_datetime(value: datetime | date | str, language: str) -> str:
         return day
     separator = " " if language == "zh" else ", "
     return f"{day}{separator}{moment:%H:%M}"
+
+
+def provisional_note(due: datetime | date | str, language: str, provisional: bool) -> str:
+    """What follows `due` when it is provisional (its year's official holidays are not known
+    yet): the note, spaced as the language needs; nothing when it is not provisional.
+
+    Templates call it unconditionally, so no `{% if %}` ends a line (trim_blocks would eat
+    that line's newline)."""
+    if not provisional:
+        return ""
+    note = _PROVISIONAL_NOTES[language].format(year=local_moment(due).year)
+    return note if language == "zh" else f" {note}"
+
+
+def working_days(count: int, language: str) -> str:
+    """3个工作日 · 1 working day, 3 working days · 1 рабочий день, 3 рабочих дня, 5 рабочих дней."""
+    if language == "zh":
+        return f"{count}个工作日"
+    if language == "en":
+        return f"{count} working day" if count == 1 else f"{count} working days"
+    if count % 10 == 1 and count % 100 != 11:
+        return f"{count} рабочий день"
+    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        return f"{count} рабочих дня"
+    return f"{count} рабочих дней"
 
 
 def join_list(items: Iterable[str], language: str) -> str:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 LANGUAGES = ("zh", "en", "ru")
 STAFF_LANGUAGE = "zh"
+CITY_TIME = ZoneInfo("Asia/Shanghai")
 FILER = "filer"
 SUPERVISOR = "supervisor"
+INTAKE = "intake"
+# The stage intake answers for; every later stage is the lead department's.
+INTAKE_STAGE = "accept"
+# The stage whose due date the filer was promised at filing and at assignment.
+REPLY_STAGE = "reply"
 
 
 class Channel(StrEnum):
@@ -25,6 +33,8 @@ class Audience(StrEnum):
     LEAD_DEPARTMENT = "lead_department"
     CO_DEPARTMENTS = "co_departments"
     RECEIVING_DEPARTMENT = "receiving_department"
+    # Whoever answers for the event's stage: its department, or intake when there is none.
+    ANSWERING = "answering"
     SUPERVISOR = "supervisor"
 
 
@@ -34,6 +44,21 @@ def _always(data: Mapping[str, Any]) -> bool:
 
 def _bad_review(data: Mapping[str, Any]) -> bool:
     return bool(data.get("bad"))
+
+
+def _reply_stage(data: Mapping[str, Any]) -> bool:
+    return data.get("stage") == REPLY_STAGE
+
+
+def _reply_date_moved(data: Mapping[str, Any]) -> bool:
+    """The promised reply date changed as the filer reads it: a day in the city's calendar."""
+    return _reply_stage(data) and _city_day(data["due_at"]) != _city_day(data["previous_due_at"])
+
+
+def _city_day(moment: datetime | str) -> date:
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return (moment.astimezone(CITY_TIME) if moment.tzinfo else moment).date()
 
 
 @dataclass(frozen=True)
@@ -67,14 +92,30 @@ POLICY: Mapping[str, tuple[Rule, ...]] = {
     "case.followed_up": (Rule(Audience.FILER, "followed_up"),),
     "case.reopened": (Rule(Audience.FILER, "reopened"),),
     "case.closed": (Rule(Audience.FILER, "closed"),),
+    "case.deadline_approaching": (Rule(Audience.ANSWERING, "deadline_approaching"),),
+    "case.deadline_breached": (Rule(Audience.ANSWERING, "deadline_breached"),),
+    "case.escalated": (
+        Rule(Audience.SUPERVISOR, "escalated"),
+        Rule(Audience.ANSWERING, "department_escalated"),
+    ),
+    "case.deadline_extended": (
+        Rule(Audience.FILER, "deadline_extended", when=_reply_stage),
+        Rule(Audience.ANSWERING, "department_deadline_extended"),
+    ),
+    "case.deadline_recomputed": (
+        Rule(Audience.FILER, "deadline_recomputed", when=_reply_date_moved),
+    ),
 }
 
 
 class Mailboxes(Protocol):
-    """Where departments and the supervisor read their mail."""
+    """Where departments, the intake desk and the supervisor read their mail."""
 
     @property
     def supervisor(self) -> str: ...
+
+    @property
+    def intake(self) -> str: ...
 
     def department(self, code: str) -> str | None: ...
 
@@ -97,7 +138,13 @@ class Notice:
 def plan_notices(
     event_type: str, case_id: str, data: Mapping[str, Any], mailboxes: Mailboxes
 ) -> list[Notice]:
-    """Every message an event calls for, the filer's inbox first among the filer's."""
+    """Every message an event calls for, the filer's inbox first among the filer's.
+
+    A historical event (imported from an older system) calls for none: it happened years
+    ago, and nobody is to be told of it now.
+    """
+    if data.get("historical"):
+        return []
     notices: list[Notice] = []
     for rule in POLICY.get(event_type, ()):
         if rule.when(data):
@@ -147,6 +194,8 @@ def _notices_for(
     if rule.audience is Audience.SUPERVISOR:
         return [Notice(SUPERVISOR, Channel.EMAIL, mailboxes.supervisor, rule.template,
                        STAFF_LANGUAGE)]
+    if rule.audience is Audience.ANSWERING and answering_department(data) is None:
+        return [Notice(INTAKE, Channel.EMAIL, mailboxes.intake, rule.template, STAFF_LANGUAGE)]
     notices = []
     for code in _departments(rule.audience, data):
         mailbox = mailboxes.department(code)
@@ -163,8 +212,24 @@ def _departments(audience: Audience, data: Mapping[str, Any]) -> list[str]:
         return [lead] if lead else []
     if audience is Audience.CO_DEPARTMENTS:
         return list(data.get("co") or case.get("co_departments") or [])
+    if audience is Audience.ANSWERING:
+        answering = answering_department(data)
+        return [answering] if answering else []
     to = data.get("to")
     return [to] if to else []
+
+
+def answering_department(data: Mapping[str, Any]) -> str | None:
+    """The department that answers for the event's stage; None when intake does.
+
+    Deadline events name it (`department`); an extension does not, so it follows the
+    complaints service's rule: intake answers for accepting, the lead department after.
+    """
+    if "department" in data:
+        return data["department"]
+    if data.get("stage") == INTAKE_STAGE:
+        return None
+    return data["case"].get("lead_department")
 
 
 def _filer(case: Mapping[str, Any]) -> Mapping[str, Any]:
