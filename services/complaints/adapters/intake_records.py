@@ -1,4 +1,8 @@
-"""Records kept beside the events at intake: which Idempotency-Key filed which case."""
+"""Records kept beside the events at intake: reference numbers, and which key filed which case.
+
+An Idempotency-Key of a filing and the source id of an imported row (`import:cfpb:7523056`)
+are both claims in the same table, written in the same transaction as the case's events.
+"""
 
 from __future__ import annotations
 
@@ -27,4 +31,12 @@ class IntakeRecords(Protocol):
 
     def next_reference_number(self, year: int) -> int: ...
 
+    def reserve_reference_numbers(self, year: int, count: int) -> range:
+        """`count` consecutive reference numbers of `year`, taken in one round trip."""
+        ...
+
     def find_idempotency_claim(self, key: str) -> IdempotencyClaim | None: ...
+
+    def find_idempotency_claims(self, keys: Sequence[str]) -> dict[str, IdempotencyClaim]:
+        """The claims of those `keys` that exist, by key."""
+        ...

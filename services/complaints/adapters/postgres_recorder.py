@@ -38,24 +38,33 @@ class CasePostgresRecorder(PostgresApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         *,
         idempotency: IdempotencyClaim | None = None,
+        claims: Sequence[IdempotencyClaim] = (),
         **kwargs: Any,
     ) -> None:
-        if idempotency is not None:
-            curs.execute(
+        """The events, with the claim of a filing or the many claims of an import batch."""
+        every = [*claims, *([idempotency] if idempotency is not None else [])]
+        if every:
+            curs.executemany(
                 SQL("INSERT INTO {} (key, case_id, digest) VALUES (%s, %s, %s)").format(self._keys),
-                (idempotency.key, idempotency.case_id, idempotency.digest),
+                [(claim.key, claim.case_id, claim.digest) for claim in every],
             )
         super()._insert_events(curs, stored_events, **kwargs)
 
     def next_reference_number(self, year: int) -> int:
+        return self.reserve_reference_numbers(year, 1)[0]
+
+    def reserve_reference_numbers(self, year: int, count: int) -> range:
+        if count < 1:
+            raise ValueError("reserve at least one reference number")
         statement = SQL(
-            "INSERT INTO {0} AS c (year, last) VALUES (%s, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last = c.last + 1 RETURNING last"
+            "INSERT INTO {0} AS c (year, last) VALUES (%s, %s) "
+            "ON CONFLICT (year) DO UPDATE SET last = c.last + excluded.last RETURNING last"
         ).format(self._counters)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(statement, (year,))
+            curs.execute(statement, (year, count))
             row = curs.fetchone()
-        return int(row["last"])
+        last = int(row["last"])
+        return range(last - count + 1, last + 1)
 
     def find_idempotency_claim(self, key: str) -> IdempotencyClaim | None:
         statement = SQL("SELECT key, case_id, digest FROM {} WHERE key = %s").format(self._keys)
@@ -65,3 +74,17 @@ class CasePostgresRecorder(PostgresApplicationRecorder):
         return (
             IdempotencyClaim.from_row((row["key"], row["case_id"], row["digest"])) if row else None
         )
+
+    def find_idempotency_claims(self, keys: Sequence[str]) -> dict[str, IdempotencyClaim]:
+        if not keys:
+            return {}
+        statement = SQL("SELECT key, case_id, digest FROM {} WHERE key = ANY(%s)").format(
+            self._keys
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, (list(keys),))
+            rows = curs.fetchall()
+        return {
+            row["key"]: IdempotencyClaim.from_row((row["key"], row["case_id"], row["digest"]))
+            for row in rows
+        }

@@ -1,0 +1,127 @@
+"""`huiyin import FILE --mapping MAPPING`: historical cases from a CSV or XLSX file.
+
+Exit status: 0 when every row was imported or had been before, 1 when some rows were
+rejected (the others are imported), 2 when the mapping or the file cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from complaints.application.routing import RoutingTable
+from complaints.bootstrap import build_services
+from complaints.importing.importer import BATCH_SIZE, ImportReport, import_file
+from complaints.importing.mapping import ImportMapping, MappingError, load_mapping, shipped_mapping
+from complaints.importing.sources import FORMATS, SourceError
+from shared.settings import Settings
+
+REJECTED = 1
+UNUSABLE = 2
+# A progress line at least this often, on long files.
+PROGRESS_ROWS = 5_000
+PROGRESS_SECONDS = 3.0
+# Rejected rows listed on the terminal; --rejected FILE has them all.
+SHOWN_REJECTIONS = 50
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="the CSV (UTF-8) or XLSX file")
+    parser.add_argument(
+        "--mapping", required=True,
+        help="the mapping file (TOML), or the name of one shipped with Huiyin, e.g. cfpb-2023",
+    )
+    parser.add_argument("--format", choices=FORMATS, help="default: from the file's extension")
+    parser.add_argument("--batch-size", type=_positive, default=BATCH_SIZE,
+                        help=f"cases saved per transaction (default {BATCH_SIZE})")
+    parser.add_argument("--rejected", type=Path, metavar="FILE",
+                        help="write the rejected rows, with the reasons, to this CSV file")
+
+
+def run(settings: Settings, arguments: argparse.Namespace) -> int:
+    services = build_services(settings)
+    try:
+        mapping = _mapping(arguments.mapping, services.routing)
+        report = import_file(
+            services.complaints, arguments.file, mapping, format=arguments.format,
+            batch_size=arguments.batch_size, progress=Progress(sys.stderr),
+        )
+    except (MappingError, SourceError) as error:
+        print(f"huiyin import: {error}; nothing was imported", file=sys.stderr)
+        return UNUSABLE
+    finally:
+        services.close()
+    print(summary(report))
+    _list_rejected(report, sys.stdout, arguments.rejected)
+    if arguments.rejected:
+        write_rejected(report, arguments.rejected)
+    return REJECTED if report.rejected else 0
+
+
+def summary(report: ImportReport) -> str:
+    line = (
+        f"huiyin import: {report.rows:,} row(s) in {report.seconds:.1f} s "
+        f"({report.rows_per_second:,.0f} rows/s): {report.imported:,} imported, "
+        f"{report.skipped_existing:,} imported before and skipped, "
+        f"{len(report.rejected):,} rejected"
+    )
+    if report.rejected:
+        line += " (those rows were not imported; fix them and run the import again)"
+    return line
+
+
+def write_rejected(report: ImportReport, path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["row", "source_id", "reason"])
+        for rejected in report.rejected:
+            writer.writerow([rejected.row_number, rejected.source_id, rejected.reason])
+
+
+class Progress:
+    """A line on `out` every PROGRESS_ROWS rows or PROGRESS_SECONDS, whichever comes first."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.next_rows = PROGRESS_ROWS
+        self.next_time = time.monotonic() + PROGRESS_SECONDS
+
+    def __call__(self, report: ImportReport) -> None:
+        if report.rows < self.next_rows and time.monotonic() < self.next_time:
+            return
+        self.next_rows = report.rows + PROGRESS_ROWS
+        self.next_time = time.monotonic() + PROGRESS_SECONDS
+        print(
+            f"huiyin import: {report.rows:,} rows, {report.rows_per_second:,.0f} rows/s "
+            f"({report.imported:,} imported, {report.skipped_existing:,} skipped, "
+            f"{len(report.rejected):,} rejected)",
+            file=self.out, flush=True,
+        )
+
+
+def _mapping(given: str, routing: RoutingTable) -> ImportMapping:
+    path = Path(given)
+    if not path.exists() and path.suffix != ".toml" and (shipped := shipped_mapping(given)):
+        path = shipped
+    return load_mapping(path, routing)
+
+
+def _list_rejected(report: ImportReport, out: TextIO, saved_to: Path | None) -> None:
+    for rejected in report.rejected[:SHOWN_REJECTIONS]:
+        source = f" ({rejected.source_id})" if rejected.source_id else ""
+        print(f"rejected row {rejected.row_number}{source}: {rejected.reason}", file=out)
+    hidden = len(report.rejected) - SHOWN_REJECTIONS
+    if hidden > 0:
+        where = f"all of them are in {saved_to}" if saved_to else "--rejected FILE lists all"
+        print(f"… and {hidden:,} more rejected row(s); {where}", file=out)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
