@@ -1,12 +1,17 @@
-"""`python -m tests.bench [filing|stream]`: every benchmark (or those named), a table each."""
+"""`python -m tests.bench [filing|stream|import|scorecards]`: every benchmark, or those named."""
 
 from __future__ import annotations
 
 import sys
 
-from tests.bench import filing, stream
+from tests.bench import filing, importing, scorecards, stream
 
-BENCHMARKS = {"filing": filing.run, "stream": stream.run}
+BENCHMARKS = {
+    "filing": filing.run,
+    "stream": stream.run,
+    "import": importing.run,
+    "scorecards": scorecards.run,
+}
 
 
 def main() -> None:

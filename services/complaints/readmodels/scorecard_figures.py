@@ -1,0 +1,182 @@
+"""The figures of a department scorecard, each counted from the case facts behind it.
+
+Every count is a list of entries (a case, with the round or stage it counts for), so a
+figure and the cases behind it are one computation and cannot disagree. Rates and times
+are computed from those lists. See `complaints.readmodels.scorecards` for the definitions.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from complaints.readmodels.scorecard_facts import (
+    ACCEPT,
+    RECTIFY,
+    REPLY,
+    RETURN_VISIT,
+    STAGES,
+    CaseFacts,
+)
+
+GOOD_MIN, BAD_MAX = 4, 2
+VALID_RATINGS = ("rated_good", "rated_neutral", "rated_bad")
+
+COUNTS = (
+    "received",
+    "accepted",
+    "accepted_on_time",
+    "replies",
+    "replied_on_time",
+    "replied_cases",
+    "ratings",
+    "rated_good",
+    "rated_neutral",
+    "rated_bad",
+    "ratings_invalid",
+    "ratings_malicious",
+    "bad_reviews_upheld",
+    "rectified",
+    "rectified_on_time",
+    "return_visits",
+    "reopened_cases",
+    "breaches",
+    *(f"breaches_{stage}" for stage in STAGES),
+    "escalations",
+    *(f"escalations_{stage}" for stage in STAGES),
+)
+# rate: (numerator counts, denominator count)
+RATES = {
+    "accepted_on_time_rate": (("accepted_on_time",), "accepted"),
+    "replied_on_time_rate": (("replied_on_time",), "replies"),
+    "satisfaction_rate": (("rated_good", "rated_neutral"), "ratings"),
+    "rectified_on_time_rate": (("rectified_on_time",), "rectified"),
+    "return_visit_rate": (("return_visits",), "rectified"),
+    "reopen_rate": (("reopened_cases",), "replied_cases"),
+}
+# Working days from the start of the reply stage to the reply, over the timed replies.
+TIMES = ("time_to_reply_median", "time_to_reply_p90")
+TIMED_REPLIES = "timed_replies"
+FIGURES = (*COUNTS, *RATES, *TIMES)
+RATE_DIGITS = 4
+
+
+class WorkingDays(Protocol):
+    def working_days_between(self, start, end) -> int: ...
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One thing a figure counts: a case, and the round and stage it counts for."""
+
+    reference: str
+    case_id: str
+    round: int | None = None
+    stage: str | None = None
+
+
+class Tally:
+    """The entries of every count over some cases, and the working days of each reply."""
+
+    def __init__(self, calendar: WorkingDays) -> None:
+        self.calendar = calendar
+        self.entries: dict[str, list[Entry]] = {name: [] for name in (*COUNTS, TIMED_REPLIES)}
+        self.reply_days: list[int] = []
+
+    def add_all(self, cases: Iterable[CaseFacts]) -> Tally:
+        for facts in cases:
+            self.add(facts)
+        return self
+
+    def add(self, facts: CaseFacts) -> None:
+        def count(name: str, number: int | None = None, stage: str | None = None) -> None:
+            self.entries[name].append(Entry(facts.reference, facts.case_id, number, stage))
+
+        count("received")
+        for run in facts.runs:
+            if not run.done:
+                continue
+            count(_DONE_FIGURES[run.stage], run.round)
+            if run.stage in _ON_TIME_FIGURES and run.on_time:
+                count(_ON_TIME_FIGURES[run.stage], run.round)
+            if run.stage == REPLY and run.ended_at is not None:
+                days = self.calendar.working_days_between(run.started_at, run.ended_at)
+                self.reply_days.append(days)
+                count(TIMED_REPLIES, run.round)
+        if facts.replied_rounds:
+            count("replied_cases")
+            if facts.reopened_after_reply:
+                count("reopened_cases")
+        for number, review in sorted(facts.reviews.items()):
+            if review.score is not None:
+                figure = _rating_figure(review.score, review.invalidated)
+                count(figure, number)
+                if figure in VALID_RATINGS:
+                    count("ratings", number)
+            if review.upheld:
+                count("bad_reviews_upheld", number)
+        for kind, happened in (("breaches", facts.breaches), ("escalations", facts.escalations)):
+            for stage, number in happened:
+                count(kind, number, stage)
+                if stage in STAGES:
+                    count(f"{kind}_{stage}", number, stage)
+
+    def merge(self, other: Tally) -> Tally:
+        """Add another tally's entries (of other cases) to this one."""
+        for name, entries in other.entries.items():
+            self.entries[name].extend(entries)
+        self.reply_days.extend(other.reply_days)
+        return self
+
+    def figures(self) -> dict[str, int | float | None]:
+        values: dict[str, int | float | None] = {
+            name: len(self.entries[name]) for name in COUNTS
+        }
+        for name, (numerators, denominator) in RATES.items():
+            total = len(self.entries[denominator])
+            part = sum(len(self.entries[numerator]) for numerator in numerators)
+            values[name] = round(part / total, RATE_DIGITS) if total else None
+        values["time_to_reply_median"] = median(self.reply_days)
+        values["time_to_reply_p90"] = percentile(self.reply_days, 90)
+        return values
+
+    def behind(self, figure: str) -> list[Entry]:
+        """The entries behind a figure: its own for a count, its numerator's for a rate,
+        the timed replies for a time."""
+        if figure in COUNTS:
+            return list(self.entries[figure])
+        if figure in RATES:
+            numerators, _ = RATES[figure]
+            return [entry for name in numerators for entry in self.entries[name]]
+        if figure in TIMES:
+            return list(self.entries[TIMED_REPLIES])
+        raise KeyError(figure)
+
+
+_DONE_FIGURES = {ACCEPT: "accepted", REPLY: "replies", RECTIFY: "rectified",
+                 RETURN_VISIT: "return_visits"}
+_ON_TIME_FIGURES = {ACCEPT: "accepted_on_time", REPLY: "replied_on_time",
+                    RECTIFY: "rectified_on_time"}
+
+
+def _rating_figure(score: int, invalidated: str | None) -> str:
+    if invalidated is not None:
+        return "ratings_malicious" if invalidated == "malicious" else "ratings_invalid"
+    if score >= GOOD_MIN:
+        return "rated_good"
+    return "rated_bad" if score <= BAD_MAX else "rated_neutral"
+
+
+def median(values: list[int]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+def percentile(values: list[int], p: int) -> float | None:
+    """The nearest-rank percentile: the smallest value at least p% of the values reach."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return float(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)])

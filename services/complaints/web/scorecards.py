@@ -1,0 +1,172 @@
+"""Department scorecards from their projection: figures, the cases behind each, and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Flask, Response, current_app, url_for
+from marshmallow import RAISE
+
+from complaints.bootstrap import Services
+from complaints.domain.values import Role
+from complaints.readmodels.scorecard_figures import FIGURES, RATES, TIMES
+from complaints.readmodels.scorecards import Scorecard, Scorecards, open_scorecards
+from complaints.web.errors import documents_errors
+from complaints.web.identity import NEEDS_TOKEN, current_principal, require_role
+from complaints.web.parsing import ApiBlueprint
+from complaints.web.schemas.scorecards import (
+    CasesBehindArgsSchema,
+    CasesBehindSchema,
+    PeriodArgsSchema,
+    ScorecardReportSchema,
+)
+
+EXTENSION = "huiyin.scorecards"
+TOTAL = "total"
+
+blp = ApiBlueprint(
+    "scorecards",
+    __name__,
+    url_prefix="/api/v1",
+    description="Department scorecards over the cases received in a period, from a projection "
+    "that says how far behind the event store it is (`lag`). Each figure links to the cases "
+    "behind it.",
+)
+
+
+def install(app: Flask, services: Services) -> None:
+    """Open the scorecards beside the event store, for this app's requests."""
+    app.extensions[EXTENSION] = open_scorecards(
+        services.complaints, create=services.settings.create_tables
+    )
+
+
+@blp.route("/scorecards", methods=["GET"])
+@blp.arguments(PeriodArgsSchema, location="query", arg_name="period", unknown=RAISE)
+@blp.response(200, ScorecardReportSchema)
+@blp.doc(**NEEDS_TOKEN)
+@documents_errors(blp, 401, 403, 422, 503)
+def department_scorecards(period):
+    """Department scorecards for a period
+
+    Roles: supervisor and auditor. The cases received (filed) from `from` to `to`, both
+    days included, in Asia/Shanghai: each department's figures (only `department`'s when
+    given) and the total over every case, assigned or not. Each figure says where to list
+    the cases behind it (`cases`); a rate names its numerator and denominator.
+    """
+    report = _read().scorecard(*_days(period), period.get("department"))
+    return {
+        **_echo(period),
+        "departments": [_card(card, period) for card in report.departments],
+        "total": _card(report.total, period),
+        "lag": report.lag,
+    }
+
+
+@blp.route("/scorecards.csv", methods=["GET"])
+@blp.arguments(PeriodArgsSchema, location="query", arg_name="period", unknown=RAISE)
+@blp.response(200, {"type": "string"}, content_type="text/csv",
+              description="One row per department, then the total.")
+@blp.doc(**NEEDS_TOKEN)
+@documents_errors(blp, 401, 403, 422, 503)
+def scorecards_csv(period):
+    """Department scorecards as CSV
+
+    Roles: supervisor and auditor. The same figures as `GET /scorecards`, one row per
+    department and a last row `total`; the header row names each figure by its code. Rates
+    are fractions, empty when their denominator is 0. The read model's lag is in the
+    `Huiyin-Lag-Tracked`, `-Head` and `-Behind` headers.
+    """
+    report = _read().scorecard(*_days(period), period.get("department"))
+    start, end = period["period_from"].isoformat(), period["period_to"].isoformat()
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(["from", "to", "department", *FIGURES])
+    for card in [*report.departments, report.total]:
+        values = [_csv_value(card.figures[code]) for code in FIGURES]
+        writer.writerow([start, end, card.department or TOTAL, *values])
+    response = Response(text.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="scorecards-{start}-{end}.csv"'
+    )
+    response.headers["Huiyin-Lag-Tracked"] = str(report.lag.tracked)
+    response.headers["Huiyin-Lag-Head"] = str(report.lag.head)
+    response.headers["Huiyin-Lag-Behind"] = str(report.lag.behind)
+    return response
+
+
+@blp.route("/scorecards/cases", methods=["GET"])
+@blp.arguments(CasesBehindArgsSchema, location="query", arg_name="query", unknown=RAISE)
+@blp.response(200, CasesBehindSchema)
+@blp.doc(**NEEDS_TOKEN)
+@documents_errors(blp, 401, 403, 422, 503)
+def cases_behind(query):
+    """The cases behind a scorecard figure
+
+    Roles: supervisor and auditor. One item per thing the figure counts (a case, with the
+    round or stage it counts for), in filing order: as many as a count says (`total`); for
+    a rate, those of its numerator; for a time, the replies it is computed from. Without
+    `department`, the total's. Paged by `limit` and `offset`.
+    """
+    scorecards = _read()
+    lag = scorecards.lag()
+    entries = scorecards.cases_behind(query["figure"], *_days(query), query.get("department"))
+    return {
+        **_echo(query),
+        "figure": query["figure"],
+        "total": len(entries),
+        "limit": query["limit"],
+        "offset": query["offset"],
+        "items": entries[query["offset"] : query["offset"] + query["limit"]],
+        "lag": lag,
+    }
+
+
+@blp.before_request
+def _only_supervisors_and_auditors() -> None:
+    """Before the query is read, so a caller who may not read scorecards learns nothing more."""
+    require_role(current_principal(), Role.SUPERVISOR, Role.AUDITOR)
+
+
+def _read() -> Scorecards:
+    return current_app.extensions[EXTENSION]
+
+
+def _days(period: dict[str, Any]) -> tuple[date, date]:
+    """The period as [first day, day after the last): `to` is included as a whole day."""
+    return period["period_from"], period["period_to"] + timedelta(days=1)
+
+
+def _echo(period: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "period_from": period["period_from"],
+        "period_to": period["period_to"],
+        "department": period.get("department"),
+    }
+
+
+def _card(card: Scorecard, period: dict[str, Any]) -> dict[str, Any]:
+    query = {"from": period["period_from"].isoformat(), "to": period["period_to"].isoformat()}
+    if card.department:
+        query["department"] = card.department
+    figures = {}
+    for code in FIGURES:
+        figure: dict[str, Any] = {
+            "value": card.figures[code],
+            "cases": url_for("scorecards.cases_behind", figure=code, **query),
+        }
+        if code in RATES:
+            numerator, denominator = RATES[code]
+            figure.update(numerator=list(numerator), denominator=denominator)
+        elif code in TIMES:
+            figure["unit"] = "working_days"
+        figures[code] = figure
+    return {"department": card.department, "figures": figures}
+
+
+def _csv_value(value: int | float | None) -> str:
+    return "" if value is None else str(value)
+
