@@ -9,7 +9,7 @@ KAFKA_PORT ?= 9092
 KAFKA_CONTROLLER_PORT ?= 9093
 RUN_ENV := HUIYIN_DEMO=1 HUIYIN_DATA_DIR=var
 
-.PHONY: .venv run test test-unit test-integration test-e2e lint bench postgres postgres-stop kafka kafka-stop clean
+.PHONY: .venv run test test-unit test-integration test-e2e test-browser chromium translations lint bench postgres postgres-stop kafka kafka-stop clean
 # The tiers run one after another, cheapest first, and stop at the first that fails.
 .NOTPARALLEL:
 
@@ -27,10 +27,37 @@ run: $(STAMP)
 	$(RUN_ENV) $(BIN)/huiyin stream prepare
 	$(RUN_ENV) PORT=$${PORT:-8000} $(BIN)/honcho start -f Procfile
 
-test: test-unit test-integration test-e2e
+test: test-unit test-integration test-e2e test-browser
 
-test-unit test-integration test-e2e: test-%: $(STAMP)
+test-unit test-integration test-e2e test-browser: test-%: $(STAMP)
 	$(BIN)/pytest tests/$* -q
+
+# The browser tier drives Debian's chromium through Playwright (never a browser download), with
+# Noto CJK so Chinese pages render; both are installed when missing. Under CI=true a failed
+# install stops the run here; elsewhere the browser tests then fail, saying what is missing.
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+test-browser: chromium
+chromium:
+	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  echo "make: installing $(BROWSER_PACKAGES) from Debian"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends $(BROWSER_PACKAGES); } \
+	  || { echo "make: could not install $(BROWSER_PACKAGES) (run as root?)" >&2; [ "$$CI" != true ]; }; \
+	fi
+
+# After changing the words of a page: extract them, merge them into each language's .po,
+# translate the new entries there, then run this again to compile the .mo files (committed).
+TRANSLATIONS := services/complaints/translations
+translations: $(STAMP)
+	mkdir -p var
+	$(BIN)/pybabel -q extract -F babel.cfg --add-location=file --project=Huiyin \
+	    -o var/messages.pot services/complaints/web
+	for lang in zh en ru; do \
+	  if [ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel -q update --ignore-obsolete -i var/messages.pot -d $(TRANSLATIONS) -l $$lang; \
+	  else $(BIN)/pybabel -q init -i var/messages.pot -d $(TRANSLATIONS) -l $$lang; fi || exit 1; \
+	done
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,7 +10,17 @@ from flask_smorest import Api
 
 from complaints.bootstrap import build_services
 from complaints.readmodels.case_index import open_case_index
-from complaints.web import auth, cases, commands, docs, operations, queues, request_hooks
+from complaints.web import (
+    auth,
+    cases,
+    commands,
+    docs,
+    operations,
+    pages,
+    queues,
+    request_hooks,
+    scorecards,
+)
 from complaints.web.errors import register_error_handlers
 from complaints.web.identity import SECURITY_SCHEME
 from complaints.web.metrics import Metrics
@@ -80,7 +90,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     # After the Api, so that our handlers, not flask-smorest's, answer every error.
     register_error_handlers(app)
     request_hooks.install(app)
-    for blueprint in (auth.blp, cases.blp, commands.blp, queues.blp, operations.blp):
+    # The pages at `/`: before docs.blp, so the landing page, not a redirect to /docs, answers `/`.
+    pages.install(app, settings)
+    scorecards.install(app, services)
+    for blueprint in (
+        auth.blp, cases.blp, commands.blp, queues.blp, operations.blp, scorecards.blp
+    ):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.blp)
     log.info(

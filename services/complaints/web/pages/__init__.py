@@ -1,0 +1,127 @@
+"""The web pages: server-rendered Jinja2 at the site root, one child blueprint per feature.
+
+Every page works without JavaScript. Pages are signed in by a session cookie, so every form
+POST carries a CSRF token; the JSON API (bearer tokens, never cookies) needs none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Blueprint, Flask, Response, current_app, get_flashed_messages, session
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from complaints.web.pages import home, staff
+from complaints.web.pages.errors import install as install_error_pages
+from complaints.web.pages.errors import is_page_request
+from complaints.web.pages.labels import category_name, department_name, role_name
+from complaints.web.pages.languages import (
+    DEFAULT_LANGUAGE,
+    HTML_LANG,
+    LANGUAGES,
+    TIMEZONE,
+    TRANSLATIONS,
+    current_language,
+    iso_datetime,
+    language_url,
+    local_date,
+    local_datetime,
+    remember_choice,
+    select_language,
+)
+from complaints.web.pages.navigation import destinations_for, is_current
+from complaints.web.pages.sessions import SESSION_LIFETIME, current_principal
+from shared.settings import Settings
+
+blp = Blueprint("pages", __name__)
+# A new feature: a module with its own Blueprint, added here.
+for feature in (home.blp, staff.blp):
+    blp.register_blueprint(feature)
+
+_SESSION_KEY_LABEL = b"huiyin/page-sessions/v1"
+
+# No inline scripts and nothing from another origin; style attributes are allowed (bar widths).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def install(app: Flask, settings: Settings) -> None:
+    """Sessions, languages, CSRF and error pages, then the pages themselves at `/`."""
+    # A key of its own, so a session cookie never doubles as any other use of the secret.
+    app.secret_key = hmac.new(
+        settings.secret_key.encode(), _SESSION_KEY_LABEL, hashlib.sha256
+    ).hexdigest()
+    app.config.update(
+        SESSION_COOKIE_NAME="huiyin_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        # The pages' own hook checks the token (below), so the API's blueprints need no exemption.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        # A form may stay open as long as a session lasts.
+        WTF_CSRF_TIME_LIMIT=int(SESSION_LIFETIME.total_seconds()),
+    )
+    Babel(
+        app,
+        locale_selector=select_language,
+        default_locale=DEFAULT_LANGUAGE,
+        default_timezone=TIMEZONE,
+        default_translation_directories=str(TRANSLATIONS),
+    )
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    CSRFProtect(app)
+    install_error_pages(app)
+    app.jinja_env.filters.update(
+        local_datetime=local_datetime, local_date=local_date, iso_datetime=iso_datetime
+    )
+    app.jinja_env.globals.update(
+        language_url=language_url,
+        role_name=role_name,
+        department_name=department_name,
+        category_name=category_name,
+        is_current=is_current,
+    )
+    app.context_processor(_page_context)
+    app.after_request(_page_headers)
+    app.register_blueprint(blp)
+
+
+@blp.before_request
+def _protect_forms() -> None:
+    """Refuse a form POST without this session's CSRF token (400, the CSRF error page)."""
+    current_app.extensions["csrf"].protect()
+
+
+def _page_context() -> dict:
+    principal = current_principal() if is_page_request() else None
+    language = current_language()
+    return {
+        "principal": principal,
+        "destinations": destinations_for(principal),
+        "languages": LANGUAGES,
+        "language": language,
+        "html_lang": HTML_LANG.get(language, language),
+        "notices": get_flashed_messages() if is_page_request() else [],
+    }
+
+
+def _page_headers(response: Response) -> Response:
+    if not is_page_request():
+        return response
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if response.mimetype == "text/html":
+        headers["Content-Language"] = HTML_LANG.get(current_language(), DEFAULT_LANGUAGE)
+        response.vary.update(("Accept-Language", "Cookie"))
+    if "principal" in session:
+        # A signed-in page holds someone's work or personal data: no cache keeps it.
+        headers["Cache-Control"] = "private, no-store"
+    return remember_choice(response, current_app.config["SESSION_COOKIE_SECURE"])
