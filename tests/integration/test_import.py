@@ -21,39 +21,18 @@ from complaints.importing.importer import ImportReport, import_file
 from complaints.importing.mapping import ImportMapping, load_mapping, shipped_mapping
 from shared.settings import Settings
 from tests.fixtures.processes import clean_environment
-from tests.fixtures.samples import CFPB_SAMPLE
+from tests.fixtures.samples import (
+    CFPB_SAMPLE,
+    LEAD_DEPARTMENTS,
+    cfpb_category,
+    cfpb_channel,
+    cfpb_outcome,
+)
 from tests.fixtures.stores import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
-# What the CFPB values mean in Huiyin's terms, written out here rather than read from the
-# mapping, so the figures below are computed independently of the importer.
-CREDIT_REPORT_ISSUES = {
-    "Incorrect information on your report",
-    "Improper use of your report",
-    "Problem with a credit reporting company's investigation into an existing problem",
-    "Problem with a company's investigation into an existing problem",
-    "Problem with a company's investigation into an existing issue",
-    "Unable to get your credit report or credit score",
-    "Problem with fraud alerts or security freezes",
-    "Credit monitoring or identity theft protection services",
-}
-CREDIT_REPORT_PRODUCTS = {
-    "Credit reporting, credit repair services, or other personal consumer reports",
-    "Credit reporting or other personal consumer reports",
-}
-INTERMEDIARY_PRODUCTS = {"Debt or credit management"}
-CHANNELS = {"Web": "web", "Web Referral": "web", "Phone": "hotline", "Referral": "letter",
-            "Postal mail": "letter", "Fax": "letter", "Email": "email"}
-OUTCOMES = {
-    "Closed with explanation": "explained",
-    "Closed with non-monetary relief": "resolved",
-    "Closed with monetary relief": "resolved",
-    "Closed without relief": "not_substantiated",
-    "In progress": "open",
-}
-LEAD_DEPARTMENTS = {"credit": "BIZENV", "financing": "FINSVC", "intermediaries": "SAMR"}
 
 
 @dataclass(frozen=True)
@@ -73,16 +52,11 @@ def expected_figures(path: Path = CFPB_SAMPLE) -> Figures:
     with path.open(encoding="utf-8-sig", newline="") as source:
         rows = list(csv.DictReader(source))
 
-    def category(row: dict[str, str]) -> str:
-        if row["Issue"] in CREDIT_REPORT_ISSUES or row["Product"] in CREDIT_REPORT_PRODUCTS:
-            return "credit"
-        return "intermediaries" if row["Product"] in INTERMEDIARY_PRODUCTS else "financing"
-
-    outcomes = Counter(OUTCOMES[row["Company response to consumer"]] for row in rows)
-    categories = Counter(category(row) for row in rows)
+    outcomes = Counter(cfpb_outcome(row) for row in rows)
+    categories = Counter(cfpb_category(row) for row in rows)
     return Figures(
         total=len(rows),
-        per_channel=Counter(CHANNELS[row["Submitted via"]] for row in rows),
+        per_channel=Counter(cfpb_channel(row) for row in rows),
         per_category=categories,
         per_outcome=outcomes,
         per_department=Counter({LEAD_DEPARTMENTS[c]: n for c, n in categories.items()}),

@@ -6,7 +6,7 @@ import csv
 import io
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,13 @@ from complaints.readmodels.runner import catch_up, rebuild, run_projections
 from complaints.readmodels.scorecard_figures import COUNTS, FIGURES, RATES
 from complaints.readmodels.scorecards import ScorecardProjection
 from complaints.web.scorecards import EXTENSION
-from tests.fixtures.samples import CFPB_SAMPLE
+from tests.fixtures.samples import (
+    CFPB_SAMPLE,
+    cfpb_category,
+    cfpb_channel,
+    cfpb_department,
+    cfpb_outcome,
+)
 
 CITY = ZoneInfo("Asia/Shanghai")
 INTAKE = Principal("intake-1", Role.INTAKE)
@@ -402,32 +408,7 @@ def test_the_cases_behind_an_unknown_figure_are_refused(supervisor, assert_error
 
 # -- the imported CFPB history ----------------------------------------------------------------
 
-# What the CFPB values mean here, written out rather than read from the import mapping, so the
-# figures below come from the CSV alone: the category (then its lead department in
-# routing.json) and which company responses are replies.
-CREDIT_REPORT_ISSUES = {
-    "Incorrect information on your report",
-    "Improper use of your report",
-    "Problem with a credit reporting company's investigation into an existing problem",
-    "Problem with a company's investigation into an existing problem",
-    "Problem with a company's investigation into an existing issue",
-    "Unable to get your credit report or credit score",
-    "Problem with fraud alerts or security freezes",
-    "Credit monitoring or identity theft protection services",
-}
-CREDIT_REPORT_PRODUCTS = {
-    "Credit reporting, credit repair services, or other personal consumer reports",
-    "Credit reporting or other personal consumer reports",
-}
 STILL_OPEN = {"In progress", "Untimely response"}
-
-
-def cfpb_department(row: dict[str, str]) -> str:
-    if row["Issue"] in CREDIT_REPORT_ISSUES or row["Product"] in CREDIT_REPORT_PRODUCTS:
-        return "BIZENV"  # credit
-    if row["Product"] == "Debt or credit management":
-        return "SAMR"  # intermediaries
-    return "FINSVC"  # financing
 
 
 def first_working_day_after(day: date) -> date:
@@ -458,6 +439,14 @@ def figures_from_the_csv(rows: list[dict[str, str]]) -> dict[str | None, dict]:
             for row in members
         )
         replies = sum(row["Company response to consumer"] not in STILL_OPEN for row in members)
+        figures.update({f"received_via_{channel}": n for channel, n in
+                        Counter(cfpb_channel(row) for row in members).items()})
+        figures.update({f"received_in_{category}": n for category, n in
+                        Counter(cfpb_category(row) for row in members).items()})
+        outcomes = Counter(cfpb_outcome(row) for row in members)
+        figures.update({f"outcome_{outcome}": n for outcome, n in outcomes.items()
+                        if outcome != "open"})
+        figures["open_cases"] = outcomes["open"]
         figures.update(received=len(members), accepted=len(members), accepted_on_time=on_time,
                        accepted_on_time_rate=round(on_time / len(members), 4),
                        replies=replies, replied_on_time=replies, replied_cases=replies)

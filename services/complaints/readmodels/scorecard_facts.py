@@ -73,6 +73,9 @@ class CaseFacts:
     # (stage, round) of each DeadlineBreached and each Escalated.
     breaches: list[tuple[str, int]] = field(default_factory=list)
     escalations: list[tuple[str, int]] = field(default_factory=list)
+    closed: bool = False
+    # The outcome of the latest reply, while it stands (a reopening withdraws it).
+    outcome: str | None = None
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -132,6 +135,7 @@ class CaseFacts:
                         for number, review in self.reviews.items()},
             "reopened_rounds": self.reopened_rounds,
             "breaches": self.breaches, "escalations": self.escalations,
+            "closed": self.closed, "outcome": self.outcome,
         }, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
@@ -148,6 +152,8 @@ class CaseFacts:
             reopened_rounds=list(data["reopened_rounds"]),
             breaches=[(stage, number) for stage, number in data["breaches"]],
             escalations=[(stage, number) for stage, number in data["escalations"]],
+            closed=bool(data.get("closed", False)),
+            outcome=data.get("outcome"),
         )
 
 
@@ -183,6 +189,7 @@ def _information_supplied(facts: CaseFacts, event: Any, at: datetime) -> None:
 
 def _responded(facts: CaseFacts, event: Any, at: datetime) -> None:
     facts.end_stage(DONE, at, REPLY)
+    facts.outcome = str(event.outcome)
 
 
 def _rated(facts: CaseFacts, event: Any, at: datetime) -> None:
@@ -212,6 +219,7 @@ def _reopened(facts: CaseFacts, event: Any, at: datetime) -> None:
     facts.end_stage(SUPERSEDED, at)
     facts.reopened_rounds.append(facts.round)
     facts.round = int(event.round)
+    facts.closed, facts.outcome = False, None
     # Back to the lead department (status "assigned"), or to intake when there was none.
     stage = ACCEPT if str(event.status) == "filed" else REPLY
     facts.start_stage(stage, at, getattr(event, "due_at", None))
@@ -219,6 +227,7 @@ def _reopened(facts: CaseFacts, event: Any, at: datetime) -> None:
 
 def _closed(facts: CaseFacts, event: Any, at: datetime) -> None:
     facts.end_stage(SUPERSEDED, at)
+    facts.closed = True
 
 
 def _due_moved(facts: CaseFacts, event: Any, at: datetime) -> None:

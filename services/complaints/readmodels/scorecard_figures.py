@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from complaints.application.routing import RoutingTable
+from complaints.domain.values import Channel, Outcome
 from complaints.readmodels.scorecard_facts import (
     ACCEPT,
     RECTIFY,
@@ -24,6 +26,15 @@ from complaints.readmodels.scorecard_facts import (
 
 GOOD_MIN, BAD_MAX = 4, 2
 VALID_RATINGS = ("rated_good", "rated_neutral", "rated_bad")
+
+# The cases received, broken down: how they came in, what about, how their reply ended,
+# and how many are still open. Each a count like any other, with the cases behind it.
+BREAKDOWNS = (
+    "open_cases",
+    *(f"received_via_{channel.value}" for channel in Channel),
+    *(f"received_in_{category}" for category in RoutingTable.load().categories),
+    *(f"outcome_{outcome.value}" for outcome in Outcome),
+)
 
 COUNTS = (
     "received",
@@ -47,6 +58,7 @@ COUNTS = (
     *(f"breaches_{stage}" for stage in STAGES),
     "escalations",
     *(f"escalations_{stage}" for stage in STAGES),
+    *BREAKDOWNS,
 )
 # rate: (numerator counts, denominator count)
 RATES = {
@@ -96,6 +108,14 @@ class Tally:
             self.entries[name].append(Entry(facts.reference, facts.case_id, number, stage))
 
         count("received")
+        for breakdown in (
+            f"received_via_{facts.channel}",
+            f"received_in_{facts.category}",
+            f"outcome_{facts.outcome}" if facts.outcome else None,
+            None if facts.closed else "open_cases",
+        ):
+            if breakdown in self.entries:
+                count(breakdown)
         for run in facts.runs:
             if not run.done:
                 continue
