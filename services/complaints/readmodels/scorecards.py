@@ -33,6 +33,10 @@ How each figure is defined
 - `breaches`, `escalations`: DeadlineBreached and Escalated events, in all and per stage
   (`breaches_accept`, `breaches_reply`, `breaches_rectify`, `breaches_return_visit`, the same
   for escalations).
+- The cases received, broken down: `received_via_<channel>` (web, api, hotline, window,
+  letter, email), `received_in_<category>` (each category of the routing table),
+  `outcome_<outcome>` (the outcome of the latest reply that stands: resolved, …), and
+  `open_cases` (not closed).
 - Rates: `accepted_on_time_rate`, `replied_on_time_rate`, `rectified_on_time_rate` as above;
   every rate is a fraction from 0 to 1 (4 decimals), null when its denominator is 0; times are
   null when nothing was replied.
@@ -49,7 +53,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
 from eventsourcing.persistence import (
@@ -85,6 +89,17 @@ class ScorecardReport:
     departments: list[Scorecard]
     total: Scorecard
     lag: Lag
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    """One ISO week of a period (Monday 00:00 to Monday 00:00 in the city), cut to the period."""
+
+    year: int  # the ISO year and week number
+    week: int
+    starts: datetime
+    ends: datetime  # not included
+    figures: dict[str, int | float | None]
 
 
 class ScorecardRecorder(Protocol):
@@ -161,6 +176,34 @@ class Scorecards:
         start, end = _period(period_from, period_to)
         cases = self._cases(start, end, department)
         return Tally(self.calendar()).add_all(cases).behind(figure)
+
+    def weekly(
+        self,
+        period_from: date | datetime,
+        period_to: date | datetime,
+        department: str | None = None,
+    ) -> list[WeekFigures]:
+        """The figures of each ISO week of [period_from, period_to), of `department`'s cases
+        (None: every case), every week listed even when nothing came in. The first and last
+        weeks are cut to the period, so each week's figures are the scorecard of its
+        [starts, ends): the cases received in it, however late their later steps."""
+        start, end = _period(period_from, period_to)
+        calendar = self.calendar()
+        by_week: dict[date, list[CaseFacts]] = defaultdict(list)
+        for facts in self._cases(start, end, department):
+            by_week[_monday_of(facts.filed_at)].append(facts)
+        weeks = []
+        monday = _monday_of(start)
+        while _moment(monday) < end:
+            following = monday + timedelta(days=7)
+            year, week, _ = monday.isocalendar()
+            cases = by_week.get(monday, [])
+            weeks.append(WeekFigures(
+                year, week, max(start, _moment(monday)), min(end, _moment(following)),
+                Tally(calendar).add_all(cases).figures(),
+            ))
+            monday = following
+        return weeks
 
     def lag(self) -> Lag:
         # Tracked first: a head read afterwards can only make `behind` larger, never hide lag.
@@ -278,6 +321,12 @@ def _period(period_from: date | datetime, period_to: date | datetime) -> tuple[d
     if end < start:
         raise ValueError("the period ends before it starts")
     return start, end
+
+
+def _monday_of(moment: datetime) -> date:
+    """The Monday of the ISO week `moment` falls in, on the city's calendar."""
+    day = moment.astimezone(CITY_TIME).date()
+    return day - timedelta(days=day.weekday())
 
 
 def _moment(value: date | datetime) -> datetime:
