@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import signal
 import sys
 import threading
@@ -12,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from complaints import calendar_cli, watchdog
-from complaints.application import audit
+from complaints.application import audit, history_export
 from complaints.bootstrap import Services, build_services
 from complaints.domain.errors import DomainError
 from complaints.domain.values import STAFF_ROLES
@@ -33,6 +34,8 @@ UNUSABLE = 2
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
+    if getattr(arguments, "export_file", None) is not None:
+        return verify_file(arguments)  # offline: no settings, no store, no secret key
     try:
         settings = Settings.from_env()
     except SettingsError as error:
@@ -92,6 +95,34 @@ def verify(settings: Settings, arguments: argparse.Namespace) -> int:
         except DomainError as error:
             print(f"huiyin: {error.message}", file=sys.stderr)
             return UNUSABLE
+    return _report(results)
+
+
+def verify_file(arguments: argparse.Namespace) -> int:
+    """Verify a history exported by an auditor, from the file alone."""
+    path = arguments.export_file
+    if arguments.case or arguments.all:
+        print("huiyin: give --file alone, without CASE or --all", file=sys.stderr)
+        return UNUSABLE
+    try:
+        with open(path, "rb") as exported:
+            result = history_export.verify_export(json.load(exported))
+    except OSError as error:
+        print(f"huiyin: cannot read {path}: {error.strerror}", file=sys.stderr)
+        return UNUSABLE
+    except DomainError as error:
+        print(f"huiyin: {path}: {error.message}", file=sys.stderr)
+        return UNUSABLE
+    except (ValueError, RecursionError) as error:  # not UTF-8, not JSON, nested past reason
+        print(f"huiyin: {path} is not a JSON document: {error}", file=sys.stderr)
+        return UNUSABLE
+    state = "chain intact" if result.intact else "chain BROKEN"
+    print(f"huiyin: {path}: case {result.reference or '?'} ({result.case_id}), "
+          f"{result.events_checked} event(s), {state}")
+    return _report([result])
+
+
+def _report(results: Sequence[audit.Verification]) -> int:
     for result in results:
         name = result.reference or str(result.case_id)
         for event in result.broken:
@@ -210,9 +241,15 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
-    check = command("verify", verify, "verify the chain of hashes of one case or of all cases")
+    check = command(
+        "verify", verify, "verify the chain of hashes of a case, of every case, or of an export"
+    )
     check.add_argument("case", nargs="?", help="a case reference (HY-2026-000123) or id")
     check.add_argument("--all", action="store_true", help="every case in the store")
+    check.add_argument(
+        "--file", dest="export_file", metavar="EXPORT.json",
+        help="a history exported by an auditor, verified offline (no store, no settings)",
+    )
     importing.add_arguments(
         command("import", importing.run, "import historical cases from a CSV or XLSX file")
     )
@@ -283,8 +320,9 @@ def _read_password(from_stdin: bool) -> str | None:
 
 
 def _print_demo(settings: Settings, accounts: list[tuple[str, str, str | None]]) -> None:
-    print(f"\nHuiyin runs in demo mode: http://127.0.0.1:{settings.port}/docs")
-    print("Demo logins (password: demo) for POST /api/v1/auth/token:")
+    site = f"http://127.0.0.1:{settings.port}"
+    print(f"\nHuiyin runs in demo mode: open {site}/ (the JSON API's documentation: {site}/docs)")
+    print(f"Demo logins (password: demo) for {site}/staff/sign-in and POST /api/v1/auth/token:")
     for username, role, department in accounts:
         print(f"  {username:<22} {role}{f' of {department}' if department else ''}")
     print()

@@ -37,7 +37,8 @@ def test_init_in_demo_mode_prints_the_docs_url_and_the_demo_logins(huiyin):
     again = huiyin("init", HUIYIN_DEMO="1", PORT="8123")
 
     assert first.returncode == 0, first.stderr
-    assert "http://127.0.0.1:8123/docs" in first.stdout
+    assert "open http://127.0.0.1:8123/ " in first.stdout
+    assert "http://127.0.0.1:8123/staff/sign-in" in first.stdout
     assert "password: demo" in first.stdout
     for login in ("intake", "supervisor", "auditor", "handler-TAX", "handler-CUSTOMS"):
         assert login in first.stdout

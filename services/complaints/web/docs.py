@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, send_from_directory, url_for
+from flask import Blueprint, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
 ASSETS_URL = "/docs/assets/"
@@ -14,7 +14,3 @@ blp = Blueprint("docs", __name__)
 def swagger_ui_asset(filename: str):
     return send_from_directory(str(swagger_ui_path), filename, max_age=24 * 3600)
 
-
-@blp.route("/")
-def home():
-    return redirect(url_for("api-docs.openapi_swagger_ui"))
