@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,11 +19,19 @@ from complaints.domain.errors import InvalidValueError
 _PAGE = 500
 
 
+# What can be wrong with an event of the chain, for readers who name it in their own language.
+UNREADABLE = "unreadable"
+OUT_OF_PLACE = "position"
+BROKEN_LINK = "link"
+ALTERED = "content"
+
+
 @dataclass(frozen=True)
 class BrokenEvent:
     position: int
     event_type: str
     problem: str
+    faults: tuple[str, ...] = ()  # UNREADABLE, OUT_OF_PLACE, BROKEN_LINK, ALTERED
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,30 @@ class Verification:
     @property
     def intact(self) -> bool:
         return not self.broken
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """One event as the chain sees it, read from the store or from an exported history.
+
+    `body` is everything its hash covers but the type name (`hashed_type`, e.g. Case.Filed),
+    the previous event's hash included; `hash` is the hash it carries.
+    """
+
+    position: int
+    event_type: str
+    hashed_type: str
+    body: Mapping[str, Any]
+    hash: str
+
+
+@dataclass(frozen=True)
+class UnreadableLink:
+    """An event that could not be read at all; the chain cannot be followed through it."""
+
+    position: int
+    event_type: str
+    problem: str
 
 
 def case_history(
@@ -71,38 +103,66 @@ def case_history(
 
 def verify_case(app: Complaints, case_id: UUID) -> Verification:
     """Recompute every hash from the stored rows; name each event that does not hold."""
+    return verify_links(case_id, stored_links(app, case_id))
+
+
+def stored_links(app: Complaints, case_id: UUID) -> list[ChainLink | UnreadableLink]:
+    """A case's events as stored, in order, each as the chain sees it."""
     stored = app.recorder.select_events(case_id)
     if not stored:
         raise CaseNotFoundError(f"no case {case_id}")
-    broken: list[BrokenEvent] = []
-    previous = GENESIS
-    reference = None
-    for expected_position, row in enumerate(stored, start=1):
+    links: list[ChainLink | UnreadableLink] = []
+    for row in stored:
         event_type = row.topic.rpartition(".")[2]
         try:
             event = app.mapper.to_domain_event(row)
         except Exception as error:
-            broken.append(
-                BrokenEvent(
-                    row.originator_version, event_type, f"unreadable: {type(error).__name__}"
-                )
-            )
+            problem = f"unreadable: {type(error).__name__}"
+            links.append(UnreadableLink(row.originator_version, event_type, problem))
+            continue
+        # The library adds the aggregate's topic to a created event after it is hashed.
+        body = {k: v for k, v in vars(event).items() if k not in ("originator_topic", "hash")}
+        links.append(
+            ChainLink(row.originator_version, event_type, type(event).__qualname__, body,
+                      event.hash)
+        )
+    return links
+
+
+def verify_links(
+    case_id: UUID, links: Sequence[ChainLink | UnreadableLink]
+) -> Verification:
+    """The one check of a chain, wherever its events were read from.
+
+    Each event must follow the one before it (positions 1, 2, …), carry its hash (the first
+    one: none), and hash to the hash it carries. Past an unreadable event the next link
+    cannot be checked, only the next event's own content.
+    """
+    broken: list[BrokenEvent] = []
+    previous: str | None = GENESIS
+    previous_position = 0
+    reference = None
+    for link in links:
+        expected_position, previous_position = previous_position + 1, link.position
+        if isinstance(link, UnreadableLink):
+            broken.append(BrokenEvent(link.position, link.event_type, link.problem, (UNREADABLE,)))
             previous = None
             continue
-        reference = getattr(event, "reference", reference)
-        problems = []
-        if row.originator_version != expected_position:
-            problems.append(f"position {row.originator_version} where {expected_position} belongs")
-        # The library adds the aggregate's topic to a created event after it is hashed.
-        fields = {k: v for k, v in event.__dict__.items() if k != "originator_topic"}
-        if previous is not None and event.prev_hash != previous:
-            problems.append("its previous hash does not match the event before it")
-        if event_hash(type(event).__qualname__, fields) != event.hash:
-            problems.append("its content does not match its hash")
-        if problems:
-            broken.append(BrokenEvent(row.originator_version, event_type, "; ".join(problems)))
-        previous = event.hash
-    return Verification(case_id, reference, len(stored), broken)
+        if isinstance(link.body.get("reference"), str):
+            reference = link.body["reference"]  # the filing names the case
+        faults: dict[str, str] = {}
+        if link.position != expected_position:
+            faults[OUT_OF_PLACE] = f"position {link.position} where {expected_position} belongs"
+        if previous is not None and link.body.get("prev_hash") != previous:
+            faults[BROKEN_LINK] = "its previous hash does not match the event before it"
+        if event_hash(link.hashed_type, link.body) != link.hash:
+            faults[ALTERED] = "its content does not match its hash"
+        if faults:
+            broken.append(BrokenEvent(
+                link.position, link.event_type, "; ".join(faults.values()), tuple(faults)
+            ))
+        previous = link.hash
+    return Verification(case_id, reference, len(links), broken)
 
 
 def all_case_ids(app: Complaints) -> Iterator[UUID]:

@@ -49,7 +49,6 @@ timed replies for a time.
 from __future__ import annotations
 
 import logging
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -58,7 +57,6 @@ from typing import Protocol
 
 from eventsourcing.persistence import (
     ApplicationRecorder,
-    IntegrityError,
     Notification,
     Tracking,
 )
@@ -66,9 +64,10 @@ from eventsourcing.postgres import PostgresDatastore
 
 from complaints.application.deadlines import CITY_TIME
 from complaints.application.service import Complaints
-from complaints.following import BATCH_SIZE, CASE_TOPIC_PREFIX, Batch, is_case_event, read_batch
+from complaints.following import BATCH_SIZE, CASE_TOPIC_PREFIX, Batch, is_case_event
 from complaints.readmodels.case_index import Lag
 from complaints.readmodels.postgres_scorecards import ScorecardPostgresRecorder
+from complaints.readmodels.projection import TrackedProjection
 from complaints.readmodels.scorecard_facts import FOLDED_EVENTS, CaseFacts, facts_of_filing
 from complaints.readmodels.scorecard_figures import FIGURES, Entry, Tally, WorkingDays
 from complaints.readmodels.sqlite_scorecards import ScorecardSQLiteRecorder
@@ -216,32 +215,23 @@ class Scorecards:
         return sorted(cases, key=lambda facts: (facts.filed_at, facts.reference))
 
 
-class ScorecardProjection:
-    """Folds notifications into case facts, exactly once.
+class ScorecardProjection(TrackedProjection):
+    """Folds notifications into case facts.
 
     Events are decoded from the notifications with the application's mapper, and only those
-    a scorecard reads; aggregates are never loaded. A batch's facts and its tracking record
-    commit together, and only if the recorded position is still where the batch was read
-    from: a replayed batch, or one read before a rebuild emptied the table, is refused by
-    the store and skipped. Each case's facts also remember the last version folded, so an
-    event can never be folded twice.
+    a scorecard reads; aggregates are never loaded. Each case's facts also remember the last
+    version folded, so an event can never be folded twice.
     """
+
+    label = "scorecards"
 
     def __init__(
         self, app: Complaints, scorecards: Scorecards, batch_size: int = BATCH_SIZE
     ) -> None:
-        self.app = app
+        super().__init__(app, scorecards.recorder, batch_size)
         self.scorecards = scorecards
-        self.batch_size = batch_size
 
-    def pending(self) -> Batch:
-        """The next batch of notifications after the position the facts have recorded."""
-        return read_batch(self.app.recorder, self._tracked(), self.batch_size)
-
-    def process(self, batch: Batch) -> int:
-        """Apply one batch; the number of notifications it moved the facts past (0 if refused)."""
-        if not batch.notifications:
-            return 0
+    def changes(self, batch: Batch) -> list[CaseFacts]:
         events = [n for n in batch.notifications if is_case_event(n)]
         cases = self.scorecards.recorder.load({str(n.originator_id) for n in events})
         changed: dict[str, CaseFacts] = {}
@@ -250,34 +240,12 @@ class ScorecardProjection:
             facts = _folded(self.app, cases.get(key), key, notification)
             if facts is not None:
                 cases[key] = changed[key] = facts
-        tracking = Tracking(self.app.name, batch.notifications[-1].id)
-        try:
-            self.scorecards.recorder.apply(list(changed.values()), tracking, after=batch.after)
-        except IntegrityError:
-            tracked = self._tracked()
-            if tracked == batch.after:
-                raise  # the position did not move: the store refused the facts themselves
-            log.info("scorecards: now at position %d, not %d; batch skipped", tracked, batch.after)
-            return 0
-        return len(batch.notifications)
-
-    def catch_up(self, stop: threading.Event | None = None) -> int:
-        """Process every pending batch (until `stop` is set); the number of notifications."""
-        processed = 0
-        while stop is None or not stop.is_set():
-            batch = self.pending()
-            if not batch.notifications:
-                break
-            processed += self.process(batch)
-        return processed
+        return list(changed.values())
 
     def rebuild(self) -> int:
         """Empty the facts and their tracking, then fold the whole log again."""
         self.scorecards.recorder.recreate_tables()
         return self.catch_up()
-
-    def _tracked(self) -> int:
-        return self.scorecards.recorder.max_tracking_id(self.app.name) or 0
 
 
 def _folded(

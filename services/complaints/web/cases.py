@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import url_for
+from flask import Response, url_for
 from marshmallow import RAISE
 
-from complaints.application import audit
+from complaints.application import audit, history_export
 from complaints.application.views import case_view
 from complaints.domain.values import Role
 from complaints.web.errors import documents_errors
@@ -131,3 +131,37 @@ def verify_case(case):
     require_role(current_principal(), Role.SUPERVISOR, Role.AUDITOR)
     complaints = runtime().services.complaints
     return audit.verify_case(complaints, complaints.resolve_case_id(case))
+
+
+@blp.route("/<case>/export", parameters=[CASE_PARAMETER])
+@blp.response(
+    200,
+    content_type="application/json",
+    description="The history as a file (format huiyin.case-history, version 1).",
+    headers={"Content-Disposition": {"schema": {"type": "string"}}},
+)
+@blp.doc(**NEEDS_TOKEN)
+@documents_errors(blp, 401, 403, 404, 503)
+def export_case(case):
+    """Export a case's history, to verify offline
+
+    Roles: auditor. Every event as stored, with its times, actor, data and hashes: enough
+    to recompute each hash and link without the store (`huiyin verify --file FILE`).
+    """
+    complaints = runtime().services.complaints
+    document = history_export.export_case(
+        complaints, current_principal(), complaints.resolve_case_id(case)
+    )
+    return history_file(document)
+
+
+def history_file(document: dict) -> Response:
+    """An exported history as a download, for the API and for the auditor's page."""
+    name = history_export.file_name(document)
+    return Response(
+        history_export.encode(document),
+        mimetype="application/json",
+        # Personal data: kept by whoever downloads it, by no cache on the way.
+        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                 "Cache-Control": "private, no-store"},
+    )
