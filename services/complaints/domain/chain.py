@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, is_dataclass
+from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -24,12 +24,15 @@ def canonical(value: Any) -> Any:
     """Plain JSON types, the same for an event as built and as read back from the store."""
     if isinstance(value, Enum):
         return canonical(value.value)
+    if value is None or isinstance(value, str | int | float):
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, UUID):
         return str(value)
     if is_dataclass(value) and not isinstance(value, type):
-        return canonical(asdict(value))
+        # Field by field rather than dataclasses.asdict, which deep-copies every value first.
+        return {field.name: canonical(getattr(value, field.name)) for field in fields(value)}
     if isinstance(value, Mapping):
         return {str(key): canonical(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
