@@ -9,7 +9,7 @@ KAFKA_PORT ?= 9092
 KAFKA_CONTROLLER_PORT ?= 9093
 RUN_ENV := HUIYIN_DEMO=1 HUIYIN_DATA_DIR=var
 
-.PHONY: .venv run test test-unit test-integration test-e2e test-browser chromium translations lint bench postgres postgres-stop kafka kafka-stop clean
+.PHONY: .venv web-assets run test test-unit test-integration test-e2e test-browser chromium translations lint bench postgres postgres-stop kafka kafka-stop clean
 # The tiers run one after another, cheapest first, and stop at the first that fails.
 .NOTPARALLEL:
 
@@ -20,7 +20,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-run: $(STAMP)
+# The dashboard's chart library, from the npm registry at the lockfile's versions (npm ci: the
+# integrity hashes are checked, no package's install scripts run), copied into
+# web/static/vendor/ (git-ignored) for the app to serve. Under CI=true a failed install fails.
+ASSETS := services/complaints/web/assets
+VENDORED := services/complaints/web/static/vendor/chart.umd.min.js
+web-assets: $(VENDORED)
+$(VENDORED): $(ASSETS)/package.json $(ASSETS)/package-lock.json
+	cd $(ASSETS) && npm ci --ignore-scripts --no-audit --no-fund && npm run --silent vendor
+	touch $@
+
+run: $(STAMP) $(VENDORED)
 	mkdir -p var
 	$(RUN_ENV) $(BIN)/huiyin init
 	$(RUN_ENV) $(BIN)/huiyin-notify init
@@ -29,7 +39,7 @@ run: $(STAMP)
 
 test: test-unit test-integration test-e2e test-browser
 
-test-unit test-integration test-e2e test-browser: test-%: $(STAMP)
+test-unit test-integration test-e2e test-browser: test-%: $(STAMP) $(VENDORED)
 	$(BIN)/pytest tests/$* -q
 
 # The browser tier drives Debian's chromium through Playwright (never a browser download), with
@@ -80,4 +90,4 @@ kafka-stop:
 	@bash $(KAFKA) stop $(KAFKA_DIR)
 
 clean: postgres-stop kafka-stop
-	rm -rf var .venv
+	rm -rf var .venv $(ASSETS)/node_modules $(dir $(VENDORED))

@@ -15,7 +15,14 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.fixtures.processes import ROOT, ServerStartError, clean_environment, gunicorn_server
+from tests.fixtures.processes import (
+    BIN,
+    ROOT,
+    ServerStartError,
+    ServiceProcess,
+    clean_environment,
+    gunicorn_server,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -42,6 +49,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             base = stack.enter_context(gunicorn_server(env, directory / "gunicorn.log"))
         except ServerStartError as error:
             pytest.fail(str(error), pytrace=False)
+        # The read models (queues, search, recent cases) kept current, as `make run` does.
+        projections = ServiceProcess(
+            "projections", [str(BIN / "huiyin"), "projections", "run"],
+            {**env, "HUIYIN_CREATE_TABLES": "0"}, directory,
+        ).start()
+        stack.callback(projections.stop)
         yield base
 
 

@@ -7,7 +7,7 @@ import re
 import time
 import uuid
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from complaints.web.errors import unsupported_media_type
@@ -36,7 +36,8 @@ def check_body() -> None:
     """Refuse a body that is too large (413) or not JSON (415) before anything reads it."""
     if request.method not in _BODY_METHODS or request.url_rule is None:
         return  # an unknown address answers 404 or 405, whatever its body
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    # MAX_CONTENT_LENGTH, unless a view's blueprint raised it for this request (a form with files).
+    limit = request.max_content_length
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge(f"the body is larger than {limit} bytes")
     has_body = bool(request.content_length) or "chunked" in request.headers.get(

@@ -13,7 +13,12 @@ from marshmallow import RAISE
 from complaints.bootstrap import Services
 from complaints.domain.values import Role
 from complaints.readmodels.scorecard_figures import FIGURES, RATES, TIMES
-from complaints.readmodels.scorecards import Scorecard, Scorecards, open_scorecards
+from complaints.readmodels.scorecards import (
+    Scorecard,
+    ScorecardReport,
+    Scorecards,
+    open_scorecards,
+)
 from complaints.web.errors import documents_errors
 from complaints.web.identity import NEEDS_TOKEN, current_principal, require_role
 from complaints.web.parsing import ApiBlueprint
@@ -81,7 +86,12 @@ def scorecards_csv(period):
     `Huiyin-Lag-Tracked`, `-Head` and `-Behind` headers.
     """
     report = _read().scorecard(*_days(period), period.get("department"))
-    start, end = period["period_from"].isoformat(), period["period_to"].isoformat()
+    return csv_response(report, period["period_from"], period["period_to"])
+
+
+def csv_response(report: ScorecardReport, first_day: date, last_day: date) -> Response:
+    """The report as a CSV download, for the API and the dashboard page alike."""
+    start, end = first_day.isoformat(), last_day.isoformat()
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(["from", "to", "department", *FIGURES])

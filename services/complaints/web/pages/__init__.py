@@ -13,7 +13,17 @@ from flask import Blueprint, Flask, Response, current_app, get_flashed_messages,
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from complaints.web.pages import home, staff
+from complaints.web.pages import (
+    audit,
+    case,
+    dashboard,
+    filing,
+    home,
+    intake,
+    queue,
+    staff,
+    tracking,
+)
 from complaints.web.pages.errors import install as install_error_pages
 from complaints.web.pages.errors import is_page_request
 from complaints.web.pages.labels import category_name, department_name, role_name
@@ -37,7 +47,8 @@ from shared.settings import Settings
 
 blp = Blueprint("pages", __name__)
 # A new feature: a module with its own Blueprint, added here.
-for feature in (home.blp, staff.blp):
+for feature in (home.blp, staff.blp, dashboard.blp, audit.blp, filing.blp, tracking.blp,
+                queue.blp, case.blp, intake.blp):
     blp.register_blueprint(feature)
 
 _SESSION_KEY_LABEL = b"huiyin/page-sessions/v1"

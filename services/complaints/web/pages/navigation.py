@@ -43,7 +43,7 @@ STAFF = (
         "/staff/dashboard",
         _l("Dashboard"),
         _l("Deadlines, escalations, reviews and department scorecards."),
-        frozenset({Role.SUPERVISOR}),
+        frozenset({Role.SUPERVISOR, Role.AUDITOR}),
     ),
     Destination(
         "/staff/audit",

@@ -1,0 +1,143 @@
+"""A department's queue: its open cases, nearest deadline first, with the working days left."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, Form, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from complaints.application.masking import mask_filer
+from complaints.domain.values import Role, Status
+from complaints.readmodels.case_queries import QUEUE_ORDER, CaseFilter
+from complaints.readmodels.search_text import query_terms
+from complaints.web.pages.case_words import choices, vocabulary
+from complaints.web.pages.labels import department_name
+from complaints.web.pages.sessions import current_principal, staff_required
+from complaints.web.runtime import runtime
+
+blp = Blueprint("queue", __name__, url_prefix="/staff/queue")
+blp.context_processor(vocabulary)
+
+PAGE_SIZE = 20
+MOST_PER_PAGE = 100
+# Clocks that run against the reader: an overdue case is one of these past its due time.
+RUNNING_CLOCKS = ("running", "warned", "breached")
+_IDENTITY = ("enterprise_name", "credit_code")
+
+
+class QueueFilters(Form):
+    """The queue's filters, read from the address (a GET form needs no CSRF token)."""
+
+    department = SelectField(_l("Department"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()])
+    overdue = BooleanField(_l("Overdue only"))
+    text = StringField(
+        _l("Words in the subject or description"),
+        validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
+    )
+
+
+@blp.route("", methods=["GET"])
+@staff_required(Role.HANDLER, Role.INTAKE, Role.SUPERVISOR)
+def show():
+    principal = current_principal()
+    filters = QueueFilters(request.args)
+    routing = runtime().services.routing
+    own = principal.department if principal.role is Role.HANDLER else None
+    filters.department.choices = [SelectChoice("", _l("All departments"))] + [
+        SelectChoice(code, department_name(code)) for code in routing.departments
+    ]
+    filters.status.choices = [SelectChoice("", _l("Every open case")), *choices("status")]
+    if own:
+        filters.department.data = own  # a handler's queue is their department's, whatever asked
+    if not filters.validate():
+        return render_template("queue/queue.html", filters=filters, own=own, rows=[],
+                               page=None), 422
+    limit = _number("limit", PAGE_SIZE, 1, MOST_PER_PAGE)
+    offset = _number("offset", 0, 0, None)
+    rows, total, lag = _find(filters, principal.role is Role.HANDLER, limit, offset)
+    return render_template(
+        "queue/queue.html",
+        filters=filters,
+        own=own,
+        rows=rows,
+        page={
+            "total": total,
+            "first": offset + 1 if rows else 0,
+            "last": offset + len(rows),
+            "previous": _page_url(max(0, offset - limit), limit) if offset > 0 else None,
+            "next": _page_url(offset + limit, limit) if offset + limit < total else None,
+        },
+        lag=lag,
+    )
+
+
+def _find(filters: QueueFilters, masked: bool, limit: int, offset: int):
+    """One page of the case index, nearest due time first (cases without one last)."""
+    index = runtime().case_index
+    now = runtime().services.complaints.clock()
+    status = filters.status.data or None
+    text = (filters.text.data or "").strip()
+    case_filter = CaseFilter(
+        department=filters.department.data or None,
+        statuses=(status,) if status else (),
+        excluded_statuses=() if status else (Status.CLOSED.value,),
+        text_terms=tuple(query_terms(text)) if text else (),
+        due_before=now if filters.overdue.data else None,
+        deadline_states=RUNNING_CLOCKS if filters.overdue.data else (),
+        masked_identities=masked,
+    )
+    lag = index.lag()  # read before the rows, so the lag shown is never smaller than the truth
+    items, total = index.recorder.find(case_filter, QUEUE_ORDER, (limit, offset))
+    rows = [time_left(item, now) for item in items]
+    return [_masked(row) for row in rows] if masked else rows, total, lag
+
+
+def time_left(row: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """`row` with `working_days_left` and `overdue` as of now: of the moment of reading.
+
+    `row` carries `due_at` and `deadline_state` (running, warned, paused or breached), as the
+    case index's rows do; a paused clock is never overdue unless its breach was recorded.
+    """
+    complaints = runtime().services.complaints
+    now = now or complaints.clock()
+    due_at = row.get("due_at")
+    if not due_at:
+        return {**row, "working_days_left": None, "overdue": False}
+    due = datetime.fromisoformat(due_at) if isinstance(due_at, str) else due_at
+    state = row.get("deadline_state")
+    return {
+        **row,
+        "working_days_left": complaints.deadlines.working_days_left(due, now),
+        "overdue": state == "breached" or (state != "paused" and now > due),
+    }
+
+
+def _masked(row: dict[str, Any]) -> dict[str, Any]:
+    if not (row.get("confidential") or row.get("anonymous")):
+        return row
+    identity = mask_filer({key: row.get(key) for key in _IDENTITY})
+    return {**row, **{key: identity[key] for key in _IDENTITY}}
+
+
+def _number(name: str, default: int, least: int, most: int | None) -> int:
+    try:
+        value = int(request.args.get(name, default))
+    except ValueError:
+        return default
+    value = max(least, value)
+    return min(most, value) if most is not None else value
+
+
+def _page_url(offset: int, limit: int) -> str:
+    kept = {key: value for key, value in request.args.items() if key not in ("offset", "limit")}
+    if limit != PAGE_SIZE:
+        kept["limit"] = str(limit)
+    if offset:
+        kept["offset"] = str(offset)
+    return url_for(".show", **kept)
