@@ -7,6 +7,8 @@ filer's principal: internal notes and the names of staff never reach this page.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from babel.lists import format_list
@@ -192,34 +194,36 @@ def supply_information(reference: str):
 
 @blp.route("/<reference>/rating", methods=["POST"])
 def rate(reference: str):
-    case_id = _own_case_id(reference)
-    if case_id is None:
-        abort(403)
-    form = RatingForm(prefix="rating")
-    if form.validate():
-        problem = _attempt(lambda: runtime().services.complaints.rate_case(
-            current_principal(), case_id, form.score.data, (form.comment.data or "").strip()))
-        if problem is None:
-            flash(_("Thank you for rating the reply."))
-            return redirect(url_for(".case", reference=reference), code=303)
-        form.form_errors.append(problem)
-    return _case_page(case_id, rating=form)
+    return _step(
+        reference, RatingForm(prefix="rating"), "rating", _("Thank you for rating the reply."),
+        lambda case_id, form: runtime().services.complaints.rate_case(
+            current_principal(), case_id, form.score.data, (form.comment.data or "").strip()),
+    )
 
 
 @blp.route("/<reference>/reopening", methods=["POST"])
 def reopen(reference: str):
+    return _step(
+        reference, ReopeningForm(prefix="reopening"), "reopening",
+        _("Your case has been reopened and goes back to be handled again."),
+        lambda case_id, form: runtime().services.complaints.reopen_case(
+            current_principal(), case_id, form.reason.data.strip()),
+    )
+
+
+def _step(reference: str, form: Any, slot: str, thanks: str, act: Callable[[UUID, Any], Any]):
+    """One of the filer's steps on their own case: done and back to the case, or the case page
+    again with the form and the reason it was refused."""
     case_id = _own_case_id(reference)
     if case_id is None:
         abort(403)
-    form = ReopeningForm(prefix="reopening")
     if form.validate():
-        problem = _attempt(lambda: runtime().services.complaints.reopen_case(
-            current_principal(), case_id, form.reason.data.strip()))
+        problem = _attempt(lambda: act(case_id, form))
         if problem is None:
-            flash(_("Your case has been reopened and goes back to be handled again."))
+            flash(thanks)
             return redirect(url_for(".case", reference=reference), code=303)
         form.form_errors.append(problem)
-    return _case_page(case_id, reopening=form)
+    return _case_page(case_id, **{slot: form})
 
 
 def _attempt(command) -> str | None:
