@@ -9,9 +9,9 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
 from playwright.sync_api import Page, expect
 
+from tests.browser.api import DemoApi
 from tests.fixtures.processes import BIN, clean_environment
 
 LANGUAGES = ["zh", "en", "ru"]
@@ -31,48 +31,26 @@ REVIEW = {"zh": "待整改", "en": "Awaiting rectification", "ru": "Ожидае
 RECORDED_LATER = {"zh": "才记录", "en": "after it happened", "ru": "после события"}
 
 
-class Api:
-    """The demo staff and the filer, taking a case through the JSON API of the running server."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def token(self, username: str) -> str:
-        reply = requests.post(f"{self.base}/api/v1/auth/token",
-                              json={"username": username, "password": "demo"}, timeout=10)
-        reply.raise_for_status()
-        return reply.json()["access_token"]
-
-    def post(self, path: str, token: str, body: dict | None = None) -> dict:
-        reply = requests.post(f"{self.base}/api/v1/cases{path}", json=body or {},
-                              headers={"Authorization": f"Bearer {token}"}, timeout=10)
-        assert reply.ok, reply.text
-        return reply.json()
-
-
 @pytest.fixture(scope="module")
 def reference(server: str) -> str:
     """A hotline call typed in three hours later → accepted → assigned → replied → rated 2 →
     re-check upheld: six events."""
-    api = Api(server)
-    intake = api.token("intake")
-    filed = api.post("", intake, {
+    api = DemoApi(server)
+    filed = api.file("intake", {
         "channel": "hotline", "category": "tax",
         "subject": "出口退税三个月未到账",
         "description": f"来电人称一月申报的出口退税至今未到账。{PAYLOAD}",
         "filer": {"enterprise_name": "黑河市远东商贸有限公司", "phone": "+86 456 823 1234"},
         "occurred_at": (datetime.now(UTC) - timedelta(hours=3)).isoformat(),
     })
-    case = f"/{filed['reference']}"
-    api.post(f"{case}/accept", intake)
-    api.post(f"{case}/assign", intake)
-    api.post(f"{case}/responses", api.token("handler-TAX"),
-             {"outcome": "resolved", "reply": "退税已于三月到账，系统故障已排除。"})
-    filer = requests.post(f"{server}/api/v1/auth/filer-token", timeout=10, json={
-        "reference": filed["reference"], "access_code": filed["access_code"]}).json()
-    api.post(f"{case}/ratings", filer["access_token"], {"score": 2, "comment": PAYLOAD})
-    api.post(f"{case}/review", api.token("supervisor"),
-             {"result": "upheld", "explanation": "确有延误，须整改。"})
+    case = filed["reference"]
+    api.act("intake", case, "accept")
+    api.act("intake", case, "assign")
+    api.act("handler-TAX", case, "responses",
+            {"outcome": "resolved", "reply": "退税已于三月到账，系统故障已排除。"})
+    filer = api.filer_token(case, filed["access_code"])
+    api.post(f"/api/v1/cases/{case}/ratings", filer, {"score": 2, "comment": PAYLOAD})
+    api.act("supervisor", case, "review", {"result": "upheld", "explanation": "确有延误，须整改。"})
     return filed["reference"]
 
 

@@ -11,11 +11,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-import requests
 from playwright.sync_api import Page, expect
 
 from complaints.application.routing import RoutingTable
 from complaints.domain.credit_code import ALPHABET, check_character, credit_code_problem
+from tests.browser.api import DemoApi
 
 LANGUAGES = ["ru", "zh", "en"]
 VALID_CODE = "91350100M000100Y43"
@@ -86,33 +86,9 @@ STORY = {
 }
 
 
-class StaffApi:
-    """The staff side, through the server's JSON API with the demo accounts."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.tokens: dict[str, str] = {}
-
-    def token(self, username: str) -> str:
-        if username not in self.tokens:
-            reply = requests.post(f"{self.base}/api/v1/auth/token",
-                                  json={"username": username, "password": "demo"}, timeout=30)
-            assert reply.status_code == 200, reply.text
-            self.tokens[username] = reply.json()["access_token"]
-        return self.tokens[username]
-
-    def act(self, username: str, reference: str, command: str, body: dict | None = None):
-        reply = requests.post(
-            f"{self.base}/api/v1/cases/{reference}/{command}", json=body or {}, timeout=30,
-            headers={"Authorization": f"Bearer {self.token(username)}"},
-        )
-        assert reply.status_code == 200, reply.text
-        return reply.json()
-
-
 @pytest.fixture
-def staff(server: str) -> StaffApi:
-    return StaffApi(server)
+def staff(server: str) -> DemoApi:
+    return DemoApi(server)
 
 
 @pytest.fixture

@@ -10,55 +10,20 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import requests
 from playwright.sync_api import Page, expect
 
+from tests.browser.api import CREDIT_CODE, DemoApi
 from tests.browser.test_foundation import focused, scrolls_sideways, tab_to
 
 LANGUAGES = ["zh", "en", "ru"]
 BEIJING = ZoneInfo("Asia/Shanghai")
-CREDIT_CODE = "91350100M000100Y43"
+
 PAYLOAD = '<img src=x onerror=alert(1)><script>alert(1)</script>'
 
 
-class Api:
-    """The JSON API, to set up cases for the pages that are not the subject of a test."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def token(self, username: str) -> str:
-        reply = requests.post(f"{self.base}/api/v1/auth/token",
-                              json={"username": username, "password": "demo"}, timeout=10)
-        reply.raise_for_status()
-        return reply.json()["access_token"]
-
-    def post(self, path: str, token: str, body: dict | None = None) -> dict:
-        reply = requests.post(f"{self.base}{path}", json=body or {}, timeout=10,
-                              headers={"Authorization": f"Bearer {token}"})
-        assert reply.ok, reply.text
-        return reply.json()
-
-    def filed_case(self, subject: str = "出口退税三个月未到账") -> str:
-        filed = self.post("/api/v1/cases", self.token("intake"), {
-            "channel": "hotline", "category": "tax", "subject": subject,
-            "description": "我公司一月申报出口退税，至今未到账，窗口称系统问题。",
-            "filer": {"enterprise_name": "黑河市远东商贸有限公司", "credit_code": CREDIT_CODE,
-                      "contact_person": "王丽", "phone": "+86 456 823 1234"},
-        })
-        return filed["reference"]
-
-    def assigned_case(self, subject: str = "出口退税三个月未到账") -> str:
-        reference = self.filed_case(subject)
-        intake = self.token("intake")
-        self.post(f"/api/v1/cases/{reference}/accept", intake)
-        self.post(f"/api/v1/cases/{reference}/assign", intake)
-        return reference
-
-
 @pytest.fixture
-def api(server: str) -> Api:
-    return Api(server)
+def api(server: str) -> DemoApi:
+    return DemoApi(server)
 
 
 def watch_dialogs(page: Page) -> list[str]:
