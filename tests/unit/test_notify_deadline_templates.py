@@ -168,15 +168,16 @@ def test_the_intake_desk_is_addressed_by_name_when_acceptance_runs_late():
 
 
 def test_an_escalation_names_the_answering_party_to_the_supervisor_and_tells_it_too():
-    messages = to_staff("case.escalated", department="CUSTOMS", reason="答复环节超期")
+    messages = to_staff("case.escalated", department="CUSTOMS", reason="deadline_breached")
     at_intake = to_staff("case.escalated", stage="accept", department=None, reason="受理超期")
 
     assert messages["supervisor"].body.startswith("营商环境建设监督局：")
     assert "责任单位：海关" in messages["supervisor"].body
-    assert "督办事由：答复环节超期" in messages["supervisor"].body
+    assert "督办事由：超过办理时限未办结" in messages["supervisor"].body
     assert messages["department:CUSTOMS"].subject == "【督办】投诉 HY-2026-000042 已列入督办"
-    assert "督办事由：答复环节超期" in messages["department:CUSTOMS"].body
+    assert "督办事由：超过办理时限未办结" in messages["department:CUSTOMS"].body
     assert "责任单位：投诉受理中心" in at_intake["supervisor"].body
+    assert "督办事由：受理超期" in at_intake["supervisor"].body  # a reason without a code: as is
 
 
 @pytest.mark.parametrize("provisional", [True, False])

@@ -17,6 +17,8 @@ from complaints.domain.review import Review
 from complaints.domain.values import BAD_RATING_MAX, Stage, Stamp, Status
 
 CASE_NAMESPACE = uuid5(NAMESPACE_URL, "https://huiyin.example/cases")
+# Why a case went to the supervisor: a code, put into words by whoever tells people.
+DEADLINE_BREACHED = "deadline_breached"
 # Whoever's actor id begins so brought the case over from an older system (`huiyin import`).
 IMPORTER_PREFIX = "import:"
 OPEN_STATES = (Status.FILED, Status.ACCEPTED, Status.ASSIGNED, Status.AWAITING_INFORMATION)
@@ -490,8 +492,7 @@ class Case(Aggregate):
             stamp=stamp, stage=deadline.stage, due_at=deadline.due_at, department=department
         )
         self._escalated(
-            stamp=stamp, stage=deadline.stage, department=department,
-            reason=f"the {deadline.stage} stage passed its due time {deadline.due_at.isoformat()}",
+            stamp=stamp, stage=deadline.stage, department=department, reason=DEADLINE_BREACHED
         )
 
     @event("DeadlineBreached")

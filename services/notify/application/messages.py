@@ -120,6 +120,7 @@ def _environment(language: str, directory: Directory) -> jinja2.Environment:
         ),
         score=lambda value: wording.SCORES_ZH.get(int(value), str(value)),
         stage=lambda code: wording.STAGES[language].get(code, code),
+        escalation_reason=lambda code: wording.ESCALATION_REASONS[language].get(code, code),
         provisional_note=lambda due, provisional: wording.provisional_note(
             due, language, bool(provisional)
         ),

@@ -51,6 +51,13 @@ STAGES = {
            "rectify": "устранение недостатков", "return_visit": "обратная связь"},
 }
 
+# Why a case was escalated (the complaints service records a code).
+ESCALATION_REASONS = {
+    "zh": {"deadline_breached": "超过办理时限未办结"},
+    "en": {"deadline_breached": "the time limit passed with the step not done"},
+    "ru": {"deadline_breached": "истёк срок, а этап не завершён"},
+}
+
 # Said beside a due time computed before the official schedule of its year was published.
 _PROVISIONAL_NOTES = {
     "zh": "（暂定：{year}年法定节假日安排尚未公布）",
