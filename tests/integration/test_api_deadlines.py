@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from complaints.application.workdays import CITY_TIME
+from complaints.watchdog import Watchdog
 
 FILED = datetime(2026, 3, 2, 9, 0, tzinfo=CITY_TIME)  # Monday
 
@@ -135,3 +136,22 @@ def test_the_queue_shows_time_left_in_working_days_and_what_is_overdue(
     traveller.move_to(datetime(2026, 3, 24, 10, 0, tzinfo=CITY_TIME))
     rows = staff.login("handler-TAX").get("/api/v1/queues/TAX").json["items"]
     assert [(r["working_days_left"], r["overdue"]) for r in rows] == [(-1, True), (1, False)]
+
+
+def test_a_breached_stage_extended_into_the_future_is_not_overdue_until_its_new_due_time(
+    traveller, assigned_case, staff, event_store, runtime
+):
+    traveller.move_to(datetime(2026, 3, 24, 10, 0, tzinfo=CITY_TIME))  # due Mar 23: passed
+    event_store.catch_up()
+    assert Watchdog(runtime.services.complaints, runtime.case_index).sweep()["breached"] == 1
+    extend(staff.login("supervisor"), assigned_case.reference)  # Mar 23 + 5 → Mon Mar 30
+    event_store.catch_up()
+
+    def row() -> dict:
+        (only,) = staff.login("handler-TAX").get("/api/v1/queues/TAX").json["items"]
+        return only
+
+    assert (row()["deadline_state"], row()["working_days_left"], row()["overdue"]) == (
+        "breached", 4, False)
+    traveller.move_to(datetime(2026, 3, 31, 10, 0, tzinfo=CITY_TIME))
+    assert (row()["working_days_left"], row()["overdue"]) == (-1, True)

@@ -9,8 +9,10 @@ and when an official schedule replaces a provisional year.
 from __future__ import annotations
 
 import time as monotonic_time
+from collections.abc import Mapping
 from datetime import datetime, time
 from pathlib import Path
+from typing import Any
 
 from complaints.application.time_limits import TimeLimits
 from complaints.application.workdays import CITY_TIME, WorkingCalendar
@@ -20,6 +22,8 @@ from complaints.domain.values import Stage
 __all__ = ["CITY_TIME", "Deadlines"]
 
 
+# The clock states (as the case index keeps them) that run against someone, not the filer.
+CLOCKS_AGAINST_SOMEONE = ("running", "warned", "breached")
 # How often a long-running process looks for an official schedule loaded meanwhile.
 CALENDAR_CHECK_SECONDS = 30.0
 
@@ -93,6 +97,23 @@ class Deadlines:
     def working_days_left(self, due_at: datetime, now: datetime) -> int:
         """Whole working days from today to the due day; 0 on the due day, negative after."""
         return self.calendar.working_days_between(now, due_at)
+
+    def time_left(self, row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        """A listed case's clock as of `now`: `working_days_left` and `overdue`.
+
+        `row` has `due_at` and `deadline_state` as the case index keeps them (running,
+        warned, paused, breached). Overdue means the due time in force has passed on a clock
+        that runs against someone: a paused clock waits for the filer, and a stage that was
+        breached and then extended is overdue again only once its new due time passes.
+        """
+        due_at = row.get("due_at")
+        if not due_at:
+            return {"working_days_left": None, "overdue": False}
+        due = datetime.fromisoformat(due_at) if isinstance(due_at, str) else due_at
+        return {
+            "working_days_left": self.working_days_left(due, now),
+            "overdue": row.get("deadline_state") in CLOCKS_AGAINST_SOMEONE and now > due,
+        }
 
     def _walk(self, start: datetime, working_days: int) -> DueTime:
         due = self.calendar.add_working_days(start, working_days)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from marshmallow import RAISE
 from werkzeug.exceptions import NotFound
 
-from complaints.application.deadlines import Deadlines
 from complaints.application.masking import mask_filer
 from complaints.application.principals import PermissionDeniedError, Principal
 from complaints.domain.values import Role
@@ -83,7 +81,7 @@ def department_queue(department, filters):
 def _page(principal: Principal, page: Any, filters: dict[str, Any]) -> dict[str, Any]:
     complaints = runtime().services.complaints
     now = complaints.clock()
-    items = [_with_time_left(row, complaints.deadlines, now) for row in page.items]
+    items = [{**row, **complaints.deadlines.time_left(row, now)} for row in page.items]
     if principal.role is Role.HANDLER:
         items = [_masked(row) for row in items]
     return {
@@ -92,20 +90,6 @@ def _page(principal: Principal, page: Any, filters: dict[str, Any]) -> dict[str,
         "limit": filters["limit"],
         "offset": filters["offset"],
         "lag": page.lag,
-    }
-
-
-def _with_time_left(row: dict[str, Any], deadlines: Deadlines, now: datetime) -> dict[str, Any]:
-    """Time left is of the moment of reading, so it is worked out here, not stored."""
-    due_at = row.get("due_at")
-    if not due_at:
-        return {**row, "working_days_left": None, "overdue": False}
-    due = datetime.fromisoformat(due_at)
-    return {
-        **row,
-        "working_days_left": deadlines.working_days_left(due, now),
-        "overdue": row.get("deadline_state") == "breached"
-        or (row.get("deadline_state") != "paused" and now > due),
     }
 
 

@@ -11,6 +11,7 @@ from wtforms import BooleanField, Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from complaints.application.deadlines import CLOCKS_AGAINST_SOMEONE
 from complaints.application.masking import mask_filer
 from complaints.domain.values import Role, Status
 from complaints.readmodels.case_queries import QUEUE_ORDER, CaseFilter
@@ -25,8 +26,6 @@ blp.context_processor(vocabulary)
 
 PAGE_SIZE = 20
 MOST_PER_PAGE = 100
-# Clocks that run against the reader: an overdue case is one of these past its due time.
-RUNNING_CLOCKS = ("running", "warned", "breached")
 _IDENTITY = ("enterprise_name", "credit_code")
 
 
@@ -89,7 +88,7 @@ def _find(filters: QueueFilters, masked: bool, limit: int, offset: int):
         excluded_statuses=() if status else (Status.CLOSED.value,),
         text_terms=tuple(query_terms(text)) if text else (),
         due_before=now if filters.overdue.data else None,
-        deadline_states=RUNNING_CLOCKS if filters.overdue.data else (),
+        deadline_states=CLOCKS_AGAINST_SOMEONE if filters.overdue.data else (),
         masked_identities=masked,
     )
     lag = index.lag()  # read before the rows, so the lag shown is never smaller than the truth
@@ -99,23 +98,9 @@ def _find(filters: QueueFilters, masked: bool, limit: int, offset: int):
 
 
 def time_left(row: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    """`row` with `working_days_left` and `overdue` as of now: of the moment of reading.
-
-    `row` carries `due_at` and `deadline_state` (running, warned, paused or breached), as the
-    case index's rows do; a paused clock is never overdue unless its breach was recorded.
-    """
+    """`row` with `working_days_left` and `overdue` as of now: of the moment of reading."""
     complaints = runtime().services.complaints
-    now = now or complaints.clock()
-    due_at = row.get("due_at")
-    if not due_at:
-        return {**row, "working_days_left": None, "overdue": False}
-    due = datetime.fromisoformat(due_at) if isinstance(due_at, str) else due_at
-    state = row.get("deadline_state")
-    return {
-        **row,
-        "working_days_left": complaints.deadlines.working_days_left(due, now),
-        "overdue": state == "breached" or (state != "paused" and now > due),
-    }
+    return {**row, **complaints.deadlines.time_left(row, now or complaints.clock())}
 
 
 def _masked(row: dict[str, Any]) -> dict[str, Any]:
