@@ -51,7 +51,7 @@ class Watchdog:
         official schedule has moved.
         """
         done: Counter[str] = Counter()
-        self.app.deadlines.calendar  # noqa: B018 (reads a newly loaded schedule, if any)
+        self.app.deadlines.reload_calendar()  # a schedule loaded meanwhile, if any
         if self._calendar_seen != self.app.deadlines.calendar_version:
             done["recomputed"] = recompute_provisional(self.app, self.index, RECOMPUTE_REASON)
             self._calendar_seen = self.app.deadlines.calendar_version

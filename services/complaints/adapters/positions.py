@@ -86,6 +86,22 @@ class PositionSQLiteRecorder(SQLiteTrackingRecorder):
             c.execute(self._start, asdict(tracking))
 
 
+class ReadModelSQLiteRecorder(PositionSQLiteRecorder):
+    """A read model's tables beside its position: made with it, dropped and remade with it."""
+
+    create_statements: Sequence[str] = ()
+    drop_statements: Sequence[str] = ()
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self.create_statements]
+
+    def recreate_tables(self) -> None:
+        """Drop the read model and its position and create them empty, in one transaction."""
+        self.execute_in_transaction(
+            [*self.drop_statements, *self.construct_create_table_statements()]
+        )
+
+
 class PositionPostgresRecorder(PostgresTrackingRecorder):
     """A follower's position in a table of its own in the PostgreSQL event store's database."""
 

@@ -9,7 +9,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore
 
-from complaints.adapters.positions import PositionSQLiteRecorder
+from complaints.adapters.positions import ReadModelSQLiteRecorder
 from complaints.readmodels.case_queries import CaseFilter, Dialect, select_page
 from complaints.readmodels.case_rows import ROW_FIELDS, CaseRow, iso_utc
 
@@ -89,18 +89,12 @@ DIALECT = Dialect(
 )
 
 
-class CaseIndexSQLiteRecorder(PositionSQLiteRecorder):
+class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
     def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, table=TRACKING_TABLE, **kwargs)
 
-    def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *_CREATE_STATEMENTS]
-
-    def recreate_tables(self) -> None:
-        """Drop the index and its tracking and create them empty, in one transaction."""
-        self.execute_in_transaction(
-            [*_DROP_STATEMENTS, *self.construct_create_table_statements()]
-        )
+    create_statements = _CREATE_STATEMENTS
+    drop_statements = _DROP_STATEMENTS
 
     def apply(self, rows: Sequence[CaseRow], tracking: Tracking, *, after: int) -> None:
         """Record the rows and the position they reach together, or neither.

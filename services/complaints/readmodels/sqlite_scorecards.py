@@ -9,7 +9,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore
 
-from complaints.adapters.positions import PositionSQLiteRecorder
+from complaints.adapters.positions import ReadModelSQLiteRecorder
 from complaints.readmodels.case_rows import iso_utc
 from complaints.readmodels.scorecard_facts import CaseFacts
 
@@ -40,18 +40,12 @@ _UPSERT = (
 )
 
 
-class ScorecardSQLiteRecorder(PositionSQLiteRecorder):
+class ScorecardSQLiteRecorder(ReadModelSQLiteRecorder):
     def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, table=TRACKING_TABLE, **kwargs)
 
-    def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *_CREATE_STATEMENTS]
-
-    def recreate_tables(self) -> None:
-        """Drop the facts and their tracking and create them empty, in one transaction."""
-        self.execute_in_transaction(
-            [*_DROP_STATEMENTS, *self.construct_create_table_statements()]
-        )
+    create_statements = _CREATE_STATEMENTS
+    drop_statements = _DROP_STATEMENTS
 
     def load(self, case_ids: Collection[str]) -> dict[str, CaseFacts]:
         """The facts recorded so far of those of `case_ids` that have any."""
