@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from complaints.application.affordances import TRIALS, available_commands
-from complaints.application.permissions import COMMANDS, authorize
+from complaints.application.affordances import available_commands
+from complaints.application.catalogue import CATALOGUE
+from complaints.application.permissions import authorize
 from complaints.application.principals import Principal
 from complaints.domain.case import Case
 from complaints.domain.deadline import DueTime
@@ -257,16 +258,16 @@ def test_asking_leaves_the_case_as_it_was(state):
     assert case.collect_events() == []
 
 
-def test_the_commands_come_in_the_permission_tables_order():
+def test_the_commands_come_in_the_catalogues_order():
     case = assigned()
     offered = available_commands(SUPERVISOR, case)
     assert offered == ["transfer", "request_information", NOTE, "extend_deadline"]
-    assert offered == [command for command in COMMANDS if command in offered]
+    assert offered == [command for command in CATALOGUE if command in offered]
 
 
 def test_every_command_a_person_gives_has_a_trial():
-    people = {command for command, reach in COMMANDS.items() if set(reach) != {Role.SYSTEM}}
-    assert set(TRIALS) == people
+    people = {name for name, command in CATALOGUE.items() if set(command.rights) != {Role.SYSTEM}}
+    assert {name for name, command in CATALOGUE.items() if command.trial} == people
 
 
 @pytest.mark.parametrize("state", EXPECTED)

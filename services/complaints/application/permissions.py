@@ -1,48 +1,11 @@
-"""Who may do what to which case: one table, read by every command and query."""
+"""Who may do what to which case: the catalogue's rights, and who may read a case."""
 
 from __future__ import annotations
 
-from enum import Enum
-
+from complaints.application.catalogue import CATALOGUE, Reach
 from complaints.application.principals import PermissionDeniedError, Principal
 from complaints.domain.case import Case
 from complaints.domain.values import Role
-
-
-class Reach(Enum):
-    """How far a role's right reaches."""
-
-    ANY_CASE = "any case"
-    OWN_CASE = "the filer's own case"
-    LEAD = "cases their department leads"
-    INVOLVED = "cases their department leads or co-handles"
-
-
-_INTAKE_DESK = {Role.INTAKE: Reach.ANY_CASE, Role.SUPERVISOR: Reach.ANY_CASE}
-
-COMMANDS: dict[str, dict[Role, Reach]] = {
-    "accept": _INTAKE_DESK,
-    "refer": _INTAKE_DESK,
-    "assign": _INTAKE_DESK,
-    "transfer": {**_INTAKE_DESK, Role.HANDLER: Reach.LEAD},
-    "request_information": {**_INTAKE_DESK, Role.HANDLER: Reach.LEAD},
-    "supply_information": {Role.FILER: Reach.OWN_CASE, Role.INTAKE: Reach.ANY_CASE},
-    "note_progress": {**_INTAKE_DESK, Role.HANDLER: Reach.INVOLVED},
-    "respond": {Role.HANDLER: Reach.LEAD},
-    "rate": {Role.FILER: Reach.OWN_CASE, Role.INTAKE: Reach.ANY_CASE},
-    "invalidate_rating": {Role.SUPERVISOR: Reach.ANY_CASE},
-    "conclude_review": {Role.SUPERVISOR: Reach.ANY_CASE},
-    "rectify": {Role.HANDLER: Reach.LEAD},
-    "follow_up": {**_INTAKE_DESK, Role.HANDLER: Reach.LEAD},
-    "reopen": {Role.FILER: Reach.OWN_CASE, Role.SUPERVISOR: Reach.ANY_CASE},
-    "close": {**_INTAKE_DESK, Role.HANDLER: Reach.LEAD},
-    "extend_deadline": {Role.SUPERVISOR: Reach.ANY_CASE},
-    # The watchdog's breaches, warnings and recomputed due times.
-    "watch": {Role.SYSTEM: Reach.ANY_CASE},
-    "recompute_deadline": {Role.SYSTEM: Reach.ANY_CASE},
-    # Receipts from the notify service, recorded by the complaints service's own process.
-    "record_receipt": {Role.SYSTEM: Reach.ANY_CASE},
-}
 
 READ: dict[Role, Reach] = {
     Role.FILER: Reach.OWN_CASE,
@@ -55,11 +18,11 @@ READ: dict[Role, Reach] = {
 
 
 def roles_for(command: str) -> list[str]:
-    return sorted(role.value for role in COMMANDS[command])
+    return CATALOGUE[command].roles
 
 
 def authorize(principal: Principal, command: str, case: Case) -> None:
-    reach = COMMANDS[command].get(principal.role)
+    reach = CATALOGUE[command].rights.get(principal.role)
     if reach is None:
         raise PermissionDeniedError(
             f"the {principal.role.value} role may not {command.replace('_', ' ')} a case",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from marshmallow import Schema
 
-from complaints.application.permissions import COMMANDS as PERMISSIONS
+from complaints.application.catalogue import CATALOGUE
 from complaints.application.views import case_view
 from complaints.web.cases import CASE_PARAMETER, etag
 from complaints.web.errors import documents_errors
@@ -113,7 +113,7 @@ def _view_for(command: Command) -> Callable:
 
 
 def _register(command: Command) -> None:
-    reach = PERMISSIONS[command.permission]
+    reach = CATALOGUE[command.permission].rights
     roles = "; ".join(f"{role.value} ({reach[role].value})" for role in sorted(reach))
     view = _view_for(command)
     view = documents_errors(blp, 400, 401, 403, 404, 409, 413, 415, 422, 503)(view)
