@@ -11,6 +11,7 @@ from complaints.application.principals import Principal
 from complaints.bootstrap import build_services
 from complaints.domain.values import Role
 from tests.bench.measure import Sample, table, timed_calls
+from tests.fixtures.filing import filing_command
 from tests.fixtures.postgres import fresh_database
 from tests.fixtures.processes import clean_environment, gunicorn_server, postgres_cluster
 from tests.fixtures.stores import TEST_SECRET, settings_for
@@ -42,8 +43,10 @@ def in_process(store: str, data_dir: str, database_url: str = "") -> Sample:
     services = build_services(settings_for(store, data_dir, database_url), create_tables=True)
     public = Principal("public", Role.FILER)
     try:
-        return timed_calls(f"{store} in process",
-                           lambda i: services.complaints.file_case(public, submission(i)), CASES)
+        return timed_calls(
+            f"{store} in process",
+            lambda i: services.complaints.file_case(public, filing_command(submission(i))), CASES,
+        )
     finally:
         services.close()
 

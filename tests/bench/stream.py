@@ -18,6 +18,7 @@ from shared.contract.topics import CASE_EVENTS
 from shared.stream.factory import prepare_topics
 from tests.bench.filing import submission
 from tests.bench.measure import Sample, table
+from tests.fixtures.filing import filing_command
 from tests.fixtures.pipeline import pipeline_environment, running_pipeline, wait_for
 from tests.fixtures.processes import kafka_broker
 from tests.fixtures.receivers import SmtpServer
@@ -36,7 +37,7 @@ def relay_against_plain_producer(bootstrap: str) -> tuple[Sample, Sample]:
         services = build_services(settings, create_tables=True)
         public, intake = Principal("public", Role.FILER), Principal("intake", Role.INTAKE)
         for index in range(RELAYED_CASES):
-            filing = services.complaints.file_case(public, submission(index))
+            filing = services.complaints.file_case(public, filing_command(submission(index)))
             services.complaints.accept_case(intake, filing.case_id)
         services.close()
         prepare_topics(settings)

@@ -29,6 +29,7 @@ from complaints.readmodels import runner
 from complaints.readmodels.case_index import open_case_index
 from complaints.watchdog import Watchdog
 from shared.settings import Settings
+from tests.fixtures.filing import filing_command
 from tests.fixtures.processes import (
     BIN,
     ServerStartError,
@@ -84,12 +85,12 @@ def plan_case(timeline: Timeline, rng: random.Random, filed_at: datetime) -> Non
     handler = Principal("handler", Role.HANDLER, department=timeline.routing.propose(category).lead)
 
     def file() -> None:
-        case["id"] = app.file_case(INTAKE, {
+        case["id"] = app.file_case(INTAKE, filing_command({
             "channel": rng.choice(["hotline", "window", "hotline", "letter"]),
             "category": category, "subject": "企业反映办事难",
             "description": "材料齐全但迟迟未办结。",
             "filer": {"enterprise_name": "黑河市远东贸易有限公司", "language": "zh"},
-        }).case_id
+        })).case_id
 
     def act(command, *arguments, by=INTAKE):
         return lambda: command(by, case["id"], *arguments)

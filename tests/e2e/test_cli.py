@@ -9,6 +9,7 @@ from complaints.application.principals import Principal
 from complaints.bootstrap import build_services
 from complaints.domain.values import Role
 from shared.settings import Settings
+from tests.fixtures.filing import filing_command
 
 
 def file_a_case(environment: dict[str, str]):
@@ -18,13 +19,13 @@ def file_a_case(environment: dict[str, str]):
         app = services.complaints
         filing = app.file_case(
             Principal("filer:public", Role.FILER),
-            {
+            filing_command({
                 "channel": "web",
                 "category": "utilities",
                 "subject": "报装用电迟迟不通",
                 "description": "新厂房申请用电报装两个月未接通。",
                 "filer": {"enterprise_name": "黑河新材料有限公司"},
-            },
+            }),
         )
         app.accept_case(Principal("intake", Role.INTAKE), filing.case_id)
         return filing

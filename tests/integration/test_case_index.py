@@ -10,6 +10,7 @@ from complaints.domain.credit_code import check_character
 from complaints.domain.values import Role
 from complaints.readmodels.case_index import open_case_index
 from complaints.readmodels.runner import catch_up
+from tests.fixtures.filing import filing_command
 
 CREDIT_CODE = "91110000802100433B"
 OTHER_CREDIT_CODE = "91230100MA1B2C3D4" + check_character("91230100MA1B2C3D4")
@@ -66,10 +67,10 @@ class Desk:
             "filer": filer,
         }
         if filed_at is None:
-            return self.app.file_case(FILER, submission)
+            return self.app.file_case(FILER, filing_command(submission))
         # Only staff may say when something happened: a hotline call typed in later.
         submission["channel"] = "hotline"
-        return self.app.file_case(INTAKE, submission, occurred_at=filed_at)
+        return self.app.file_case(INTAKE, filing_command(submission, occurred_at=filed_at))
 
     def assign(self, filing, lead=None, co=None, at=None):
         self.app.accept_case(INTAKE, filing.case_id, occurred_at=at)

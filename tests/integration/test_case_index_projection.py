@@ -15,6 +15,7 @@ from complaints.readmodels.case_index import open_case_index
 from complaints.readmodels.case_rows import CaseRow
 from complaints.readmodels.projection import CaseIndexProjection
 from complaints.readmodels.runner import catch_up, rebuild, run_projections
+from tests.fixtures.filing import filing_command
 from tests.fixtures.stores import settings_for
 
 FILER = Principal("public", Role.FILER)
@@ -40,13 +41,13 @@ def index(settings, app):
 def file_case(app, subject="出口退税迟迟未到账"):
     return app.file_case(
         FILER,
-        {
+        filing_command({
             "channel": "web",
             "category": "tax",
             "subject": subject,
             "description": "我公司三月申请出口退税，至今未到账。",
             "filer": {"enterprise_name": "黑河市远东贸易有限公司"},
-        },
+        }),
     )
 
 

@@ -17,6 +17,7 @@ from complaints.application.service import IdempotencyKeyReusedError
 from complaints.bootstrap import build_services
 from complaints.domain.values import Role
 from shared.settings import Settings
+from tests.fixtures.filing import filing_command
 
 PUBLIC = Principal("public", Role.FILER)
 INTAKE = Principal("intake", Role.INTAKE)
@@ -42,7 +43,7 @@ def services(settings: Settings):
 
 def handled_case(services):
     app = services.complaints
-    filing = app.file_case(PUBLIC, submission())
+    filing = app.file_case(PUBLIC, filing_command(submission()))
     app.accept_case(INTAKE, filing.case_id)
     app.assign_case(INTAKE, filing.case_id)
     app.respond(HANDLER, filing.case_id, outcome="resolved", reply="退税已到账")
@@ -111,28 +112,29 @@ def test_rewriting_an_events_hash_too_breaks_the_next_link(services, settings):
 
 def test_the_same_idempotency_key_files_one_case_and_answers_the_same(services):
     app = services.complaints
-    first = app.file_case(PUBLIC, submission(), idempotency_key="key-1")
-    again = app.file_case(PUBLIC, submission(), idempotency_key="key-1")
+    first = app.file_case(PUBLIC, filing_command(submission()), idempotency_key="key-1")
+    again = app.file_case(PUBLIC, filing_command(submission()), idempotency_key="key-1")
     assert (again.case_id, again.reference, again.access_code) == (
         first.case_id, first.reference, first.access_code)
     assert again.replayed and not first.replayed
     assert list(all_case_ids(app)) == [first.case_id]
     with pytest.raises(IdempotencyKeyReusedError):
-        app.file_case(PUBLIC, submission("another matter"), idempotency_key="key-1")
+        app.file_case(PUBLIC, filing_command(submission("another matter")), idempotency_key="key-1")
 
 
 def test_concurrent_retries_with_one_key_file_one_case(services):
     app = services.complaints
     with ThreadPoolExecutor(max_workers=6) as pool:
         filings = list(pool.map(
-            lambda _: app.file_case(PUBLIC, submission(), idempotency_key="burst"), range(12)))
+            lambda _: app.file_case(PUBLIC, filing_command(submission()), idempotency_key="burst"),
+            range(12)))
     assert len({f.case_id for f in filings}) == 1
     assert len(list(all_case_ids(app))) == 1
 
 
 def _file_many(settings: Settings, count: int, queue) -> None:
     services = build_services(settings, create_tables=False)
-    queue.put([services.complaints.file_case(PUBLIC, submission()).reference
+    queue.put([services.complaints.file_case(PUBLIC, filing_command(submission())).reference
                for _ in range(count)])
     services.close()
 
@@ -165,7 +167,7 @@ def test_history_replays_the_case_as_it_stood_after_each_event(services):
 
 def test_a_receipt_delivered_twice_is_recorded_once(services):
     app = services.complaints
-    filing = app.file_case(PUBLIC, submission())
+    filing = app.file_case(PUBLIC, filing_command(submission()))
     receipt = {"delivered": True, "channel": "email", "template": "filed",
                "message_id": "<1@huiyin.example>", "text": "您的投诉已受理"}
     first = app.record_receipt(filing.case_id, "notification-1", **receipt)

@@ -32,6 +32,7 @@ from complaints.readmodels import runner
 from complaints.readmodels.case_index import open_case_index
 from complaints.watchdog import Watchdog
 from shared.settings import Settings
+from tests.fixtures.filing import filing_command
 
 INTAKE = Principal(actor_id="intake-1", role=Role.INTAKE)
 SUPERVISOR = Principal(actor_id="supervisor-1", role=Role.SUPERVISOR)
@@ -68,7 +69,7 @@ def submission(**overrides: Any) -> dict[str, Any]:
 
 def file_at(app: Complaints, moment: datetime) -> UUID:
     with time_machine.travel(moment, tick=False):
-        return app.file_case(INTAKE, submission()).case_id
+        return app.file_case(INTAKE, filing_command(submission())).case_id
 
 
 def assign_at(app: Complaints, case_id: UUID, moment: datetime) -> None:

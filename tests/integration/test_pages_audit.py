@@ -24,6 +24,7 @@ from complaints.domain.values import Role
 from complaints.web.pages.sessions import sign_in
 from complaints.web.runtime import Runtime
 from shared.settings import Settings
+from tests.fixtures.filing import filing_command
 from tests.fixtures.stores import STORES
 
 PASSWORD = "correct horse battery staple"
@@ -72,11 +73,11 @@ def browser(client: FlaskClient, runtime: Runtime) -> Browser:
 def case(runtime: Runtime) -> dict:
     """Filed → accepted → assigned → replied → rated 2 → re-check upheld: six events."""
     app = runtime.services.complaints
-    filing = app.file_case(PUBLIC, {
+    filing = app.file_case(PUBLIC, filing_command({
         "channel": "web", "category": "tax", "subject": f"出口退税未到账 {PAYLOAD}",
         "description": "我公司一月申报出口退税，至今未到账。" * 10,
         "filer": {"enterprise_name": "黑河市远东商贸有限公司"},
-    })
+    }))
     app.accept_case(INTAKE, filing.case_id)
     app.assign_case(INTAKE, filing.case_id)
     app.respond(HANDLER, filing.case_id, outcome="resolved", reply="退税已于三月到账。")
@@ -228,10 +229,10 @@ def test_a_supervisor_does_not_see_the_stored_secrets(browser, case):
 def test_a_hotline_call_typed_in_later_is_marked(browser, runtime):
     app = runtime.services.complaints
     two_days_ago = datetime.now(UTC) - timedelta(days=2, minutes=1)
-    filing = app.file_case(INTAKE, {
+    filing = app.file_case(INTAKE, filing_command({
         "channel": "hotline", "category": "tax", "subject": "来电反映退税慢",
         "description": "来电人称退税三个月未到账。", "filer": {"enterprise_name": "某公司"},
-    }, occurred_at=two_days_ago)
+    }, occurred_at=two_days_ago))
     app.accept_case(INTAKE, filing.case_id)
     browser.sign_in("auditor")
     page = browser.get(f"/staff/audit/{filing.reference}")
@@ -241,10 +242,10 @@ def test_a_hotline_call_typed_in_later_is_marked(browser, runtime):
 
 def test_departments_are_named_and_a_transfer_back_names_the_intake_desk(browser, runtime):
     app = runtime.services.complaints
-    filing = app.file_case(PUBLIC, {
+    filing = app.file_case(PUBLIC, filing_command({
         "channel": "web", "category": "cross_border_trade", "subject": "通关迟缓",
         "description": "货物滞留口岸五天。", "filer": {"enterprise_name": "某贸易公司"},
-    })
+    }))
     app.accept_case(INTAKE, filing.case_id)
     app.assign_case(INTAKE, filing.case_id)
     customs = Principal("handler-customs", Role.HANDLER, department="CUSTOMS")

@@ -26,6 +26,7 @@ from complaints.watchdog import Watchdog
 from complaints.web.pages import dashboard
 from complaints.web.runtime import EXTENSION
 from complaints.web.scorecards import EXTENSION as SCORECARDS
+from tests.fixtures.filing import filing_command
 from tests.fixtures.stores import STORES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,11 +65,11 @@ class History:
         self.app = runtime.services.complaints
 
     def file(self, when: datetime, category: str = "tax"):
-        return self.app.file_case(INTAKE, {
+        return self.app.file_case(INTAKE, filing_command({
             "channel": "hotline", "category": category,
             "subject": "出口退税迟迟未到账", "description": "我公司三月申请出口退税，至今未到账。",
             "filer": {"enterprise_name": "黑河市远东贸易有限公司"},
-        }, occurred_at=when)
+        }, occurred_at=when))
 
     def dispatch(self, filing, when: datetime) -> None:
         self.app.accept_case(INTAKE, filing.case_id, occurred_at=when)

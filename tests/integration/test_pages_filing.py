@@ -163,7 +163,7 @@ def test_a_complete_form_files_one_case_with_what_was_typed(pages, runtime):
     assert case.happened_on == "2026-11-03"
     assert case.happened_at_place == "Пункт пропуска Благовещенск – Хэйхэ"
     assert case.confidential is True and case.anonymous is False
-    assert case.filer == {
+    assert case.filer.as_record() == {
         "enterprise_name": "ООО «Амур-Транзит»",
         "credit_code": VALID_CODE,
         "contact_person": "Ирина Смирнова",
@@ -294,14 +294,14 @@ def test_a_credit_code_typed_in_small_letters_with_spaces_is_read_as_the_code(pa
     pages.open("zh")
     assert pages.send(credit_code=" 9135 0100 m000 100y43 ").status_code == 303
     [case] = filed_cases(runtime)
-    assert case.filer["credit_code"] == VALID_CODE
+    assert case.filer.credit_code == VALID_CODE
 
 
 def test_the_credit_code_may_be_left_empty_for_an_enterprise_not_registered_yet(pages, runtime):
     pages.open("zh")
     assert pages.send(credit_code="", category="business_registration").status_code == 303
     [case] = filed_cases(runtime)
-    assert "credit_code" not in case.filer
+    assert case.filer.credit_code is None
 
 
 # -- attachments ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from complaints.domain.values import Role
 from complaints.readmodels import runner
 from complaints.web.pages.filing import attachment_store
 from complaints.web.runtime import EXTENSION, Runtime
+from tests.fixtures.filing import filing_command
 
 PASSWORD = "correct horse battery staple"
 CREDIT_CODE = "91350100M000100Y43"
@@ -126,7 +127,7 @@ def submission(**overrides: Any) -> dict[str, Any]:
 
 
 def filed(complaints, **overrides: Any) -> str:
-    return complaints.file_case(INTAKE, submission(**overrides)).reference
+    return complaints.file_case(INTAKE, filing_command(submission(**overrides))).reference
 
 
 def assigned(complaints, lead: str = "TAX", co: list[str] | None = None, **overrides) -> str:
@@ -191,7 +192,7 @@ def test_intake_files_a_hotline_call_and_is_shown_the_access_code_once(desk, com
     case = complaints.load_case(complaints.resolve_case_id(reference))
     assert (case.channel, case.on_behalf_of, case.filed_by) == ("hotline", True, "intake")
     assert case.filed_at == datetime(2026, 1, 5, 1, 30, tzinfo=UTC)  # 09:30 Beijing time
-    assert case.filer["language"] == "ru" and case.filer["contact_person"] == "王丽"
+    assert case.filer.language == "ru" and case.filer.contact_person == "王丽"
 
 
 def test_the_same_intake_form_sent_twice_files_one_case(desk, complaints):

@@ -19,6 +19,7 @@ from complaints.application.service import Complaints, Filing
 from complaints.domain.values import Role
 from complaints.web.identity import PUBLIC_FILER
 from complaints.web.runtime import Runtime
+from tests.fixtures.filing import filing_command
 
 INTAKE = Principal(actor_id="intake-wang", role=Role.INTAKE)
 HANDLER = Principal(actor_id="handler-customs-li", role=Role.HANDLER, department="CUSTOMS")
@@ -51,7 +52,7 @@ def submission(**overrides: Any) -> dict[str, Any]:
 
 
 def file(app: Complaints, **overrides: Any) -> Filing:
-    return app.file_case(PUBLIC_FILER, submission(**overrides))
+    return app.file_case(PUBLIC_FILER, filing_command(submission(**overrides)))
 
 
 def assign(app: Complaints, filing: Filing) -> None:

@@ -23,6 +23,7 @@ from complaints.readmodels.runner import catch_up, rebuild, run_projections
 from complaints.readmodels.scorecard_figures import COUNTS, FIGURES, RATES
 from complaints.readmodels.scorecards import ScorecardProjection
 from complaints.web.scorecards import EXTENSION
+from tests.fixtures.filing import filing_command
 from tests.fixtures.samples import (
     CFPB_SAMPLE,
     cfpb_category,
@@ -60,7 +61,7 @@ class History:
             "description": "我公司三月申请出口退税，至今未到账。",
             "filer": {"enterprise_name": "黑河市远东贸易有限公司"},
         }
-        return self.app.file_case(INTAKE, submission, occurred_at=when)
+        return self.app.file_case(INTAKE, filing_command(submission, occurred_at=when))
 
     def assign(self, filing, when: datetime) -> None:
         self.app.accept_case(INTAKE, filing.case_id, occurred_at=when)

@@ -25,6 +25,7 @@ from complaints.bootstrap import build_services
 from complaints.domain.case import case_id_for
 from complaints.domain.chain import event_hash
 from complaints.domain.values import Role
+from tests.fixtures.filing import filing_command
 from tests.fixtures.stores import settings_for
 
 PUBLIC = Principal("filer:public", Role.FILER)
@@ -43,11 +44,11 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict:
     services = build_services(settings, create_tables=True)
     app = services.complaints
     try:
-        filing = app.file_case(PUBLIC, {
+        filing = app.file_case(PUBLIC, filing_command({
             "channel": "web", "category": "tax", "subject": "出口退税三个月未到账",
             "description": "我公司一月申报出口退税，至今未到账。",
             "filer": {"enterprise_name": "黑河市远东商贸有限公司", "phone": "+86 456 823 1234"},
-        })
+        }))
         app.accept_case(INTAKE, filing.case_id)
         app.assign_case(INTAKE, filing.case_id)
         app.respond(HANDLER, filing.case_id, outcome="resolved", reply="退税已于三月到账。")
@@ -232,10 +233,10 @@ def test_only_auditors_export_and_only_cases_that_exist(tmp_path):
     services = build_services(settings_for("sqlite", str(tmp_path)), create_tables=True)
     try:
         app = services.complaints
-        filing = app.file_case(PUBLIC, {
+        filing = app.file_case(PUBLIC, filing_command({
             "channel": "web", "category": "tax", "subject": "s", "description": "d",
             "filer": {"enterprise_name": "某公司"},
-        })
+        }))
         for principal in (SUPERVISOR, INTAKE, HANDLER, PUBLIC):
             with pytest.raises(PermissionDeniedError):
                 export_case(app, principal, filing.case_id)

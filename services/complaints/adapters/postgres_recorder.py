@@ -11,7 +11,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from complaints.adapters.intake_records import IdempotencyClaim
+from complaints.application.intake_records import IdempotencyClaim
 
 
 class CasePostgresRecorder(PostgresApplicationRecorder):

@@ -8,7 +8,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from complaints.adapters.intake_records import IdempotencyClaim
+from complaints.application.intake_records import IdempotencyClaim
 
 # Well below SQLite's limit on the parameters of one statement.
 _KEYS_PER_QUERY = 500

@@ -48,7 +48,7 @@ def case_view(case: Case, principal: Principal) -> dict[str, Any]:
         "attachments": list(case.attachments),
         "confidential": case.confidential,
         "anonymous": case.anonymous,
-        "filer": mask_filer(case.filer) if masked else dict(case.filer),
+        "filer": mask_filer(case.filer.as_record()) if masked else case.filer.as_record(),
         "filer_masked": masked,
         "filed_at": case.filed_at,
         "due_at": case.due_at,

@@ -1,4 +1,4 @@
-"""The tamper-evident chain: each event carries its case's previous hash and its own.
+"""The tamper-evident chain: each event carries its aggregate's previous hash and its own.
 
 An event's hash is SHA-256 over a canonical JSON encoding of everything the event says
 (its type, case, version, recorded time and data) and the previous event's hash, so an
@@ -15,6 +15,10 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from complaints.domain.values import Stamp
 
 GENESIS = ""
 HASH_FIELDS = ("prev_hash", "hash")
@@ -50,3 +54,44 @@ def event_hash(event_type: str, fields: Mapping[str, Any]) -> str:
         separators=(",", ":"),
     )
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+class ChainedAggregate(Aggregate):
+    """An aggregate whose every event carries its stamp, the previous event's hash and its own.
+
+    A subclass names in `ID_FROM` the creating event's fields its `create_id` takes, so the
+    first event can be hashed with its aggregate's id before the library creates it.
+    """
+
+    ID_FROM = ()  # no annotation: the library would take an annotated name for a field
+
+    class Event(Aggregate.Event):
+        stamp: Stamp
+        prev_hash: str
+        hash: str
+
+        def mutate(self, aggregate: Any) -> Any:
+            aggregate = super().mutate(aggregate)
+            aggregate.head_hash = self.hash
+            return aggregate
+
+    @classmethod
+    def _create(cls, event_class: type, *, id: UUID | None = None, **kwargs: Any) -> Any:
+        id = id or cls.create_id(**{name: kwargs[name] for name in cls.ID_FROM})
+        kwargs.setdefault("timestamp", event_class.create_timestamp())
+        kwargs["prev_hash"] = GENESIS
+        kwargs["hash"] = _hash_of(event_class, id, 1, kwargs)
+        return super()._create(event_class, id=id, **kwargs)
+
+    def trigger_event(self, event_class: type, **kwargs: Any) -> None:
+        kwargs.setdefault("timestamp", event_class.create_timestamp())
+        kwargs["prev_hash"] = self.head_hash
+        kwargs["hash"] = _hash_of(event_class, self.id, self.version + 1, kwargs)
+        super().trigger_event(event_class, **kwargs)
+
+
+def _hash_of(event_class: type, aggregate_id: Any, version: int, fields: Mapping[str, Any]) -> str:
+    return event_hash(
+        event_class.__qualname__,
+        {**fields, "originator_id": aggregate_id, "originator_version": version},
+    )

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from complaints.domain.deadline import DueTime, due_fields
+from complaints.domain.errors import CaseRuleError
+from complaints.domain.values import Stamp, Status
+
 
 @dataclass(frozen=True)
 class Review:
@@ -71,3 +75,56 @@ class Review:
         if self.awaits_return_visit:
             return "return_visit_required", "a rectification awaits its return visit"
         return None
+
+
+class ReviewRules:
+    """`Case`'s rules of the review loop; the facts are recorded by `Case`'s `@event` methods."""
+
+    def rate(self, stamp: Stamp, score: int, comment: str, channel: str) -> None:
+        self._require("rate", Status.RESPONDED)
+        if self.review.score is not None:
+            raise CaseRuleError(
+                "one_rating_per_round",
+                f"round {self.round} of this case has been rated already",
+                round=self.round,
+            )
+        self._rated(stamp=stamp, round=self.round, score=score, comment=comment, channel=channel)
+
+    def invalidate_rating(self, stamp: Stamp, invalidation_class: str, reason: str) -> None:
+        if self.review.score is None:
+            raise CaseRuleError("rating_required", "there is no rating in this round to invalidate")
+        if self.review.invalidated:
+            raise CaseRuleError("rating_already_invalidated", "this rating was invalidated already")
+        self._rating_invalidated(
+            stamp=stamp, round=self.round, invalidation_class=invalidation_class, reason=reason
+        )
+
+    def conclude_review(
+        self, stamp: Stamp, upheld: bool, explanation: str, due: DueTime | None = None
+    ) -> None:
+        """The supervisor's re-check; an upheld review starts the rectification clock (`due`)."""
+        if not self.review.awaits_recheck:
+            raise CaseRuleError(
+                "bad_review_required", "only a valid bad review awaiting re-check can be concluded"
+            )
+        self._review_concluded(
+            stamp=stamp, round=self.round, upheld=upheld, explanation=explanation,
+            **due_fields(due if upheld else None),
+        )
+
+    def rectify(self, stamp: Stamp, actions: list[str], due: DueTime | None = None) -> None:
+        """The rectification; `due` is the return visit's due time."""
+        if not self.review.awaits_rectification:
+            raise CaseRuleError(
+                "upheld_review_required", "rectification follows an upheld bad review, once"
+            )
+        self._rectified(stamp=stamp, round=self.round, actions=actions, **due_fields(due))
+
+    def follow_up(self, stamp: Stamp, method: str, satisfied: bool, notes: str) -> None:
+        if not self.review.awaits_return_visit:
+            raise CaseRuleError(
+                "rectification_required", "a return visit follows a recorded rectification"
+            )
+        self._followed_up(
+            stamp=stamp, round=self.round, method=method, satisfied=satisfied, notes=notes
+        )

@@ -21,13 +21,14 @@ from pathlib import Path
 
 from eventsourcing.persistence import IntegrityError
 
-from complaints.adapters.intake_records import IdempotencyClaim
 from complaints.application.access_codes import derive_access_code, hash_access_code
 from complaints.application.deadlines import CITY_TIME
+from complaints.application.intake_records import IdempotencyClaim
 from complaints.application.service import Complaints
-from complaints.domain.case import Case, case_id_for, due_fields
+from complaints.domain.case import Case, case_id_for
 from complaints.domain.deadline import DueTime
 from complaints.domain.errors import DomainError
+from complaints.domain.filer import Filer
 from complaints.domain.values import STAFF_CHANNELS, Role, Stage, Stamp
 from complaints.importing.mapping import ImportMapping
 from complaints.importing.rows import HistoricalCase, RowRejectedError, read_case, source_id_of
@@ -217,12 +218,13 @@ def _historical_case(
     route = app.routing.propose(case.category)
     lead = case.department or route.lead
     due = due_times(app, case)
-    aggregate = Case(
-        stamp=at(case.filed_at),
-        reference=reference,
-        channel=case.channel,
+    aggregate = Case.file(
+        at(case.filed_at),
+        reference,
         # The filer is an anonymous member of the public; the source keeps no contact.
-        filer={"language": mapping.language},
+        Filer(language=mapping.language),
+        due.accept,
+        channel=case.channel,
         on_behalf_of=case.channel in STAFF_CHANNELS,
         category=case.category,
         subject=case.subject,
@@ -235,7 +237,6 @@ def _historical_case(
         access_code_hash=hash_access_code(derive_access_code(app.secret_key,
                                                              case_id_for(reference))),
         submission_digest=case.digest,
-        **due_fields(due.accept),
     )
     # The source says when the case was sent on, not when it was accepted: by then, at least.
     aggregate.accept(at(case.assigned_at), lead=route.lead, co=list(route.co))

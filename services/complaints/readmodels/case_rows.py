@@ -62,7 +62,7 @@ class CaseRow:
 
     @classmethod
     def of(cls, case: Case) -> CaseRow:
-        filer = case.filer or {}
+        filer = case.filer
         return cls(
             case_id=str(case.id),
             reference=case.reference,
@@ -71,8 +71,8 @@ class CaseRow:
             category=case.category,
             subject=case.subject,
             description=case.description,
-            enterprise_name=filer.get("enterprise_name") or None,
-            credit_code=(filer.get("credit_code") or "").upper() or None,
+            enterprise_name=filer.enterprise_name or None,
+            credit_code=(filer.credit_code or "").upper() or None,
             channel=case.channel,
             lead_department=case.lead_department,
             co_departments=tuple(case.co_departments),

@@ -174,7 +174,7 @@ def _deadline_data(event: Case.Event) -> dict[str, Any]:
 
 def case_context(case: Case) -> dict[str, Any]:
     """Who filed the case and who handles it, as every event's data carries it."""
-    filer = case.filer or {}
+    filer = case.filer.as_record()
     return {
         "reference": case.reference,
         "category": case.category,

@@ -53,11 +53,11 @@ def etag(version: int) -> dict[str, str]:
 
 @blp.route("", methods=["POST"])
 @blp.arguments(IdempotencyHeaderSchema, location="headers", arg_name="headers")
-@blp.arguments(FilingSchema, arg_name="submission")
+@blp.arguments(FilingSchema, arg_name="command")
 @blp.response(201, FilingReplySchema, headers={"Location": {"schema": {"type": "string"}}})
 @blp.alt_response(200, schema=FilingReplySchema, description="A retried request, answered again.")
 @documents_errors(blp, 400, 401, 403, 413, 415, 422, 503)
-def file_case(headers, submission):
+def file_case(headers, command):
     """File a case
 
     Roles: anyone, without a token, on the `web` and `api` channels; intake staff and
@@ -66,12 +66,8 @@ def file_case(headers, submission):
     a retried request files nothing new and answers the same reply with status 200.
     """
     principal = bearer_principal() or PUBLIC_FILER
-    occurred_at = submission.pop("occurred_at", None)
     filing = runtime().services.complaints.file_case(
-        principal,
-        submission,
-        idempotency_key=headers.get("idempotency_key"),
-        occurred_at=occurred_at,
+        principal, command, idempotency_key=headers.get("idempotency_key")
     )
     location = url_for("cases.get_case", case=str(filing.case_id))
     return filing, 200 if filing.replayed else 201, {"Location": location}

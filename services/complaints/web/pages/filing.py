@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import date, datetime
-from typing import Any
 
 from flask import (
     Blueprint,
@@ -44,9 +43,10 @@ from complaints.adapters.attachments import (
     attachments_of,
 )
 from complaints.application.deadlines import CITY_TIME
-from complaints.application.service import IdempotencyKeyReusedError
+from complaints.application.filing import FileCase, IdempotencyKeyReusedError
 from complaints.domain.credit_code import LENGTH, VALUES, credit_code_problem
 from complaints.domain.errors import InvalidValueError
+from complaints.domain.filer import Filer
 from complaints.domain.values import Channel
 from complaints.web.identity import PUBLIC_FILER
 from complaints.web.pages.languages import LANGUAGES, current_language
@@ -346,8 +346,8 @@ def _file(form: FilingForm, kept: list[Attachment], problems: list[str]):
     return redirect(url_for(".filed"), code=303)
 
 
-def submission(form: FilingForm, kept: list[Attachment]) -> dict[str, Any]:
-    """The form as the application's filing: the same shape as the JSON API's."""
+def submission(form: FilingForm, kept: list[Attachment]) -> FileCase:
+    """The form as the application's filing command."""
     filer = {
         "enterprise_name": form.enterprise_name.data.strip(),
         "contact_person": (form.contact_person.data or "").strip(),
@@ -358,18 +358,18 @@ def submission(form: FilingForm, kept: list[Attachment]) -> dict[str, Any]:
         value = (getattr(form, name).data or "").strip()
         if value:
             filer[name] = value
-    return {
-        "channel": Channel.WEB.value,
-        "category": form.category.data,
-        "subject": form.subject.data.strip(),
-        "description": form.description.data.strip(),
-        "filer": filer,
-        "happened_on": form.happened_on.data.isoformat() if form.happened_on.data else None,
-        "happened_at_place": (form.happened_at_place.data or "").strip(),
-        "attachments": [each.reference for each in kept],
-        "confidential": bool(form.confidential.data),
-        "anonymous": bool(form.anonymous.data),
-    }
+    return FileCase(
+        channel=Channel.WEB.value,
+        category=form.category.data,
+        subject=form.subject.data.strip(),
+        description=form.description.data.strip(),
+        filer=Filer.from_record(filer),
+        happened_on=form.happened_on.data.isoformat() if form.happened_on.data else None,
+        happened_at_place=(form.happened_at_place.data or "").strip(),
+        attachments=tuple(each.reference for each in kept),
+        confidential=bool(form.confidential.data),
+        anonymous=bool(form.anonymous.data),
+    )
 
 
 @blp.route("/filed", methods=["GET"])

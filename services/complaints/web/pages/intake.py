@@ -25,14 +25,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from complaints.application.access_codes import derive_access_code
+from complaints.application.case_application import CLOCK_SKEW, VersionConflictError
 from complaints.application.deadlines import CITY_TIME
-from complaints.application.service import (
-    CLOCK_SKEW,
-    IdempotencyKeyReusedError,
-    VersionConflictError,
-)
+from complaints.application.filing import FileCase, IdempotencyKeyReusedError
 from complaints.domain.credit_code import credit_code_problem
 from complaints.domain.errors import CaseRuleError, CaseStateError, InvalidValueError
+from complaints.domain.filer import Filer
 from complaints.domain.values import Role, Status
 from complaints.readmodels.case_queries import QUEUE_ORDER, CaseFilter
 from complaints.web.pages.case_words import explain, staff_channel_choices, vocabulary
@@ -142,9 +140,8 @@ def desk():
     if form.validate_on_submit():
         try:
             filing = runtime().services.complaints.file_case(
-                current_principal(), _submission(form),
-                idempotency_key=form.submission.data or None,
-                occurred_at=_city_time(form.occurred_at.data))
+                current_principal(), _command(form),
+                idempotency_key=form.submission.data or None)
         except IdempotencyKeyReusedError:
             problems.append(_("This form was sent before with other details. Reload the page "
                               "to file a new case."))
@@ -239,7 +236,7 @@ def _departments() -> list[tuple[str, str]]:
             for code in runtime().services.routing.departments]
 
 
-def _submission(form: CallerForm) -> dict[str, Any]:
+def _command(form: CallerForm) -> FileCase:
     filer = {
         "enterprise_name": form.enterprise_name.data.strip(),
         "credit_code": (form.credit_code.data or "").strip().upper(),
@@ -248,14 +245,15 @@ def _submission(form: CallerForm) -> dict[str, Any]:
         "email": (form.email.data or "").strip(),
         "language": form.language.data,
     }
-    return {
-        "channel": form.channel.data,
-        "category": form.category.data,
-        "subject": form.subject.data.strip(),
-        "description": form.description.data.strip(),
-        "filer": {key: value for key, value in filer.items() if value},
-        "confidential": bool(form.confidential.data),
-    }
+    return FileCase(
+        channel=form.channel.data,
+        category=form.category.data,
+        subject=form.subject.data.strip(),
+        description=form.description.data.strip(),
+        filer=Filer.from_record({key: value for key, value in filer.items() if value}),
+        confidential=bool(form.confidential.data),
+        occurred_at=_city_time(form.occurred_at.data),
+    )
 
 
 def _city_time(moment: datetime | None) -> datetime | None:

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
+from complaints.application.filing import FileCase
+from complaints.domain.filer import Filer
 from complaints.domain.values import Channel, Language
 from complaints.web.schemas.fields import (
     aware_time,
@@ -73,10 +75,16 @@ class FilingSchema(Schema):
     )
 
     @post_load
-    def plain_values(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        if data.get("happened_on") is not None:
-            data["happened_on"] = data["happened_on"].isoformat()
-        return data
+    def command(self, data: dict[str, Any], **kwargs: Any) -> FileCase:
+        happened_on = data.pop("happened_on", None)
+        filer = Filer.from_record(data.pop("filer"))
+        attachments = tuple(data.pop("attachments"))
+        return FileCase(
+            **data,
+            filer=filer,
+            happened_on=happened_on.isoformat() if happened_on else None,
+            attachments=attachments,
+        )
 
 
 class IdempotencyHeaderSchema(Schema):

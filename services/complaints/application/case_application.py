@@ -1,0 +1,140 @@
+"""What every command on a case shares: load it, check who asks, decide, save it, once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
+
+from complaints.application.deadlines import Deadlines
+from complaints.application.intake_records import IntakeRecords
+from complaints.application.permissions import authorize, authorize_read
+from complaints.application.principals import Principal
+from complaints.application.routing import RoutingTable
+from complaints.domain.case import Case, case_id_for
+from complaints.domain.errors import DomainError, InvalidValueError
+from complaints.domain.values import Role, Stamp
+
+REFERENCE_PATTERN = re.compile(r"^HY-(\d{4})-(\d{6,})$")
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class CaseNotFoundError(DomainError):
+    code = "not_found"
+
+
+class VersionConflictError(DomainError):
+    code = "version_conflict"
+
+
+class StampAsDict(Transcoding):
+    type = Stamp
+    name = "stamp"
+
+    def encode(self, obj: Stamp) -> dict[str, Any]:
+        return {
+            "actor_id": obj.actor_id,
+            "actor_role": obj.actor_role,
+            "occurred_at": obj.occurred_at,
+        }
+
+    def decode(self, data: dict[str, Any]) -> Stamp:
+        return Stamp(**data)
+
+
+class CaseApplication(Application):
+    """The case store with the rules of access around it; `Complaints` gives the commands."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        *,
+        secret_key: str,
+        routing: RoutingTable,
+        deadlines: Deadlines | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        super().__init__(env=dict(env))
+        self.secret_key = secret_key
+        self.routing = routing
+        self.deadlines = deadlines or Deadlines.load()
+        self.clock = clock
+        recorder = self.recorder
+        if not isinstance(recorder, IntakeRecords):
+            raise TypeError(f"{type(recorder).__name__} keeps no intake records")
+        self.intake_records: IntakeRecords = recorder
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(StampAsDict())
+
+    def _act(
+        self,
+        principal: Principal,
+        case_id: UUID,
+        command: str,
+        decide: Callable[[Case, Stamp], None],
+        *,
+        occurred_at: datetime | None = None,
+        expected_version: int | None = None,
+    ) -> Case:
+        """Give the catalogue's `command`: load, authorize, `decide` on the case, save."""
+        case = self.load_case(case_id)
+        authorize(principal, command, case)
+        if expected_version is not None and expected_version != case.version:
+            raise VersionConflictError(
+                f"the case is at version {case.version}, not {expected_version}",
+                current_version=case.version,
+            )
+        decide(case, principal.stamp(self._occurred(principal, occurred_at)))
+        try:
+            self.save(case)
+        except IntegrityError:
+            raise VersionConflictError(
+                "the case was changed by someone else at the same time; reload and retry"
+            ) from None
+        return case
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def load_case(self, case_id: UUID, version: int | None = None) -> Case:
+        try:
+            case = self.repository.get(case_id, version=version)
+        except AggregateNotFoundError:
+            raise CaseNotFoundError(f"no case {case_id}") from None
+        if not isinstance(case, Case):
+            raise CaseNotFoundError(f"no case {case_id}")
+        return case
+
+    def read_case(self, principal: Principal, case_id: UUID) -> Case:
+        case = self.load_case(case_id)
+        authorize_read(principal, case)
+        return case
+
+    def resolve_case_id(self, text: str) -> UUID:
+        """A case named by its reference (HY-2026-000123) or its id."""
+        if REFERENCE_PATTERN.match(text):
+            return case_id_for(text)
+        try:
+            return UUID(text)
+        except ValueError:
+            raise CaseNotFoundError(f"no case {text!r}") from None
+
+    def _occurred(self, principal: Principal, occurred_at: datetime | None) -> datetime:
+        now = self.clock()
+        if occurred_at is None:
+            return now
+        if principal.role is Role.FILER:
+            raise InvalidValueError(
+                "only staff may record when something happened", field="occurred_at"
+            )
+        if occurred_at.tzinfo is None:
+            raise InvalidValueError("occurred_at needs a time zone", field="occurred_at")
+        if occurred_at > now + CLOCK_SKEW:
+            raise InvalidValueError("occurred_at is in the future", field="occurred_at")
+        return occurred_at.astimezone(UTC)
