@@ -8,9 +8,10 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
-from notify.application.consumer import OUTAGES, Backoff, drain, follow
+from notify.application.consumer import OUTAGES, drain, follow
 from notify.bootstrap import NotifyService, build_service
 from notify.settings import NotifySettings
+from shared.backoff import Backoff
 from shared.contract.topics import CASE_EVENTS, NOTIFY_GROUP
 from shared.stream.base import Publisher, Subscription
 from shared.stream.factory import describe, open_publisher, open_subscription

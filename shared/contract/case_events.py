@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-LANGUAGES = ("zh", "en", "ru")
+from shared.locale import LANGUAGES
+
 NOTIFY_CHANNELS = ("email", "sms", "webhook")
 
 FILED = "case.filed"

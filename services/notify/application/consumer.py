@@ -112,22 +112,6 @@ def unusable_message_letter(message: Message, problem: str) -> DeadLetter:
     )
 
 
-class Backoff:
-    """Delays that double from `first` up to `most`, and start again after a success."""
-
-    def __init__(self, first: float = 0.5, most: float = 30.0) -> None:
-        self.first = first
-        self.most = most
-        self.delay = first
-
-    def next(self) -> float:
-        delay, self.delay = self.delay, min(self.delay * 2, self.most)
-        return delay
-
-    def reset(self) -> None:
-        self.delay = self.first
-
-
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
         parsed = json.loads(raw.decode("utf-8"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from notify.domain.policy import CITY_TIME
+from shared.locale import CITY_TIME
 
 _MONTHS = {
     "en": ("January", "February", "March", "April", "May", "June", "July", "August",

@@ -7,11 +7,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
-LANGUAGES = ("zh", "en", "ru")
-STAFF_LANGUAGE = "zh"
-CITY_TIME = ZoneInfo("Asia/Shanghai")
+from shared.contract import case_events as wire
+from shared.locale import CITY_TIME, DEFAULT_LANGUAGE, LANGUAGES
+
+STAFF_LANGUAGE = DEFAULT_LANGUAGE
 FILER = "filer"
 SUPERVISOR = "supervisor"
 INTAKE = "intake"
@@ -69,40 +69,40 @@ class Rule:
 
 
 POLICY: Mapping[str, tuple[Rule, ...]] = {
-    "case.filed": (Rule(Audience.FILER, "filed"),),
-    "case.referred": (Rule(Audience.FILER, "referred"),),
-    "case.assigned": (
+    wire.FILED: (Rule(Audience.FILER, "filed"),),
+    wire.REFERRED: (Rule(Audience.FILER, "referred"),),
+    wire.ASSIGNED: (
         Rule(Audience.FILER, "assigned"),
         Rule(Audience.LEAD_DEPARTMENT, "department_assigned"),
         Rule(Audience.CO_DEPARTMENTS, "department_co_assigned"),
     ),
-    "case.transferred": (
+    wire.TRANSFERRED: (
         Rule(Audience.FILER, "transferred"),
         Rule(Audience.RECEIVING_DEPARTMENT, "department_transferred"),
     ),
-    "case.information_requested": (Rule(Audience.FILER, "information_requested"),),
-    "case.public_update": (Rule(Audience.FILER, "public_update"),),
-    "case.responded": (Rule(Audience.FILER, "responded"),),
-    "case.rated": (
+    wire.INFORMATION_REQUESTED: (Rule(Audience.FILER, "information_requested"),),
+    wire.PUBLIC_UPDATE: (Rule(Audience.FILER, "public_update"),),
+    wire.RESPONDED: (Rule(Audience.FILER, "responded"),),
+    wire.RATED: (
         Rule(Audience.SUPERVISOR, "bad_review", when=_bad_review),
         Rule(Audience.LEAD_DEPARTMENT, "bad_review", when=_bad_review),
     ),
-    "case.review_concluded": (Rule(Audience.FILER, "review_concluded"),),
-    "case.rectified": (Rule(Audience.FILER, "rectified"),),
-    "case.followed_up": (Rule(Audience.FILER, "followed_up"),),
-    "case.reopened": (Rule(Audience.FILER, "reopened"),),
-    "case.closed": (Rule(Audience.FILER, "closed"),),
-    "case.deadline_approaching": (Rule(Audience.ANSWERING, "deadline_approaching"),),
-    "case.deadline_breached": (Rule(Audience.ANSWERING, "deadline_breached"),),
-    "case.escalated": (
+    wire.REVIEW_CONCLUDED: (Rule(Audience.FILER, "review_concluded"),),
+    wire.RECTIFIED: (Rule(Audience.FILER, "rectified"),),
+    wire.FOLLOWED_UP: (Rule(Audience.FILER, "followed_up"),),
+    wire.REOPENED: (Rule(Audience.FILER, "reopened"),),
+    wire.CLOSED: (Rule(Audience.FILER, "closed"),),
+    wire.DEADLINE_APPROACHING: (Rule(Audience.ANSWERING, "deadline_approaching"),),
+    wire.DEADLINE_BREACHED: (Rule(Audience.ANSWERING, "deadline_breached"),),
+    wire.ESCALATED: (
         Rule(Audience.SUPERVISOR, "escalated"),
         Rule(Audience.ANSWERING, "department_escalated"),
     ),
-    "case.deadline_extended": (
+    wire.DEADLINE_EXTENDED: (
         Rule(Audience.FILER, "deadline_extended", when=_reply_stage),
         Rule(Audience.ANSWERING, "department_deadline_extended"),
     ),
-    "case.deadline_recomputed": (
+    wire.DEADLINE_RECOMPUTED: (
         Rule(Audience.FILER, "deadline_recomputed", when=_reply_date_moved),
     ),
 }
