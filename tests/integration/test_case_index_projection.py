@@ -11,9 +11,8 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from complaints.application.principals import Principal
 from complaints.bootstrap import build_services
 from complaints.domain.values import Role
-from complaints.readmodels.case_index import open_case_index
-from complaints.readmodels.case_rows import CaseRow
-from complaints.readmodels.projection import CaseIndexProjection
+from complaints.readmodels.case_index import CaseIndexProjection, open_case_index
+from complaints.readmodels.case_index.rows import CaseRow
 from complaints.readmodels.runner import catch_up, rebuild, run_projections
 from tests.fixtures.stores import settings_for
 

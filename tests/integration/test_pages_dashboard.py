@@ -21,7 +21,7 @@ from flask import Flask
 from complaints.application.principals import Principal
 from complaints.domain.values import Role
 from complaints.readmodels import runner
-from complaints.readmodels.scorecard_figures import COUNTS
+from complaints.readmodels.scorecards.figures import COUNTS
 from complaints.watchdog import Watchdog
 from complaints.web.pages import dashboard
 from complaints.web.runtime import EXTENSION

@@ -20,8 +20,8 @@ from complaints.following import Batch
 from complaints.importing.importer import import_file
 from complaints.importing.mapping import load_mapping, shipped_mapping
 from complaints.readmodels.runner import catch_up, rebuild, run_projections
-from complaints.readmodels.scorecard_figures import COUNTS, FIGURES, RATES
 from complaints.readmodels.scorecards import ScorecardProjection
+from complaints.readmodels.scorecards.figures import COUNTS, FIGURES, RATES
 from complaints.web.scorecards import EXTENSION
 from tests.fixtures.samples import (
     CFPB_SAMPLE,

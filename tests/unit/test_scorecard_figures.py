@@ -9,8 +9,8 @@ from complaints.application.workdays import WorkingCalendar
 from complaints.domain.case import Case
 from complaints.domain.deadline import DueTime
 from complaints.domain.values import Stage, Stamp
-from complaints.readmodels.scorecard_facts import CaseFacts, facts_of_filing
-from complaints.readmodels.scorecard_figures import (
+from complaints.readmodels.scorecards.facts import CaseFacts, facts_of_filing
+from complaints.readmodels.scorecards.figures import (
     COUNTS,
     FIGURES,
     RATES,

@@ -1,21 +1,37 @@
-"""Projections following the notification log exactly once: the shared loop, the case index."""
+"""Projections following the notification log exactly once: the loop every read model shares."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from complaints.application.service import Complaints
-from complaints.following import BATCH_SIZE, Batch, is_case_event, read_batch
-from complaints.readmodels.case_index import CaseIndex
-from complaints.readmodels.case_rows import CaseRow
+from complaints.following import BATCH_SIZE, Batch, read_batch
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Lag:
+    """How far a read model has read the event store's notification log.
+
+    `tracked` is the last position the read model has processed, `head` the last one
+    recorded. `behind` counts positions, not case events: PostgreSQL positions have gaps (a
+    rolled-back insert uses up its id) and staff-account events share the log, so it is an
+    upper bound on the case events not yet in the read model. 0 means up to date.
+    """
+
+    tracked: int
+    head: int
+
+    @property
+    def behind(self) -> int:
+        return max(0, self.head - self.tracked)
 
 
 class TrackedProjection:
@@ -71,27 +87,3 @@ class TrackedProjection:
 
     def _tracked(self) -> int:
         return self.recorder.max_tracking_id(self.app.name) or 0
-
-
-class CaseIndexProjection(TrackedProjection):
-    """Turns notifications into case rows.
-
-    Each row is the case aggregate itself, loaded at the last version the batch holds, not a
-    second copy of the aggregate's rules: the index cannot drift from the domain model, and
-    new Case events need no change here. Staff-account events share the log: they carry no
-    row, only the position moves on.
-    """
-
-    label = "case_index"
-
-    def __init__(self, app: Complaints, index: CaseIndex, batch_size: int = BATCH_SIZE) -> None:
-        super().__init__(app, index.recorder, batch_size)
-        self.index = index
-
-    def changes(self, batch: Batch) -> list[CaseRow]:
-        versions: dict[UUID, int] = {}
-        for notification in batch.notifications:
-            if is_case_event(notification):
-                case_id = UUID(str(notification.originator_id))
-                versions[case_id] = max(versions.get(case_id, 0), notification.originator_version)
-        return [CaseRow.of(self.app.load_case(key, version)) for key, version in versions.items()]

@@ -18,10 +18,10 @@ from eventsourcing.persistence import PersistenceError
 
 from complaints.bootstrap import build_services
 from complaints.following import Backoff, Batch
-from complaints.readmodels.case_index import Lag, open_case_index
-from complaints.readmodels.projection import CaseIndexProjection
+from complaints.readmodels.case_index import CaseIndexProjection, open_case_index
+from complaints.readmodels.case_index.search_text import warm_segmenter
+from complaints.readmodels.projection import Lag
 from complaints.readmodels.scorecards import ScorecardProjection, open_scorecards
-from complaints.readmodels.search_text import warm_segmenter
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -34,7 +34,7 @@ from complaints.application.service import (
 from complaints.domain.credit_code import credit_code_problem
 from complaints.domain.errors import CaseRuleError, CaseStateError, InvalidValueError
 from complaints.domain.values import Role, Status
-from complaints.readmodels.case_queries import QUEUE_ORDER, CaseFilter
+from complaints.readmodels.case_index.filters import QUEUE_ORDER, CaseFilter
 from complaints.web.pages.case_words import explain, staff_channel_choices, vocabulary
 from complaints.web.pages.labels import category_name, department_name
 from complaints.web.pages.languages import LANGUAGES
