@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from complaints import processes
 from complaints.application.workdays import (
     WEEKDAYS,
     Schedule,
@@ -15,10 +16,6 @@ from complaints.application.workdays import (
     read_schedule,
     store_schedule,
 )
-from complaints.bootstrap import build_services
-from complaints.readmodels import runner
-from complaints.readmodels.case_index import open_case_index
-from complaints.watchdog import recompute_provisional
 from shared.settings import Settings
 
 UNUSABLE = 2
@@ -50,21 +47,9 @@ def load_schedule(settings: Settings, arguments: argparse.Namespace) -> int:
         f"from {schedule.source}); it replaces {stored.replaced}"
     )
     reason = f"the official {schedule.year} schedule was loaded ({schedule.source})"
-    moved = recompute_open_cases(settings, reason)
+    moved = processes.recompute_provisional_deadlines(settings, reason)
     print(f"huiyin calendar: {moved} provisional due time(s) recomputed")
     return 0
-
-
-def recompute_open_cases(settings: Settings, reason: str) -> int:
-    """Bring the case index up to date, then recompute what it lists as provisional."""
-    runner.catch_up(settings)
-    services = build_services(settings)
-    index = open_case_index(settings)
-    try:
-        return recompute_provisional(services.complaints, index, reason)
-    finally:
-        index.close()
-        services.close()
 
 
 def install_schedule(file: Path, schedules_dir: Path) -> StoredSchedule:

@@ -18,9 +18,9 @@ import pytest
 import time_machine
 from flask import Flask
 
+from complaints import processes
 from complaints.application.principals import Principal
 from complaints.domain.values import Role
-from complaints.readmodels import runner
 from complaints.readmodels.scorecards.figures import COUNTS
 from complaints.watchdog import Watchdog
 from complaints.web.pages import dashboard
@@ -87,7 +87,7 @@ class History:
             Watchdog(self.app, self.runtime.case_index).sweep()
 
     def catch_up(self) -> None:
-        runner.catch_up(self.runtime.services.settings)
+        processes.catch_up_projections(self.runtime.services.settings)
 
 
 @pytest.fixture

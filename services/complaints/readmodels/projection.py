@@ -1,12 +1,17 @@
-"""Projections following the notification log exactly once: the loop every read model shares."""
+"""Projections following the notification log exactly once: what every read model shares.
+
+A read model's projection moves it batch by batch (`TrackedProjection`); the projections
+process (`complaints.processes`) moves every read model one batch in turn (`advance`) for as
+long as it runs.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
@@ -87,3 +92,60 @@ class TrackedProjection:
 
     def _tracked(self) -> int:
         return self.recorder.max_tracking_id(self.app.name) or 0
+
+
+class Projection(Protocol):
+    def pending(self) -> Batch: ...
+
+    def process(self, batch: Batch) -> int: ...
+
+    def catch_up(self, stop: threading.Event | None = None) -> int: ...
+
+
+@dataclass(frozen=True)
+class Follower:
+    """One read model following the log: its projection, its lag, how to empty it."""
+
+    name: str
+    projection: Projection
+    lag: Callable[[], Lag]
+    recreate_tables: Callable[[], None]
+
+
+def advance(followers: Sequence[Follower]) -> bool:
+    """One pass: each read model moves by its next batch; whether any had a batch to move by."""
+    pending = False
+    for follower in followers:
+        batch = follower.projection.pending()
+        processed = follower.projection.process(batch)
+        pending = pending or bool(batch.notifications)
+        if processed:
+            log.debug("%s: processed %d notifications", follower.name, processed)
+    return pending
+
+
+def report_lag(followers: Sequence[Follower]) -> None:
+    for follower in followers:
+        lag = follower.lag()
+        log.info(
+            "%s lag: tracked=%d head=%d behind=%d",
+            follower.name,
+            lag.tracked,
+            lag.head,
+            lag.behind,
+        )
+
+
+def catch_up(followers: Sequence[Follower]) -> int:
+    """Process everything pending once; the most notifications any read model moved past."""
+    return max(follower.projection.catch_up() for follower in followers)
+
+
+def rebuild(followers: Sequence[Follower]) -> int:
+    """Drop each read model and its tracking, create them empty, and catch up from the start.
+
+    The number of notifications processed (every read model reads the same log).
+    """
+    for follower in followers:
+        follower.recreate_tables()
+    return catch_up(followers)
