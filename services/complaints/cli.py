@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from complaints import calendar_cli, processes
+from complaints import processes
 from complaints.application import audit, history_export
 from complaints.bootstrap import Services, build_services
 from complaints.domain.errors import DomainError
@@ -21,6 +21,7 @@ from complaints.importing import cli as importing
 from complaints.readmodels.case_index import open_case_index
 from complaints.readmodels.scorecards import open_scorecards
 from complaints.streaming import relay
+from complaints.timelimits import cli as calendar
 from shared.logging_setup import configure_logging
 from shared.settings import Settings, SettingsError
 from shared.stream.base import StreamUnavailableError
@@ -185,6 +186,13 @@ def watchdog_sweep(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
+def calendar_load(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Check and store a year's official schedule, then recompute the provisional due times."""
+    return calendar.load_schedule(
+        settings, arguments, recompute=processes.recompute_provisional_deadlines
+    )
+
+
 def stream_prepare(settings: Settings, arguments: argparse.Namespace) -> int:
     """Create the topics with their partitions and retention (Kafka), or the embedded log."""
     try:
@@ -279,12 +287,12 @@ def _parser() -> argparse.ArgumentParser:
     _group(commands, "stream", "prepare the event stream", (
         ("prepare", stream_prepare, "create the topics (Kafka) or the embedded log"),
     ))
-    calendar = _group(commands, "calendar", "the official working-day calendar", (
-        ("load", calendar_cli.load_schedule, "check and store a year's official schedule"),
-        ("show", calendar_cli.show_calendar, "a year's holidays and make-up workdays"),
+    schedules = _group(commands, "calendar", "the official working-day calendar", (
+        ("load", calendar_load, "check and store a year's official schedule"),
+        ("show", calendar.show_calendar, "a year's holidays and make-up workdays"),
     ))
-    calendar["load"].add_argument("file", metavar="FILE", help="the schedule as JSON")
-    calendar["show"].add_argument("year", metavar="YEAR", type=int)
+    schedules["load"].add_argument("file", metavar="FILE", help="the schedule as JSON")
+    schedules["show"].add_argument("year", metavar="YEAR", type=int)
     return parser
 
 

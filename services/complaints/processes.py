@@ -30,7 +30,7 @@ from complaints.readmodels.scorecards import ScorecardProjection, open_scorecard
 from complaints.streaming import receipts, relay
 from complaints.streaming.outages import Outage, supervise, what_failed
 from complaints.streaming.relay import Prepared, Relay, open_relay_positions
-from complaints.watchdog import Watchdog, recompute_provisional
+from complaints.timelimits.watchdog import Watchdog, recompute_provisional
 from shared.contract.topics import RECEIPTS, RECEIPTS_GROUP
 from shared.settings import Settings
 from shared.stream.base import Message, StreamUnavailableError, Subscription

@@ -27,7 +27,7 @@ from complaints.domain.values import Role
 from complaints.importing.importer import import_file
 from complaints.importing.mapping import load_mapping, shipped_mapping
 from complaints.readmodels.case_index import open_case_index
-from complaints.watchdog import Watchdog
+from complaints.timelimits.watchdog import Watchdog
 from shared.settings import Settings
 from tests.fixtures.processes import (
     BIN,

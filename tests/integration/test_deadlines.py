@@ -24,12 +24,12 @@ from complaints import cli, processes
 from complaints.application.access_codes import derive_access_code
 from complaints.application.principals import Principal
 from complaints.application.service import Complaints
-from complaints.application.workdays import CITY_TIME
 from complaints.bootstrap import Services, build_services
 from complaints.domain.errors import CaseRuleError
 from complaints.domain.values import Role, Stage
 from complaints.readmodels.case_index import open_case_index
-from complaints.watchdog import Watchdog
+from complaints.timelimits.calendar import CITY_TIME
+from complaints.timelimits.watchdog import Watchdog
 from shared.settings import Settings
 
 INTAKE = Principal(actor_id="intake-1", role=Role.INTAKE)

@@ -22,7 +22,7 @@ from complaints import processes
 from complaints.application.principals import Principal
 from complaints.domain.values import Role
 from complaints.readmodels.scorecards.figures import COUNTS
-from complaints.watchdog import Watchdog
+from complaints.timelimits.watchdog import Watchdog
 from complaints.web.pages import dashboard
 from complaints.web.runtime import EXTENSION
 from complaints.web.scorecards import EXTENSION as SCORECARDS

@@ -20,7 +20,6 @@ from complaints.application.access_codes import (
     derive_access_code,
     hash_access_code,
 )
-from complaints.application.deadlines import CITY_TIME, Deadlines
 from complaints.application.permissions import authorize, authorize_read
 from complaints.application.principals import (
     SYSTEM,
@@ -34,6 +33,7 @@ from complaints.domain.chain import canonical
 from complaints.domain.credit_code import credit_code_problem
 from complaints.domain.errors import CaseRuleError, DomainError, InvalidValueError
 from complaints.domain.values import STAFF_CHANNELS, Channel, Role, Stage, Stamp
+from complaints.timelimits.deadlines import CITY_TIME, Deadlines
 from shared.webhooks import webhook_secret
 
 REFERENCE_PATTERN = re.compile(r"^HY-(\d{4})-(\d{6,})$")

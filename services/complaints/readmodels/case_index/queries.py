@@ -11,7 +11,6 @@ from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from complaints.adapters.store_config import store_env
-from complaints.application.deadlines import CITY_TIME
 from complaints.application.service import Complaints
 from complaints.domain.values import Status
 from complaints.readmodels.case_index.filters import QUEUE_ORDER, SEARCH_ORDER, CaseFilter
@@ -20,6 +19,7 @@ from complaints.readmodels.case_index.rows import CaseRow, enterprise_key
 from complaints.readmodels.case_index.search_text import query_terms, warm_segmenter_in_background
 from complaints.readmodels.case_index.sqlite import CaseIndexSQLiteRecorder
 from complaints.readmodels.projection import Lag
+from complaints.timelimits.calendar import CITY_TIME
 from shared.settings import Settings
 
 MAX_PAGE_SIZE = 500

@@ -14,13 +14,13 @@ from typing import Protocol
 from eventsourcing.persistence import ApplicationRecorder, Tracking
 from eventsourcing.postgres import PostgresDatastore
 
-from complaints.application.deadlines import CITY_TIME
 from complaints.application.service import Complaints
 from complaints.readmodels.projection import Lag
 from complaints.readmodels.scorecards.facts import CaseFacts
 from complaints.readmodels.scorecards.figures import FIGURES, Entry, Tally, WorkingDays
 from complaints.readmodels.scorecards.postgres import ScorecardPostgresRecorder
 from complaints.readmodels.scorecards.sqlite import ScorecardSQLiteRecorder
+from complaints.timelimits.calendar import CITY_TIME
 
 
 @dataclass(frozen=True)

@@ -43,11 +43,11 @@ from complaints.adapters.attachments import (
     AttachmentStore,
     attachments_of,
 )
-from complaints.application.deadlines import CITY_TIME
 from complaints.application.service import IdempotencyKeyReusedError
 from complaints.domain.credit_code import LENGTH, VALUES, credit_code_problem
 from complaints.domain.errors import InvalidValueError
 from complaints.domain.values import Channel
+from complaints.timelimits.calendar import CITY_TIME
 from complaints.web.identity import PUBLIC_FILER
 from complaints.web.pages.languages import LANGUAGES, current_language
 from complaints.web.runtime import runtime

@@ -25,7 +25,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from complaints.application.access_codes import derive_access_code
-from complaints.application.deadlines import CITY_TIME
 from complaints.application.service import (
     CLOCK_SKEW,
     IdempotencyKeyReusedError,
@@ -35,6 +34,7 @@ from complaints.domain.credit_code import credit_code_problem
 from complaints.domain.errors import CaseRuleError, CaseStateError, InvalidValueError
 from complaints.domain.values import Role, Status
 from complaints.readmodels.case_index.filters import QUEUE_ORDER, CaseFilter
+from complaints.timelimits.calendar import CITY_TIME
 from complaints.web.pages.case_words import explain, staff_channel_choices, vocabulary
 from complaints.web.pages.labels import category_name, department_name
 from complaints.web.pages.languages import LANGUAGES

@@ -1,18 +1,22 @@
-"""`huiyin calendar`: load a year's official schedule, and show a year's calendar."""
+"""`huiyin calendar`: load a year's official schedule, and show a year's calendar.
+
+Loading walks the provisional due times again through `recompute`, which the command line
+(`complaints.cli`) gives it: that step needs the whole service, built from the settings.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from complaints import processes
-from complaints.application.workdays import (
+from complaints.timelimits.calendar import WorkingCalendar
+from complaints.timelimits.schedules import (
     WEEKDAYS,
     Schedule,
     ScheduleError,
-    WorkingCalendar,
     read_schedule,
     store_schedule,
 )
@@ -28,7 +32,12 @@ class StoredSchedule:
     replaced: str  # what the calendar counted that year by until now
 
 
-def load_schedule(settings: Settings, arguments: argparse.Namespace) -> int:
+def load_schedule(
+    settings: Settings,
+    arguments: argparse.Namespace,
+    *,
+    recompute: Callable[[Settings, str], int],
+) -> int:
     """Check a schedule file, store it, and walk every provisional due time again on it.
 
     Each due time that moved (or became official) gets a DeadlineRecomputed event naming
@@ -47,7 +56,7 @@ def load_schedule(settings: Settings, arguments: argparse.Namespace) -> int:
         f"from {schedule.source}); it replaces {stored.replaced}"
     )
     reason = f"the official {schedule.year} schedule was loaded ({schedule.source})"
-    moved = processes.recompute_provisional_deadlines(settings, reason)
+    moved = recompute(settings, reason)
     print(f"huiyin calendar: {moved} provisional due time(s) recomputed")
     return 0
 

@@ -5,8 +5,8 @@ decide on its own events (`Complaints.watch_deadline`): the index only narrows t
 the aggregate keeps the rule "once per stage". Any number of watchdogs may run; when two
 reach the same case, the store's version check lets one of them write and the other finds
 nothing left to do. After downtime the first sweep records every breach it missed, each
-as of the moment its limit passed. The watchdog process, which sweeps every 30 seconds, is
-in `complaints.processes`.
+as of the moment its limit passed. The watchdog process, which sweeps again and again (every
+30 seconds by default), is in `complaints.processes`.
 """
 
 from __future__ import annotations
