@@ -3,9 +3,9 @@
 The projections, the relay, the receipts and the watchdog (the Procfile's processes besides the
 web) each build the service (`complaints.bootstrap`) and their feature's parts here, then
 repeat the feature's one step — one projection pass, one relay batch, one batch of receipts,
-one sweep — riding out store and broker outages with backoff. Their `…_once` forms (the CLI's
-`catch-up` and `sweep`) take the step until nothing is left. Each process logs under its
-feature's name, as it always has.
+one sweep — riding out store and broker outages with backoff. The one-off forms here (the
+CLI's `catch-up`, `rebuild` and `sweep`) build the same parts and stop once nothing is pending.
+Each process logs under the name of its feature's module (`complaints.streaming.relay`, …).
 """
 
 from __future__ import annotations
