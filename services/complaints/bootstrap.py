@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from complaints.adapters.store_config import store_env
-from complaints.application.deadlines import Deadlines
 from complaints.application.routing import RoutingTable
 from complaints.application.service import Complaints
 from complaints.application.staff import StaffDirectory
+from complaints.timelimits.deadlines import Deadlines
 from shared.settings import Settings
 
 

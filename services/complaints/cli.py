@@ -12,16 +12,16 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from complaints import calendar_cli, watchdog
+from complaints import processes
 from complaints.application import audit, history_export
 from complaints.bootstrap import Services, build_services
 from complaints.domain.errors import DomainError
 from complaints.domain.values import STAFF_ROLES
 from complaints.importing import cli as importing
-from complaints.readmodels import runner
 from complaints.readmodels.case_index import open_case_index
 from complaints.readmodels.scorecards import open_scorecards
-from complaints.streaming import receipts, relay
+from complaints.streaming import relay
+from complaints.timelimits import cli as calendar
 from shared.logging_setup import configure_logging
 from shared.settings import Settings, SettingsError
 from shared.stream.base import StreamUnavailableError
@@ -137,53 +137,60 @@ def _report(results: Sequence[audit.Verification]) -> int:
 
 def projections_run(settings: Settings, arguments: argparse.Namespace) -> int:
     """Keep the read models current until SIGTERM or SIGINT; then finish the batch and stop."""
-    runner.run_projections(settings, stop=_stop_on_signals())
+    processes.run_projections(settings, stop=_stop_on_signals())
     return 0
 
 
 def projections_catch_up(settings: Settings, arguments: argparse.Namespace) -> int:
-    runner.catch_up(settings)
+    processes.catch_up_projections(settings)
     return 0
 
 
 def projections_rebuild(settings: Settings, arguments: argparse.Namespace) -> int:
-    runner.rebuild(settings)
+    processes.rebuild_projections(settings)
     return 0
 
 
 def relay_run(settings: Settings, arguments: argparse.Namespace) -> int:
     """Publish the case events until SIGTERM or SIGINT; then finish the batch and stop."""
     _quiet_stream_client(settings)
-    relay.run_relay(settings, stop=_stop_on_signals())
+    processes.run_relay(settings, stop=_stop_on_signals())
     return 0
 
 
 def relay_catch_up(settings: Settings, arguments: argparse.Namespace) -> int:
-    return _once("relay", "event(s) published", lambda: relay.relay_once(settings))
+    return _once("relay", "event(s) published", lambda: processes.relay_once(settings))
 
 
 def receipts_run(settings: Settings, arguments: argparse.Namespace) -> int:
     """Record notify's receipts until SIGTERM or SIGINT."""
     _quiet_stream_client(settings)
-    receipts.run_receipts(settings, stop=_stop_on_signals())
+    processes.run_receipts(settings, stop=_stop_on_signals())
     return 0
 
 
 def receipts_catch_up(settings: Settings, arguments: argparse.Namespace) -> int:
-    return _once("receipts", "receipt(s) handled", lambda: receipts.receive_once(settings))
+    return _once("receipts", "receipt(s) handled", lambda: processes.receive_once(settings))
 
 
 def watchdog_run(settings: Settings, arguments: argparse.Namespace) -> int:
     """Sweep for deadlines near or past until SIGTERM or SIGINT."""
-    watchdog.run_watchdog(settings, stop=_stop_on_signals(), interval=arguments.interval)
+    processes.run_watchdog(settings, stop=_stop_on_signals(), interval=arguments.interval)
     return 0
 
 
 def watchdog_sweep(settings: Settings, arguments: argparse.Namespace) -> int:
-    done = watchdog.sweep_once(settings)
+    done = processes.sweep_once(settings)
     summary = ", ".join(f"{count} {kind}" for kind, count in sorted(done.items()))
     print(f"huiyin watchdog: {summary or 'nothing to record'}")
     return 0
+
+
+def calendar_load(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Check and store a year's official schedule, then recompute the provisional due times."""
+    return calendar.load_schedule(
+        settings, arguments, recompute=processes.recompute_provisional_deadlines
+    )
 
 
 def stream_prepare(settings: Settings, arguments: argparse.Namespace) -> int:
@@ -280,12 +287,12 @@ def _parser() -> argparse.ArgumentParser:
     _group(commands, "stream", "prepare the event stream", (
         ("prepare", stream_prepare, "create the topics (Kafka) or the embedded log"),
     ))
-    calendar = _group(commands, "calendar", "the official working-day calendar", (
-        ("load", calendar_cli.load_schedule, "check and store a year's official schedule"),
-        ("show", calendar_cli.show_calendar, "a year's holidays and make-up workdays"),
+    schedules = _group(commands, "calendar", "the official working-day calendar", (
+        ("load", calendar_load, "check and store a year's official schedule"),
+        ("show", calendar.show_calendar, "a year's holidays and make-up workdays"),
     ))
-    calendar["load"].add_argument("file", metavar="FILE", help="the schedule as JSON")
-    calendar["show"].add_argument("year", metavar="YEAR", type=int)
+    schedules["load"].add_argument("file", metavar="FILE", help="the schedule as JSON")
+    schedules["show"].add_argument("year", metavar="YEAR", type=int)
     return parser
 
 

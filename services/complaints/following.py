@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,7 +12,6 @@ from complaints.domain.case import Case
 
 CASE_TOPIC_PREFIX = get_topic(Case) + "."
 BATCH_SIZE = 500
-MAX_BACKOFF_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -40,27 +38,3 @@ def read_batch(recorder: ApplicationRecorder, after: int, limit: int = BATCH_SIZ
 def is_case_event(notification: Notification) -> bool:
     """Case events share the log with others (staff accounts), which followers pass over."""
     return notification.topic.startswith(CASE_TOPIC_PREFIX)
-
-
-class Backoff:
-    """Waits that double after each failure, up to a ceiling, and start over after a success.
-
-    Each wait is shortened by a random part of up to `jitter` of it, so processes that
-    failed together do not all retry at the same moment.
-    """
-
-    def __init__(
-        self, first: float, ceiling: float = MAX_BACKOFF_SECONDS, jitter: float = 0.2
-    ) -> None:
-        self.first = max(first, 0.1)
-        self.ceiling = ceiling
-        self.jitter = jitter
-        self.current = self.first
-
-    def next(self) -> float:
-        delay = self.current
-        self.current = min(self.current * 2, self.ceiling)
-        return delay * (1 - random.uniform(0, self.jitter))
-
-    def reset(self) -> None:
-        self.current = self.first

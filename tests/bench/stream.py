@@ -13,7 +13,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from complaints.application.principals import Principal
 from complaints.bootstrap import build_services
 from complaints.domain.values import Role
-from complaints.streaming.relay import open_relay
+from complaints.processes import open_relay
 from shared.contract.topics import CASE_EVENTS
 from shared.stream.factory import prepare_topics
 from tests.bench.filing import submission

@@ -20,14 +20,14 @@ import requests
 import time_machine
 from playwright.sync_api import Page, expect
 
+from complaints import processes
 from complaints.application.principals import Principal
 from complaints.bootstrap import build_services
 from complaints.domain.values import Role
 from complaints.importing.importer import import_file
 from complaints.importing.mapping import load_mapping, shipped_mapping
-from complaints.readmodels import runner
 from complaints.readmodels.case_index import open_case_index
-from complaints.watchdog import Watchdog
+from complaints.timelimits.watchdog import Watchdog
 from shared.settings import Settings
 from tests.fixtures.filing import filing_command
 from tests.fixtures.processes import (
@@ -73,7 +73,7 @@ class Timeline:
 
     def sweep(self) -> None:
         """The watchdog's morning round, on the case index as it then stood."""
-        runner.catch_up(self.settings)
+        processes.catch_up_projections(self.settings)
         Watchdog(self.app, self.index).sweep()
 
 
@@ -169,7 +169,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         work_through_the_last_twelve_weeks(services, index, datetime.now(UTC))
         import_two_months_of_the_cfpb_sample(services, directory)
-        runner.catch_up(settings)
+        processes.catch_up_projections(settings)
         assert index.lag().behind == 0
     finally:
         index.close()

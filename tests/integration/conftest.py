@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from complaints.readmodels import runner
+from complaints import processes
 from complaints.web.app import create_app
 from complaints.web.runtime import EXTENSION, Runtime
 from shared.settings import Settings
@@ -171,7 +171,7 @@ class Store:
 
     def catch_up(self) -> int:
         """Bring the read models up to date, as `huiyin projections catch-up` does."""
-        return runner.catch_up(self.runtime.services.settings)
+        return processes.catch_up_projections(self.runtime.services.settings)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 import time_machine
 
-from complaints.application.workdays import CITY_TIME
-from complaints.watchdog import Watchdog
+from complaints.timelimits.watchdog import Watchdog
+from shared.locale import CITY_TIME
 
 FILED = datetime(2026, 3, 2, 9, 0, tzinfo=CITY_TIME)  # Monday
 

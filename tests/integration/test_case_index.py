@@ -8,8 +8,8 @@ from complaints.application.principals import Principal
 from complaints.bootstrap import build_services
 from complaints.domain.credit_code import check_character
 from complaints.domain.values import Role
+from complaints.processes import catch_up_projections
 from complaints.readmodels.case_index import open_case_index
-from complaints.readmodels.runner import catch_up
 from tests.fixtures.filing import filing_command
 
 CREDIT_CODE = "91110000802100433B"
@@ -113,7 +113,7 @@ def tax_desk_cases(settings, desk):
     desk.assign(cases["closed"], at=march(6))
     desk.close(cases["closed"], "TAX")
     desk.assign(cases["elsewhere"], at=march(7))
-    catch_up(settings)
+    catch_up_projections(settings)
     return {name: filing.reference for name, filing in cases.items()}
 
 
@@ -202,7 +202,7 @@ def filed(settings, desk):
         ),
     }
     desk.assign(cases["customs_ru"])
-    catch_up(settings)
+    catch_up_projections(settings)
     return {name: filing.reference for name, filing in cases.items()}
 
 
@@ -293,7 +293,7 @@ def test_the_index_says_how_far_behind_the_event_store_it_is(settings, desk, ind
     desk.file()
     before = index.lag()
 
-    catch_up(settings)
+    catch_up_projections(settings)
     after = index.lag()
     desk.file()
 
@@ -309,7 +309,7 @@ def test_staff_account_events_move_the_position_but_add_no_row(settings, desk, i
     services.staff.register("wang", "secret", "handler", "TAX")
     services.close()
 
-    catch_up(settings)
+    catch_up_projections(settings)
 
     assert index.lag().behind == 0
     assert index.search().total == 1

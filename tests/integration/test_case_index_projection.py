@@ -11,10 +11,9 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from complaints.application.principals import Principal
 from complaints.bootstrap import build_services
 from complaints.domain.values import Role
-from complaints.readmodels.case_index import open_case_index
-from complaints.readmodels.case_rows import CaseRow
-from complaints.readmodels.projection import CaseIndexProjection
-from complaints.readmodels.runner import catch_up, rebuild, run_projections
+from complaints.processes import catch_up_projections, rebuild_projections, run_projections
+from complaints.readmodels.case_index import CaseIndexProjection, open_case_index
+from complaints.readmodels.case_index.rows import CaseRow
 from tests.fixtures.filing import filing_command
 from tests.fixtures.stores import settings_for
 
@@ -148,10 +147,10 @@ def test_a_rebuild_gives_the_same_index(settings, app, index):
         app.accept_case(INTAKE, filing.case_id)
         app.assign_case(INTAKE, filing.case_id)
     app.respond(TAX_HANDLER, answered.case_id, "resolved", "已退税。")
-    catch_up(settings)
+    catch_up_projections(settings)
     before = (index.search().items, index.queue("TAX").items, index.status_counts())
 
-    processed = rebuild(settings)
+    processed = rebuild_projections(settings)
 
     assert processed == 8
     assert (index.search().items, index.queue("TAX").items, index.status_counts()) == before
@@ -165,7 +164,7 @@ def test_a_rebuild_gives_the_same_index(settings, app, index):
 def test_the_runner_keeps_the_index_current_and_stops_when_asked(
     app, index, running_projections, caplog
 ):
-    caplog.set_level(logging.INFO, logger="complaints.readmodels.runner")
+    caplog.set_level(logging.INFO, logger="complaints.readmodels.projection")
     filing = file_case(app)
 
     assert wait_until(lambda: indexed_status(index, filing.reference) == "filed")

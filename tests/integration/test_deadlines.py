@@ -20,17 +20,16 @@ from uuid import UUID
 import pytest
 import time_machine
 
-from complaints import cli
+from complaints import cli, processes
 from complaints.application.access_codes import derive_access_code
 from complaints.application.principals import Principal
 from complaints.application.service import Complaints
-from complaints.application.workdays import CITY_TIME
 from complaints.bootstrap import Services, build_services
 from complaints.domain.errors import CaseRuleError
 from complaints.domain.values import Role, Stage
-from complaints.readmodels import runner
 from complaints.readmodels.case_index import open_case_index
-from complaints.watchdog import Watchdog
+from complaints.timelimits.watchdog import Watchdog
+from shared.locale import CITY_TIME
 from shared.settings import Settings
 from tests.fixtures.filing import filing_command
 
@@ -139,7 +138,7 @@ def test_a_deadline_that_crosses_into_a_year_without_a_schedule_is_provisional_u
     settings.calendar_dir.mkdir(parents=True, exist_ok=True)
     (settings.calendar_dir / "2027.json").write_text(TEST_SCHEDULE_2027.read_text())
     assert app.deadlines.reload_calendar()
-    runner.catch_up(settings)
+    processes.catch_up_projections(settings)
     index = open_case_index(settings)
     try:
         with time_machine.travel(city(2026, 12, 20, 9, 0), tick=False):
@@ -189,7 +188,7 @@ def test_a_supervisor_extends_a_stage_once_by_at_most_fifteen_working_days(servi
 
 
 def sweep(services: Services, settings: Settings, moment: datetime) -> Counter[str]:
-    runner.catch_up(settings)
+    processes.catch_up_projections(settings)
     index = open_case_index(settings)
     try:
         with time_machine.travel(moment, tick=False):
@@ -253,7 +252,7 @@ def test_the_review_loop_runs_against_its_own_limits(services: Services, setting
 def test_two_watchdogs_at_once_record_each_breach_once(services: Services, settings: Settings):
     app = services.complaints
     cases = [file_at(app, city(2026, 3, 2, 9, minute)) for minute in range(12)]
-    runner.catch_up(settings)
+    processes.catch_up_projections(settings)
     barrier = threading.Barrier(2)
     results: list[Counter[str]] = []
     errors: list[BaseException] = []

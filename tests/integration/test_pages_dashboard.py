@@ -18,11 +18,11 @@ import pytest
 import time_machine
 from flask import Flask
 
+from complaints import processes
 from complaints.application.principals import Principal
 from complaints.domain.values import Role
-from complaints.readmodels import runner
-from complaints.readmodels.scorecard_figures import COUNTS
-from complaints.watchdog import Watchdog
+from complaints.readmodels.scorecards.figures import COUNTS
+from complaints.timelimits.watchdog import Watchdog
 from complaints.web.pages import dashboard
 from complaints.web.runtime import EXTENSION
 from complaints.web.scorecards import EXTENSION as SCORECARDS
@@ -88,7 +88,7 @@ class History:
             Watchdog(self.app, self.runtime.case_index).sweep()
 
     def catch_up(self) -> None:
-        runner.catch_up(self.runtime.services.settings)
+        processes.catch_up_projections(self.runtime.services.settings)
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from complaints import processes
 from complaints.application.principals import Principal
 from complaints.domain.values import Role
-from complaints.readmodels import runner
 from complaints.web.pages.filing import attachment_store
 from complaints.web.runtime import EXTENSION, Runtime
 from tests.fixtures.filing import filing_command
@@ -111,7 +111,7 @@ def desk(app: Flask, app_runtime: Runtime):
 
 
 def catch_up(app_runtime: Runtime) -> None:
-    runner.catch_up(app_runtime.services.settings)
+    processes.catch_up_projections(app_runtime.services.settings)
 
 
 def submission(**overrides: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from complaints.streaming.receipts import receive_once, run_receipts
+from complaints.processes import receive_once, run_receipts
 from shared.contract.envelope import event_id_for
 from shared.contract.receipts import Receipt, encode_receipt
 from shared.contract.topics import RECEIPTS, RECEIPTS_GROUP

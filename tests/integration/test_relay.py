@@ -13,7 +13,8 @@ from eventsourcing.persistence import OperationalError, Tracking
 from kafka import KafkaConsumer, TopicPartition
 
 from complaints.bootstrap import build_services
-from complaints.streaming.relay import Relay, open_relay_positions, relay_once
+from complaints.processes import relay_once
+from complaints.streaming.relay import Relay, open_relay_positions
 from shared.contract import case_events as wire
 from shared.contract.envelope import Envelope, decode_envelope, event_id_for
 from shared.contract.topics import CASE_EVENTS

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import pytest
 
 from complaints.following import is_case_event
-from complaints.streaming.relay import run_relay
+from complaints.processes import run_relay
 from shared.contract.envelope import Envelope, decode_envelope
 from shared.contract.topics import CASE_EVENTS
 from shared.stream import kafka as kafka_stream

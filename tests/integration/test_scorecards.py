@@ -19,9 +19,9 @@ from complaints.domain.values import Role
 from complaints.following import Batch
 from complaints.importing.importer import import_file
 from complaints.importing.mapping import load_mapping, shipped_mapping
-from complaints.readmodels.runner import catch_up, rebuild, run_projections
-from complaints.readmodels.scorecard_figures import COUNTS, FIGURES, RATES
+from complaints.processes import catch_up_projections, rebuild_projections, run_projections
 from complaints.readmodels.scorecards import ScorecardProjection
+from complaints.readmodels.scorecards.figures import COUNTS, FIGURES, RATES
 from complaints.web.scorecards import EXTENSION
 from tests.fixtures.filing import filing_command
 from tests.fixtures.samples import (
@@ -201,14 +201,15 @@ def test_a_rebuild_gives_the_figures_and_cases_that_following_the_log_gave(
 ):
     history = History(complaints)
     first = history.file(city(3, 2, 9))
-    catch_up(settings)  # part of the way, so the incremental path folds onto stored facts
+    # Part of the way, so the incremental path folds onto stored facts.
+    catch_up_projections(settings)
     history.assign(first, city(3, 2, 10))
-    catch_up(settings)
+    catch_up_projections(settings)
     history.reply(first, "TAX", city(3, 6))
     history.rate(first, 4, city(3, 7))
     second = history.file(city(3, 4), "cross_border_trade")
     history.assign(second, city(3, 9))
-    catch_up(settings)
+    catch_up_projections(settings)
 
     def everything():
         report = scorecards.scorecard(city(3, 1, 0), city(4, 1, 0))
@@ -218,7 +219,7 @@ def test_a_rebuild_gives_the_figures_and_cases_that_following_the_log_gave(
         return report.departments, report.total, behind
 
     incremental = everything()
-    processed = rebuild(settings)
+    processed = rebuild_projections(settings)
 
     assert processed == complaints.recorder.max_notification_id()
     assert everything() == incremental

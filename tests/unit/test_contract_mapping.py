@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from complaints.application.access_codes import derive_access_code
-from complaints.application.deadlines import Deadlines
 from complaints.domain.case import Case
 from complaints.domain.deadline import DueTime
 from complaints.domain.values import Stage, Stamp
 from complaints.streaming.mapping import case_context, integration_event
+from complaints.timelimits.deadlines import Deadlines
 from shared.contract import case_events as wire
 from shared.contract.envelope import Envelope, decode_envelope, encode_envelope, event_id_for
 from tests.unit.case_builder import filed_case, stamp

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from complaints.application.workdays import WorkingCalendar
 from complaints.domain.case import Case
 from complaints.domain.deadline import DueTime
 from complaints.domain.values import Stage, Stamp
-from complaints.readmodels.scorecard_facts import CaseFacts, facts_of_filing
-from complaints.readmodels.scorecard_figures import (
+from complaints.readmodels.scorecards.facts import CaseFacts, facts_of_filing
+from complaints.readmodels.scorecards.figures import (
     COUNTS,
     FIGURES,
     RATES,
@@ -18,6 +17,7 @@ from complaints.readmodels.scorecard_figures import (
     median,
     percentile,
 )
+from complaints.timelimits.calendar import WorkingCalendar
 from tests.unit.case_builder import filed_case
 
 CITY = ZoneInfo("Asia/Shanghai")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from complaints.readmodels.search_text import index_text, query_terms, warm_segmenter
+from complaints.readmodels.case_index.search_text import index_text, query_terms, warm_segmenter
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -8,9 +8,10 @@ from datetime import datetime
 import pytest
 
 from complaints.application.routing import RoutingTable
-from complaints.application.time_limits import TimeLimits, TimeLimitsError
-from complaints.application.workdays import CITY_TIME, Due, WorkingCalendar
 from complaints.domain.values import Stage
+from complaints.timelimits.calendar import Due, WorkingCalendar
+from complaints.timelimits.limits import TimeLimits, TimeLimitsError
+from shared.locale import CITY_TIME
 
 CATEGORIES = tuple(RoutingTable.load().categories)
 DEFAULTS = {"accept": 1, "reply": 15, "rectify": 15, "return_visit": 3}

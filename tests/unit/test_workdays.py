@@ -15,20 +15,23 @@ import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
 
-from complaints import calendar_cli
-from complaints.application import workdays
-from complaints.application.workdays import (
-    CITY_TIME,
+from complaints import cli
+from complaints.timelimits import cli as calendar_cli
+from complaints.timelimits import schedules
+from complaints.timelimits.calendar import (
     Due,
     Holiday,
-    Schedule,
-    ScheduleError,
     WorkingCalendar,
     city_day,
-    read_schedule,
     statutory_holidays,
+)
+from complaints.timelimits.schedules import (
+    Schedule,
+    ScheduleError,
+    read_schedule,
     store_schedule,
 )
+from shared.locale import CITY_TIME
 from shared.settings import Settings
 
 INVENTED_2027 = Path(__file__).parent / "data" / "schedule-2027-test.json"
@@ -269,9 +272,9 @@ def a_newer_package(monkeypatch):
     """The package as a release carrying (an invented) 2027 schedule would be."""
     monkeypatch.setitem(chinese_calendar.holidays, date(2027, 1, 1), "New Year's Day")
     monkeypatch.setitem(chinese_calendar.holidays, date(2027, 1, 4), "New Year's Day")
-    workdays._package_schedules.cache_clear()
+    schedules.package_schedules.cache_clear()
     yield
-    workdays._package_schedules.cache_clear()
+    schedules.package_schedules.cache_clear()
 
 
 def test_a_newer_package_makes_its_years_official_by_itself(a_newer_package):
@@ -513,7 +516,7 @@ def test_the_schedules_live_under_the_data_dir_unless_the_environment_says(tmp_p
 def test_calendar_load_stores_the_schedule_and_says_what_it_replaced(tmp_path, capsys):
     settings = settings_for(tmp_path)
 
-    status = calendar_cli.load_schedule(settings, argparse.Namespace(file=str(INVENTED_2027)))
+    status = cli.calendar_load(settings, argparse.Namespace(file=str(INVENTED_2027)))
 
     said = capsys.readouterr().out
     assert status == 0
@@ -529,7 +532,7 @@ def test_calendar_load_refuses_a_bad_file_in_one_line_and_stores_nothing(tmp_pat
     bad.write_text(json.dumps(schedule_of(2027, {"2027-02-06": "春节"}, {"2027-02-17": "春节"})))
     settings = settings_for(tmp_path)
 
-    status = calendar_cli.load_schedule(settings, argparse.Namespace(file=str(bad)))
+    status = cli.calendar_load(settings, argparse.Namespace(file=str(bad)))
 
     error = capsys.readouterr().err
     assert status == 2
@@ -569,5 +572,5 @@ def test_the_calendar_commands_are_registered():
     load = _parser().parse_args(["calendar", "load", "2027.json"])
     show = _parser().parse_args(["calendar", "show", "2027"])
 
-    assert (load.command, load.file) == (calendar_cli.load_schedule, "2027.json")
+    assert (load.command, load.file) == (cli.calendar_load, "2027.json")
     assert (show.command, show.year) == (calendar_cli.show_calendar, 2027)

@@ -4,7 +4,8 @@ The case index and the relay both follow the log. Each keeps its position in its
 (the library's shared `tracking` table has one row per upstream application, so two
 followers of Complaints would overwrite each other), and moves it by compare and set: from
 the position a batch was read at, to the batch's last one, or not at all. A replayed or
-stale batch is refused with IntegrityError, so each position counts once.
+stale batch is refused with IntegrityError, so each position counts once. A read model's
+tables are made, dropped and remade with its position (`complaints.readmodels.recorders`).
 """
 
 from __future__ import annotations
@@ -84,22 +85,6 @@ class PositionSQLiteRecorder(SQLiteTrackingRecorder):
                 raise IntegrityError(f"{self.tracking_table} is not at position {after}")
         else:
             c.execute(self._start, asdict(tracking))
-
-
-class ReadModelSQLiteRecorder(PositionSQLiteRecorder):
-    """A read model's tables beside its position: made with it, dropped and remade with it."""
-
-    create_statements: Sequence[str] = ()
-    drop_statements: Sequence[str] = ()
-
-    def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *self.create_statements]
-
-    def recreate_tables(self) -> None:
-        """Drop the read model and its position and create them empty, in one transaction."""
-        self.execute_in_transaction(
-            [*self.drop_statements, *self.construct_create_table_statements()]
-        )
 
 
 class PositionPostgresRecorder(PostgresTrackingRecorder):

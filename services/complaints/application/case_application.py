@@ -11,7 +11,6 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
 
-from complaints.application.deadlines import Deadlines
 from complaints.application.intake_records import IntakeRecords
 from complaints.application.permissions import authorize, authorize_read
 from complaints.application.principals import Principal
@@ -19,6 +18,7 @@ from complaints.application.routing import RoutingTable
 from complaints.domain.case import Case, case_id_for
 from complaints.domain.errors import DomainError, InvalidValueError
 from complaints.domain.values import Role, Stamp
+from complaints.timelimits.deadlines import Deadlines
 
 REFERENCE_PATTERN = re.compile(r"^HY-(\d{4})-(\d{6,})$")
 CLOCK_SKEW = timedelta(minutes=5)

@@ -25,7 +25,6 @@ from complaints.application.case_application import (
     CaseApplication,
     CaseNotFoundError,
 )
-from complaints.application.deadlines import CITY_TIME
 from complaints.application.intake_records import IdempotencyClaim
 from complaints.application.principals import (
     AuthenticationError,
@@ -38,6 +37,7 @@ from complaints.domain.credit_code import credit_code_problem
 from complaints.domain.errors import DomainError, InvalidValueError
 from complaints.domain.filer import Filer
 from complaints.domain.values import STAFF_CHANNELS, Channel, Role, Stage
+from shared.locale import CITY_TIME
 from shared.webhooks import webhook_secret
 
 

@@ -22,7 +22,6 @@ from pathlib import Path
 from eventsourcing.persistence import IntegrityError
 
 from complaints.application.access_codes import derive_access_code, hash_access_code
-from complaints.application.deadlines import CITY_TIME
 from complaints.application.intake_records import IdempotencyClaim
 from complaints.application.service import Complaints
 from complaints.domain.case import Case, case_id_for
@@ -33,6 +32,7 @@ from complaints.domain.values import STAFF_CHANNELS, Role, Stage, Stamp
 from complaints.importing.mapping import ImportMapping
 from complaints.importing.rows import HistoricalCase, RowRejectedError, read_case, source_id_of
 from complaints.importing.sources import SourceRow, open_source
+from shared.locale import CITY_TIME
 
 BATCH_SIZE = 500
 # A batch refused because another import claimed some of its rows meanwhile is tried again,

@@ -1,21 +1,42 @@
-"""Projections following the notification log exactly once: the shared loop, the case index."""
+"""Projections following the notification log exactly once: what every read model shares.
+
+A read model's projection moves it batch by batch (`TrackedProjection`); the projections
+process (`complaints.processes`) moves every read model one batch in turn (`advance`) for as
+long as it runs.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
-from typing import Any
-from uuid import UUID
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from complaints.application.service import Complaints
-from complaints.following import BATCH_SIZE, Batch, is_case_event, read_batch
-from complaints.readmodels.case_index import CaseIndex
-from complaints.readmodels.case_rows import CaseRow
+from complaints.following import BATCH_SIZE, Batch, read_batch
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Lag:
+    """How far a read model has read the event store's notification log.
+
+    `tracked` is the last position the read model has processed, `head` the last one
+    recorded. `behind` counts positions, not case events: PostgreSQL positions have gaps (a
+    rolled-back insert uses up its id) and staff-account events share the log, so it is an
+    upper bound on the case events not yet in the read model. 0 means up to date.
+    """
+
+    tracked: int
+    head: int
+
+    @property
+    def behind(self) -> int:
+        return max(0, self.head - self.tracked)
 
 
 class TrackedProjection:
@@ -73,25 +94,58 @@ class TrackedProjection:
         return self.recorder.max_tracking_id(self.app.name) or 0
 
 
-class CaseIndexProjection(TrackedProjection):
-    """Turns notifications into case rows.
+class Projection(Protocol):
+    def pending(self) -> Batch: ...
 
-    Each row is the case aggregate itself, loaded at the last version the batch holds, not a
-    second copy of the aggregate's rules: the index cannot drift from the domain model, and
-    new Case events need no change here. Staff-account events share the log: they carry no
-    row, only the position moves on.
+    def process(self, batch: Batch) -> int: ...
+
+    def catch_up(self, stop: threading.Event | None = None) -> int: ...
+
+
+@dataclass(frozen=True)
+class Follower:
+    """One read model following the log: its projection, its lag, how to empty it."""
+
+    name: str
+    projection: Projection
+    lag: Callable[[], Lag]
+    recreate_tables: Callable[[], None]
+
+
+def advance(followers: Sequence[Follower]) -> bool:
+    """One pass: each read model moves by its next batch; whether any had a batch to move by."""
+    pending = False
+    for follower in followers:
+        batch = follower.projection.pending()
+        processed = follower.projection.process(batch)
+        pending = pending or bool(batch.notifications)
+        if processed:
+            log.debug("%s: processed %d notifications", follower.name, processed)
+    return pending
+
+
+def report_lag(followers: Sequence[Follower]) -> None:
+    for follower in followers:
+        lag = follower.lag()
+        log.info(
+            "%s lag: tracked=%d head=%d behind=%d",
+            follower.name,
+            lag.tracked,
+            lag.head,
+            lag.behind,
+        )
+
+
+def catch_up(followers: Sequence[Follower]) -> int:
+    """Process everything pending once; the most notifications any read model moved past."""
+    return max(follower.projection.catch_up() for follower in followers)
+
+
+def rebuild(followers: Sequence[Follower]) -> int:
+    """Drop each read model and its tracking, create them empty, and catch up from the start.
+
+    The number of notifications processed (every read model reads the same log).
     """
-
-    label = "case_index"
-
-    def __init__(self, app: Complaints, index: CaseIndex, batch_size: int = BATCH_SIZE) -> None:
-        super().__init__(app, index.recorder, batch_size)
-        self.index = index
-
-    def changes(self, batch: Batch) -> list[CaseRow]:
-        versions: dict[UUID, int] = {}
-        for notification in batch.notifications:
-            if is_case_event(notification):
-                case_id = UUID(str(notification.originator_id))
-                versions[case_id] = max(versions.get(case_id, 0), notification.originator_version)
-        return [CaseRow.of(self.app.load_case(key, version)) for key, version in versions.items()]
+    for follower in followers:
+        follower.recreate_tables()
+    return catch_up(followers)

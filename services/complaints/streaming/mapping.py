@@ -12,12 +12,12 @@ from typing import Any
 from eventsourcing.persistence import Notification
 
 from complaints.application.access_codes import derive_access_code
-from complaints.application.deadlines import Deadlines
 from complaints.application.service import Complaints
 from complaints.domain.case import Case
 from complaints.domain.values import BAD_RATING_MAX, Language, Stage, Visibility
 from complaints.following import is_case_event
 from complaints.streaming.case_states import CaseStates
+from complaints.timelimits.deadlines import Deadlines
 from shared.contract import case_events as wire
 from shared.contract.envelope import Envelope, event_id_for
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from eventsourcing.persistence import PersistenceError
 
-from complaints.following import Backoff
+from shared.backoff import Backoff
 from shared.settings import Settings
 from shared.stream.base import StreamUnavailableError
 from shared.stream.factory import describe

@@ -4,37 +4,29 @@ A batch is published (every message acknowledged) before its position is recorde
 relay's own tracking table in the case store. A crash between the two publishes the batch
 again on restart, with the same event ids, which consumers drop: at least once, never
 skipped. One case's events keep their order: they share a key, so a partition; batches go
-one after another; and a failed batch is retried whole before anything after it.
+one after another; and a failed batch is retried whole before anything after it. The relay
+process, which repeats that batch after batch, is in `complaints.processes`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-from eventsourcing.persistence import IntegrityError, PersistenceError, Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 
 from complaints.adapters.positions import PositionRecorder, open_position_recorder
 from complaints.application.service import Complaints
-from complaints.bootstrap import build_services
-from complaints.following import BATCH_SIZE, Backoff, Batch, read_batch
+from complaints.following import BATCH_SIZE, Batch, read_batch
 from complaints.streaming.mapping import CaseEventMapper
-from complaints.streaming.outages import Outage, supervise, what_failed
 from shared.contract.envelope import encode_envelope
 from shared.contract.topics import CASE_EVENTS
-from shared.settings import Settings
-from shared.stream.base import Outgoing, Publisher, StreamUnavailableError
-from shared.stream.factory import describe, open_publisher, prepare_topics
+from shared.stream.base import Outgoing, Publisher
 
 log = logging.getLogger(__name__)
 
 TRACKING_TABLE = "relay_tracking"
-POLL_SECONDS = 0.5
-PROGRESS_LOG_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -102,79 +94,6 @@ class Relay:
                 break
             published += self.deliver(prepared)
         return published
-
-
-def relay_once(settings: Settings) -> int:
-    """Publish everything pending now; the number of events published."""
-    with open_relay(settings) as relay:
-        prepare_topics(settings)
-        return relay.catch_up()
-
-
-def run_relay(
-    settings: Settings, *, stop: threading.Event, poll_interval: float = POLL_SECONDS
-) -> None:
-    """Relay until `stop` is set, riding out broker and store outages with backoff."""
-    log.info("relay: publishing the case events to %s", describe(settings))
-
-    def relay_until_stopped(outage: Outage, backoff: Backoff) -> None:
-        with open_relay(settings) as relay:
-            _follow(relay, settings, stop, poll_interval, outage, backoff)
-
-    supervise("relay", settings, stop, log, relay_until_stopped)
-
-
-def _follow(
-    relay: Relay,
-    settings: Settings,
-    stop: threading.Event,
-    poll_interval: float,
-    outage: Outage,
-    backoff: Backoff,
-) -> None:
-    """Batch after batch; the same batch again after a failure; a poll when the log is idle."""
-    topics_ready = False
-    prepared: Prepared | None = None
-    published = 0
-    next_progress = time.monotonic() + PROGRESS_LOG_SECONDS
-    while not stop.is_set():
-        try:
-            if not topics_ready:
-                prepare_topics(settings)
-                topics_ready = True
-            prepared = prepared or relay.prepare()
-            published += relay.deliver(prepared)
-        except (PersistenceError, StreamUnavailableError) as error:
-            # The same batch again after the wait: nothing skipped, nothing reordered.
-            delay = backoff.next()
-            outage.failed(what_failed(error, settings), error, delay)
-            stop.wait(delay)
-            continue
-        outage.recovered()
-        backoff.reset()
-        idle = len(prepared.batch.notifications) < relay.batch_size
-        prepared = None
-        if time.monotonic() >= next_progress:
-            log.info("relay: %d events published; at position %d", published, relay.position())
-            next_progress = time.monotonic() + PROGRESS_LOG_SECONDS
-        if idle:
-            stop.wait(poll_interval)
-
-
-@contextmanager
-def open_relay(settings: Settings) -> Iterator[Relay]:
-    """A relay on the settings' store and stream, closed afterwards."""
-    services = build_services(settings)
-    try:
-        positions = open_relay_positions(services.complaints, create=settings.create_tables)
-        publisher = open_publisher(settings, client_id="huiyin-relay")
-        try:
-            yield Relay(services.complaints, positions, publisher,
-                        secret_key=settings.secret_key)
-        finally:
-            publisher.close()
-    finally:
-        services.close()
 
 
 def open_relay_positions(app: Complaints, *, create: bool) -> PositionRecorder:

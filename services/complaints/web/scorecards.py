@@ -12,13 +12,13 @@ from marshmallow import RAISE
 
 from complaints.bootstrap import Services
 from complaints.domain.values import Role
-from complaints.readmodels.scorecard_figures import FIGURES, RATES, TIMES
 from complaints.readmodels.scorecards import (
     Scorecard,
     ScorecardReport,
     Scorecards,
     open_scorecards,
 )
+from complaints.readmodels.scorecards.figures import FIGURES, RATES, TIMES
 from complaints.web.errors import documents_errors
 from complaints.web.identity import NEEDS_TOKEN, current_principal, require_role
 from complaints.web.parsing import ApiBlueprint

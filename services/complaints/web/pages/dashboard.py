@@ -17,16 +17,16 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from flask_babel import format_date, format_number, format_percent, get_locale
 from flask_babel import gettext as _
 
-from complaints.application.deadlines import CITY_TIME
 from complaints.domain.values import Role, Stage, Status
-from complaints.readmodels.scorecard_figures import FIGURES
 from complaints.readmodels.scorecards import ScorecardReport, Scorecards, WeekFigures
+from complaints.readmodels.scorecards.figures import FIGURES
 from complaints.web import scorecards as scorecards_api
 from complaints.web.pages.dashboard_form import PeriodForm, quick_periods
 from complaints.web.pages.dashboard_labels import figure_name, stage_name, state_name
 from complaints.web.pages.labels import department_name
 from complaints.web.pages.sessions import staff_required
 from complaints.web.runtime import runtime
+from shared.locale import CITY_TIME
 
 blp = Blueprint("dashboard", __name__, url_prefix="/staff/dashboard")
 

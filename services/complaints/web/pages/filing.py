@@ -42,7 +42,6 @@ from complaints.adapters.attachments import (
     AttachmentStore,
     attachments_of,
 )
-from complaints.application.deadlines import CITY_TIME
 from complaints.application.filing import FileCase, IdempotencyKeyReusedError
 from complaints.domain.credit_code import LENGTH, VALUES, credit_code_problem
 from complaints.domain.errors import InvalidValueError
@@ -53,6 +52,7 @@ from complaints.web.pages.languages import LANGUAGES, current_language
 from complaints.web.runtime import runtime
 from complaints.web.schemas.fields import PHONE
 from complaints.web.schemas.filing import https_unless_loopback
+from shared.locale import CITY_TIME
 
 blp = Blueprint("filing", __name__, url_prefix="/file")
 

@@ -26,13 +26,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from complaints.application.access_codes import derive_access_code
 from complaints.application.case_application import CLOCK_SKEW, VersionConflictError
-from complaints.application.deadlines import CITY_TIME
 from complaints.application.filing import FileCase, IdempotencyKeyReusedError
 from complaints.domain.credit_code import credit_code_problem
 from complaints.domain.errors import CaseRuleError, CaseStateError, InvalidValueError
 from complaints.domain.filer import Filer
 from complaints.domain.values import Role, Status
-from complaints.readmodels.case_queries import QUEUE_ORDER, CaseFilter
+from complaints.readmodels.case_index.filters import QUEUE_ORDER, CaseFilter
 from complaints.web.pages.case_words import explain, staff_channel_choices, vocabulary
 from complaints.web.pages.labels import category_name, department_name
 from complaints.web.pages.languages import LANGUAGES
@@ -40,6 +39,7 @@ from complaints.web.pages.queue import time_left
 from complaints.web.pages.sessions import current_principal, staff_required
 from complaints.web.runtime import runtime
 from complaints.web.schemas.fields import PHONE
+from shared.locale import CITY_TIME
 
 blp = Blueprint("intake", __name__, url_prefix="/staff/intake")
 blp.context_processor(vocabulary)

@@ -11,11 +11,11 @@ from wtforms import BooleanField, Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from complaints.application.deadlines import CLOCKS_AGAINST_SOMEONE
 from complaints.application.masking import mask_filer
 from complaints.domain.values import Role, Status
-from complaints.readmodels.case_queries import QUEUE_ORDER, CaseFilter
-from complaints.readmodels.search_text import query_terms
+from complaints.readmodels.case_index.filters import QUEUE_ORDER, CaseFilter
+from complaints.readmodels.case_index.search_text import query_terms
+from complaints.timelimits.deadlines import CLOCKS_AGAINST_SOMEONE
 from complaints.web.pages.case_words import choices, vocabulary
 from complaints.web.pages.labels import department_name
 from complaints.web.pages.sessions import current_principal, staff_required

@@ -1,78 +1,26 @@
-"""Department scorecards: the case events folded into per-case facts, and figures over a period.
+"""Department scorecards as the web layer reads them: the figures of any period and department.
 
-How each figure is defined
---------------------------
-- A case belongs to the department that led it last (the latest Assigned lead, or the
-  department a case was last transferred to; a transfer back to intake does not erase it).
-  A case never assigned belongs to no department and counts only in the total.
-- The period is the cases *received* in it: filed at a moment (when it happened in the
-  world, `occurred_at`) in [from, to). Every figure of a period is about those cases,
-  whenever the later steps happened, so a month's scorecard settles as its cases do.
-- Every time is when a thing happened in the world, never when it was recorded.
-- `received`: cases filed in the period.
-- `accepted`: accept stages ended by Assigned or Referred (one per filing, per transfer back
-  to intake, per reopening before assignment); `accepted_on_time`: those ended at or before
-  the due time in force. The due time in force for a stage is the one the latest event
-  gave it (the stage's start, information supplied, an extension, a recomputation); a stage
-  given no due time cannot be late.
-- `replies`: the first reply (Responded) of each round; `replied_on_time`: those at or before
-  the reply stage's due time in force, after extensions; `replied_cases`: cases replied at least
-  once.
-- `time_to_reply_median`, `time_to_reply_p90`: working days (Asia/Shanghai, China's official
-  calendar; days d with start day < d <= reply day) from the start of the reply stage in force
-  (the last assignment, transfer to a department or reopening) to the reply; the median, and
-  the nearest-rank 90th percentile.
-- Ratings count per round: `rated_good` (4–5), `rated_neutral` (3), `rated_bad` (1–2) and
-  `ratings` (their sum) leave out the ratings a supervisor invalidated, which count apart
-  by class: `ratings_invalid`, `ratings_malicious`.
-- `satisfaction_rate` = (rated_good + rated_neutral) / ratings.
-- `bad_reviews_upheld`: re-checks concluded upheld; `rectified`: rectifications;
-  `rectified_on_time`: those at or before the rectify stage's due time in force.
-- `return_visits`: return visits (FollowedUp); `return_visit_rate` = return_visits / rectified.
-- `reopened_cases`: cases reopened after a reply; `reopen_rate` = reopened_cases / replied_cases.
-- `breaches`, `escalations`: DeadlineBreached and Escalated events, in all and per stage
-  (`breaches_accept`, `breaches_reply`, `breaches_rectify`, `breaches_return_visit`, the same
-  for escalations).
-- The cases received, broken down: `received_via_<channel>` (web, api, hotline, window,
-  letter, email), `received_in_<category>` (each category of the routing table),
-  `outcome_<outcome>` (the outcome of the latest reply that stands: resolved, …), and
-  `open_cases` (not closed).
-- Rates: `accepted_on_time_rate`, `replied_on_time_rate`, `rectified_on_time_rate` as above;
-  every rate is a fraction from 0 to 1 (4 decimals), null when its denominator is 0; times are
-  null when nothing was replied.
-
-The cases behind a figure are the entries its count is made of (a case, with the round or
-stage it counts for): as many as the figure for a count, the numerator's for a rate, the
-timed replies for a time.
+How each figure is defined: see `complaints.readmodels.scorecards`.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
-from eventsourcing.persistence import (
-    ApplicationRecorder,
-    Notification,
-    Tracking,
-)
+from eventsourcing.persistence import ApplicationRecorder, Tracking
 from eventsourcing.postgres import PostgresDatastore
 
-from complaints.application.deadlines import CITY_TIME
 from complaints.application.service import Complaints
-from complaints.following import BATCH_SIZE, CASE_TOPIC_PREFIX, Batch, is_case_event
-from complaints.readmodels.case_index import Lag
-from complaints.readmodels.postgres_scorecards import ScorecardPostgresRecorder
-from complaints.readmodels.projection import TrackedProjection
-from complaints.readmodels.scorecard_facts import FOLDED_EVENTS, CaseFacts, facts_of_filing
-from complaints.readmodels.scorecard_figures import FIGURES, Entry, Tally, WorkingDays
-from complaints.readmodels.sqlite_scorecards import ScorecardSQLiteRecorder
-
-log = logging.getLogger(__name__)
+from complaints.readmodels.projection import Lag
+from complaints.readmodels.scorecards.facts import CaseFacts
+from complaints.readmodels.scorecards.figures import FIGURES, Entry, Tally, WorkingDays
+from complaints.readmodels.scorecards.postgres import ScorecardPostgresRecorder
+from complaints.readmodels.scorecards.sqlite import ScorecardSQLiteRecorder
+from shared.locale import CITY_TIME
 
 
 @dataclass(frozen=True)
@@ -213,62 +161,6 @@ class Scorecards:
         cases = self.recorder.between(start, end, department)
         # Sorted here, not in SQL, so both stores give the same order whatever their collation.
         return sorted(cases, key=lambda facts: (facts.filed_at, facts.reference))
-
-
-class ScorecardProjection(TrackedProjection):
-    """Folds notifications into case facts.
-
-    Events are decoded from the notifications with the application's mapper, and only those
-    a scorecard reads; aggregates are never loaded. Each case's facts also remember the last
-    version folded, so an event can never be folded twice.
-    """
-
-    label = "scorecards"
-
-    def __init__(
-        self, app: Complaints, scorecards: Scorecards, batch_size: int = BATCH_SIZE
-    ) -> None:
-        super().__init__(app, scorecards.recorder, batch_size)
-        self.scorecards = scorecards
-
-    def changes(self, batch: Batch) -> list[CaseFacts]:
-        events = [n for n in batch.notifications if is_case_event(n)]
-        cases = self.scorecards.recorder.load({str(n.originator_id) for n in events})
-        changed: dict[str, CaseFacts] = {}
-        for notification in events:
-            key = str(notification.originator_id)
-            facts = _folded(self.app, cases.get(key), key, notification)
-            if facts is not None:
-                cases[key] = changed[key] = facts
-        return list(changed.values())
-
-    def rebuild(self) -> int:
-        """Empty the facts and their tracking, then fold the whole log again."""
-        self.scorecards.recorder.recreate_tables()
-        return self.catch_up()
-
-
-def _folded(
-    app: Complaints, facts: CaseFacts | None, key: str, notification: Notification
-) -> CaseFacts | None:
-    """The facts after one more event of the case, or None when the event changes nothing."""
-    version = notification.originator_version
-    if facts is not None and version <= facts.version:
-        return None  # folded already
-    name = notification.topic[len(CASE_TOPIC_PREFIX) :]
-    if name not in FOLDED_EVENTS:
-        if facts is not None:
-            facts.version = version
-        return facts
-    event = app.mapper.to_domain_event(notification)
-    if name == "Filed":
-        facts = facts_of_filing(key, event)
-    elif facts is None:
-        return None  # a case whose filing this table never saw: nothing to count it in
-    else:
-        facts.apply(name, event)
-    facts.version = version
-    return facts
 
 
 def open_scorecards(app: Complaints, *, create: bool = False) -> Scorecards:

@@ -10,18 +10,17 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
-from complaints.adapters.positions import PositionPostgresRecorder
-from complaints.readmodels.scorecard_facts import CaseFacts
+from complaints.readmodels.recorders import ReadModelPostgresRecorder
+from complaints.readmodels.scorecards.facts import CaseFacts
 
 # Its own tracking table (see complaints.adapters.positions).
 TRACKING_TABLE = "scorecard_tracking"
 
 
-class ScorecardPostgresRecorder(PositionPostgresRecorder):
+class ScorecardPostgresRecorder(ReadModelPostgresRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
-        super().__init__(datastore, table=TRACKING_TABLE, **kwargs)
+        super().__init__(datastore, table=TRACKING_TABLE, tables=["scorecard_cases"], **kwargs)
         table = Identifier(datastore.schema, "scorecard_cases").as_string()
-        tracking = Identifier(datastore.schema, TRACKING_TABLE).as_string()
         self.sql_create_statements.extend(
             SQL(statement)
             for statement in (
@@ -33,7 +32,6 @@ class ScorecardPostgresRecorder(PositionPostgresRecorder):
                 f"ON {table} (department, filed_at)",
             )
         )
-        self._drop = SQL(f"DROP TABLE IF EXISTS {table}, {tracking}")
         # Facts only ever move forward: an older fold of a case never overwrites a newer one.
         self._upsert = SQL(
             f"INSERT INTO {table} (case_id, reference, department, filed_at, version, facts) "
@@ -46,10 +44,6 @@ class ScorecardPostgresRecorder(PositionPostgresRecorder):
         self._between = (
             f"SELECT facts FROM {table} WHERE filed_at >= %(start)s AND filed_at < %(end)s"
         )
-
-    def recreate_tables(self) -> None:
-        """Drop the facts and their tracking and create them empty, in one transaction."""
-        self.execute_in_transaction([self._drop, *self.sql_create_statements])
 
     def load(self, case_ids: Collection[str]) -> dict[str, CaseFacts]:
         """The facts recorded so far of those of `case_ids` that have any."""

@@ -14,10 +14,11 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
-from complaints.application.time_limits import TimeLimits
-from complaints.application.workdays import CITY_TIME, WorkingCalendar
 from complaints.domain.deadline import Deadline, DueTime
 from complaints.domain.values import Stage
+from complaints.timelimits.calendar import WorkingCalendar
+from complaints.timelimits.limits import TimeLimits
+from shared.locale import CITY_TIME
 
 __all__ = ["CITY_TIME", "Deadlines"]
 

@@ -9,9 +9,9 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore
 
-from complaints.adapters.positions import ReadModelSQLiteRecorder
-from complaints.readmodels.case_queries import CaseFilter, Dialect, select_page
-from complaints.readmodels.case_rows import ROW_FIELDS, CaseRow, iso_utc
+from complaints.readmodels.case_index.filters import CaseFilter, Dialect, select_page
+from complaints.readmodels.case_index.rows import ROW_FIELDS, CaseRow
+from complaints.readmodels.recorders import ReadModelSQLiteRecorder, iso_utc
 
 # Its own tracking table (see complaints.adapters.positions).
 TRACKING_TABLE = "case_index_tracking"

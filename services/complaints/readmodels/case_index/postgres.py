@@ -10,9 +10,9 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
-from complaints.adapters.positions import PositionPostgresRecorder
-from complaints.readmodels.case_queries import CaseFilter, Dialect, select_page
-from complaints.readmodels.case_rows import ROW_FIELDS, CaseRow, iso_utc
+from complaints.readmodels.case_index.filters import CaseFilter, Dialect, select_page
+from complaints.readmodels.case_index.rows import ROW_FIELDS, CaseRow
+from complaints.readmodels.recorders import ReadModelPostgresRecorder, iso_utc
 
 # Its own tracking table (see complaints.adapters.positions).
 TRACKING_TABLE = "case_index_tracking"
@@ -58,11 +58,10 @@ DIALECT = Dialect(
 )
 
 
-class CaseIndexPostgresRecorder(PositionPostgresRecorder):
+class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
-        super().__init__(datastore, table=TRACKING_TABLE, **kwargs)
+        super().__init__(datastore, table=TRACKING_TABLE, tables=["case_index"], **kwargs)
         self.table = Identifier(datastore.schema, "case_index").as_string()
-        tracking = Identifier(datastore.schema, TRACKING_TABLE).as_string()
         self.sql_create_statements.extend(
             SQL(statement)
             for statement in (
@@ -80,7 +79,6 @@ class CaseIndexPostgresRecorder(PositionPostgresRecorder):
                 "USING GIN (search_vector)",
             )
         )
-        self._drop_statement = SQL(f"DROP TABLE IF EXISTS {self.table}, {tracking}")
         # A row only ever moves forward: an older version never overwrites a newer one.
         self._upsert = SQL(
             f"INSERT INTO {self.table} ({', '.join(_COLUMNS)}) "
@@ -89,10 +87,6 @@ class CaseIndexPostgresRecorder(PositionPostgresRecorder):
             + ", ".join(f"{name} = excluded.{name}" for name in _COLUMNS if name != "case_id")
             + " WHERE excluded.version > case_index.version"
         )
-
-    def recreate_tables(self) -> None:
-        """Drop the index and its tracking and create them empty, in one transaction."""
-        self.execute_in_transaction([self._drop_statement, *self.sql_create_statements])
 
     def apply(self, rows: Sequence[CaseRow], tracking: Tracking, *, after: int) -> None:
         """Record the rows and the position they reach together, or neither.

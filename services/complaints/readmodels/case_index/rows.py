@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from complaints.domain.case import Case
-from complaints.readmodels.search_text import index_text
+from complaints.readmodels.case_index.search_text import index_text
 
 # What the queue and search return for each case, in this order.
 ROW_FIELDS = (
@@ -120,10 +120,3 @@ def deadline_state(case: Case) -> str | None:
 
 def enterprise_key(name: str) -> str:
     return unicodedata.normalize("NFKC", name).strip().casefold()
-
-
-def iso_utc(moment: datetime | None) -> str | None:
-    """A moment as ISO 8601 in UTC with microseconds, so the text sorts as the time does."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")

@@ -1,24 +1,25 @@
-"""`huiyin calendar`: load a year's official schedule, and show a year's calendar."""
+"""`huiyin calendar`: load a year's official schedule, and show a year's calendar.
+
+Loading walks the provisional due times again through `recompute`, which the command line
+(`complaints.cli`) gives it: that step needs the whole service, built from the settings.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from complaints.application.workdays import (
+from complaints.timelimits.calendar import WorkingCalendar
+from complaints.timelimits.schedules import (
     WEEKDAYS,
     Schedule,
     ScheduleError,
-    WorkingCalendar,
     read_schedule,
     store_schedule,
 )
-from complaints.bootstrap import build_services
-from complaints.readmodels import runner
-from complaints.readmodels.case_index import open_case_index
-from complaints.watchdog import recompute_provisional
 from shared.settings import Settings
 
 UNUSABLE = 2
@@ -31,7 +32,12 @@ class StoredSchedule:
     replaced: str  # what the calendar counted that year by until now
 
 
-def load_schedule(settings: Settings, arguments: argparse.Namespace) -> int:
+def load_schedule(
+    settings: Settings,
+    arguments: argparse.Namespace,
+    *,
+    recompute: Callable[[Settings, str], int],
+) -> int:
     """Check a schedule file, store it, and walk every provisional due time again on it.
 
     Each due time that moved (or became official) gets a DeadlineRecomputed event naming
@@ -50,21 +56,9 @@ def load_schedule(settings: Settings, arguments: argparse.Namespace) -> int:
         f"from {schedule.source}); it replaces {stored.replaced}"
     )
     reason = f"the official {schedule.year} schedule was loaded ({schedule.source})"
-    moved = recompute_open_cases(settings, reason)
+    moved = recompute(settings, reason)
     print(f"huiyin calendar: {moved} provisional due time(s) recomputed")
     return 0
-
-
-def recompute_open_cases(settings: Settings, reason: str) -> int:
-    """Bring the case index up to date, then recompute what it lists as provisional."""
-    runner.catch_up(settings)
-    services = build_services(settings)
-    index = open_case_index(settings)
-    try:
-        return recompute_provisional(services.complaints, index, reason)
-    finally:
-        index.close()
-        services.close()
 
 
 def install_schedule(file: Path, schedules_dir: Path) -> StoredSchedule:

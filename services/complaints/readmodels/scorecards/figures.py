@@ -15,7 +15,7 @@ from typing import Protocol
 
 from complaints.application.routing import RoutingTable
 from complaints.domain.values import Channel, Outcome
-from complaints.readmodels.scorecard_facts import (
+from complaints.readmodels.scorecards.facts import (
     ACCEPT,
     RECTIFY,
     REPLY,

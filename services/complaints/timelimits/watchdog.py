@@ -5,26 +5,19 @@ decide on its own events (`Complaints.watch_deadline`): the index only narrows t
 the aggregate keeps the rule "once per stage". Any number of watchdogs may run; when two
 reach the same case, the store's version check lets one of them write and the other finds
 nothing left to do. After downtime the first sweep records every breach it missed, each
-as of the moment its limit passed.
+as of the moment its limit passed. The watchdog process, which sweeps again and again (every
+30 seconds by default), is in `complaints.processes`.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from uuid import UUID
 
-from eventsourcing.persistence import PersistenceError
-
 from complaints.application.service import Complaints, VersionConflictError
-from complaints.bootstrap import build_services
-from complaints.following import Backoff
-from complaints.readmodels.case_index import CaseIndex, open_case_index
-from shared.settings import Settings
+from complaints.readmodels.case_index import CaseIndex
 
 log = logging.getLogger(__name__)
 
@@ -83,37 +76,3 @@ def recompute_provisional(app: Complaints, index: CaseIndex, reason: str) -> int
             except VersionConflictError:
                 continue
     return moved
-
-
-def sweep_once(settings: Settings) -> Counter[str]:
-    with _watchdog(settings) as watchdog:
-        return watchdog.sweep()
-
-
-def run_watchdog(settings: Settings, *, stop: threading.Event, interval: float = 30.0) -> None:
-    """Sweep every `interval` seconds until `stop` is set, riding out database outages."""
-    backoff = Backoff(interval)
-    while not stop.is_set():
-        try:
-            with _watchdog(settings) as watchdog:
-                while not stop.is_set():
-                    watchdog.sweep()
-                    backoff.reset()
-                    stop.wait(interval)
-        except PersistenceError as error:
-            delay = backoff.next()
-            log.warning("watchdog: store error (%s); retrying in %.1fs", error, delay)
-            stop.wait(delay)
-
-
-@contextmanager
-def _watchdog(settings: Settings) -> Iterator[Watchdog]:
-    services = build_services(settings)
-    try:
-        index = open_case_index(settings)
-        try:
-            yield Watchdog(services.complaints, index)
-        finally:
-            index.close()
-    finally:
-        services.close()

@@ -9,9 +9,8 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore
 
-from complaints.adapters.positions import ReadModelSQLiteRecorder
-from complaints.readmodels.case_rows import iso_utc
-from complaints.readmodels.scorecard_facts import CaseFacts
+from complaints.readmodels.recorders import ReadModelSQLiteRecorder, iso_utc
+from complaints.readmodels.scorecards.facts import CaseFacts
 
 # Its own tracking table (see complaints.adapters.positions).
 TRACKING_TABLE = "scorecard_tracking"

@@ -11,35 +11,18 @@ from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from complaints.adapters.store_config import store_env
-from complaints.application.deadlines import CITY_TIME
 from complaints.application.service import Complaints
 from complaints.domain.values import Status
-from complaints.readmodels.case_queries import QUEUE_ORDER, SEARCH_ORDER, CaseFilter
-from complaints.readmodels.case_rows import CaseRow, enterprise_key
-from complaints.readmodels.postgres_case_index import CaseIndexPostgresRecorder
-from complaints.readmodels.search_text import query_terms, warm_segmenter_in_background
-from complaints.readmodels.sqlite_case_index import CaseIndexSQLiteRecorder
+from complaints.readmodels.case_index.filters import QUEUE_ORDER, SEARCH_ORDER, CaseFilter
+from complaints.readmodels.case_index.postgres import CaseIndexPostgresRecorder
+from complaints.readmodels.case_index.rows import CaseRow, enterprise_key
+from complaints.readmodels.case_index.search_text import query_terms, warm_segmenter_in_background
+from complaints.readmodels.case_index.sqlite import CaseIndexSQLiteRecorder
+from complaints.readmodels.projection import Lag
+from shared.locale import CITY_TIME
 from shared.settings import Settings
 
 MAX_PAGE_SIZE = 500
-
-
-@dataclass(frozen=True)
-class Lag:
-    """How far the index has read the event store's notification log.
-
-    `tracked` is the last position the index has processed, `head` the last one recorded.
-    `behind` counts positions, not case events: PostgreSQL positions have gaps (a rolled-back
-    insert uses up its id) and staff-account events share the log, so it is an upper bound
-    on the case events not yet in the index. 0 means up to date.
-    """
-
-    tracked: int
-    head: int
-
-    @property
-    def behind(self) -> int:
-        return max(0, self.head - self.tracked)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,336 @@
+"""The long-running processes: each built from the settings, then looping until told to stop.
+
+The projections, the relay, the receipts and the watchdog (the Procfile's processes besides the
+web) each build the service (`complaints.bootstrap`) and their feature's parts here, then
+repeat the feature's one step — one projection pass, one relay batch, one batch of receipts,
+one sweep — riding out store and broker outages with backoff. The one-off forms here (the
+CLI's `catch-up`, `rebuild` and `sweep`) build the same parts and stop once nothing is pending.
+Each process logs under the name of its feature's module (`complaints.streaming.relay`, …).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+
+from eventsourcing.persistence import PersistenceError
+
+from complaints.application.service import Complaints, VersionConflictError
+from complaints.bootstrap import build_services
+from complaints.readmodels import projection
+from complaints.readmodels.case_index import CaseIndex, CaseIndexProjection, open_case_index
+from complaints.readmodels.case_index.search_text import warm_segmenter
+from complaints.readmodels.projection import Follower
+from complaints.readmodels.scorecards import ScorecardProjection, open_scorecards
+from complaints.streaming import receipts, relay
+from complaints.streaming.outages import Outage, supervise, what_failed
+from complaints.streaming.relay import Prepared, Relay, open_relay_positions
+from complaints.timelimits.watchdog import Watchdog, recompute_provisional
+from shared.backoff import Backoff
+from shared.contract.topics import RECEIPTS, RECEIPTS_GROUP
+from shared.settings import Settings
+from shared.stream.base import Message, StreamUnavailableError, Subscription
+from shared.stream.factory import describe, open_publisher, open_subscription, prepare_topics
+
+projections_log = logging.getLogger(projection.__name__)
+relay_log = logging.getLogger(relay.__name__)
+receipts_log = logging.getLogger(receipts.__name__)
+watchdog_log = logging.getLogger(Watchdog.__module__)
+
+LAG_LOG_SECONDS = 60.0
+RELAY_POLL_SECONDS = 0.5
+RELAY_PROGRESS_LOG_SECONDS = 60.0
+RECEIPTS_POLL_SECONDS = 1.0
+
+
+# -- projections: the read models follow the notification log -------------------------------
+
+
+def catch_up_projections(settings: Settings) -> int:
+    """Process everything pending once; the most notifications any read model moved past."""
+    with _read_models(settings) as followers:
+        return projection.catch_up(followers)
+
+
+def rebuild_projections(settings: Settings) -> int:
+    """Empty every read model and project the whole log again; the notifications processed."""
+    with _read_models(settings) as followers:
+        return projection.rebuild(followers)
+
+
+def run_projections(
+    settings: Settings, *, stop: threading.Event, poll_interval: float = 0.5
+) -> None:
+    """Keep the read models current until `stop` is set, riding out database outages.
+
+    It polls on both stores. SQLite has no subscription; on PostgreSQL the library's
+    ProjectionRunner would listen instead, but it builds the application from an env alone
+    (ours needs its routing and secret key) and commits one event per transaction. A poll
+    reads one indexed range (`position > tracked`), so a poll every half second costs next
+    to nothing, a whole batch commits with one tracking record, and one loop serves both
+    stores. Polling skips no position: the PostgreSQL recorder locks the events table while
+    it inserts, so positions become visible in order.
+    """
+    backoff = Backoff(poll_interval)
+    while not stop.is_set():
+        try:
+            with _read_models(settings) as followers:
+                _project(followers, stop, poll_interval)
+        except PersistenceError as error:
+            delay = backoff.next()
+            projections_log.warning(
+                "projections: cannot open the store (%s); retrying in %.1fs", error, delay
+            )
+            stop.wait(delay)
+
+
+def _project(followers: Sequence[Follower], stop: threading.Event, poll_interval: float) -> None:
+    """Pass after pass while there are batches, a poll every `poll_interval` when there are not."""
+    backoff = Backoff(poll_interval)
+    next_lag_report = 0.0
+    while not stop.is_set():
+        try:
+            pending = projection.advance(followers)
+            if time.monotonic() >= next_lag_report:
+                projection.report_lag(followers)
+                next_lag_report = time.monotonic() + LAG_LOG_SECONDS
+        except PersistenceError as error:
+            delay = backoff.next()
+            projections_log.warning("projections: store error (%s); retrying in %.1fs",
+                                    error, delay)
+            stop.wait(delay)
+            continue
+        backoff.reset()
+        if not pending:
+            stop.wait(poll_interval)
+
+
+@contextmanager
+def _read_models(settings: Settings) -> Iterator[list[Follower]]:
+    with _case_index(settings) as (app, index):
+        warm_segmenter()
+        scorecards = open_scorecards(app, create=settings.create_tables)
+        yield [
+            Follower(
+                "case_index",
+                CaseIndexProjection(app, index),
+                index.lag,
+                index.recorder.recreate_tables,
+            ),
+            Follower(
+                "scorecards",
+                ScorecardProjection(app, scorecards),
+                scorecards.lag,
+                scorecards.recorder.recreate_tables,
+            ),
+        ]
+
+
+# -- the relay: the notification log onto the stream -----------------------------------------
+
+
+def relay_once(settings: Settings) -> int:
+    """Publish everything pending now; the number of events published."""
+    with open_relay(settings) as case_relay:
+        prepare_topics(settings)
+        return case_relay.catch_up()
+
+
+def run_relay(
+    settings: Settings, *, stop: threading.Event, poll_interval: float = RELAY_POLL_SECONDS
+) -> None:
+    """Relay until `stop` is set, riding out broker and store outages with backoff."""
+    relay_log.info("relay: publishing the case events to %s", describe(settings))
+
+    def relay_until_stopped(outage: Outage, backoff: Backoff) -> None:
+        with open_relay(settings) as case_relay:
+            _publish(case_relay, settings, stop, poll_interval, outage, backoff)
+
+    supervise("relay", settings, stop, relay_log, relay_until_stopped)
+
+
+def _publish(
+    case_relay: Relay,
+    settings: Settings,
+    stop: threading.Event,
+    poll_interval: float,
+    outage: Outage,
+    backoff: Backoff,
+) -> None:
+    """Batch after batch; the same batch again after a failure; a poll when the log is idle."""
+    topics_ready = False
+    prepared: Prepared | None = None
+    published = 0
+    next_progress = time.monotonic() + RELAY_PROGRESS_LOG_SECONDS
+    while not stop.is_set():
+        try:
+            if not topics_ready:
+                prepare_topics(settings)
+                topics_ready = True
+            prepared = prepared or case_relay.prepare()
+            published += case_relay.deliver(prepared)
+        except (PersistenceError, StreamUnavailableError) as error:
+            # The same batch again after the wait: nothing skipped, nothing reordered.
+            delay = backoff.next()
+            outage.failed(what_failed(error, settings), error, delay)
+            stop.wait(delay)
+            continue
+        outage.recovered()
+        backoff.reset()
+        idle = len(prepared.batch.notifications) < case_relay.batch_size
+        prepared = None
+        if time.monotonic() >= next_progress:
+            relay_log.info("relay: %d events published; at position %d",
+                           published, case_relay.position())
+            next_progress = time.monotonic() + RELAY_PROGRESS_LOG_SECONDS
+        if idle:
+            stop.wait(poll_interval)
+
+
+@contextmanager
+def open_relay(settings: Settings) -> Iterator[Relay]:
+    """A relay on the settings' store and stream, closed afterwards."""
+    with ExitStack() as stack:
+        services = build_services(settings)
+        stack.callback(services.close)
+        positions = open_relay_positions(services.complaints, create=settings.create_tables)
+        publisher = open_publisher(settings, client_id="huiyin-relay")
+        stack.callback(publisher.close)
+        yield Relay(services.complaints, positions, publisher, secret_key=settings.secret_key)
+
+
+# -- receipts: notify's reports become the cases' history ------------------------------------
+
+
+def receive_once(settings: Settings) -> int:
+    """Record every receipt waiting now; the number of receipt messages handled."""
+    handled = 0
+    with _receipts(settings) as (app, subscription):
+        while messages := subscription.poll(RECEIPTS_POLL_SECONDS):
+            recorded = receipts.record_receipts(app, messages)
+            subscription.commit(messages)
+            handled += len(messages)
+            receipts_log.info("receipts: %d handled, %d new", len(messages), recorded)
+    return handled
+
+
+def run_receipts(settings: Settings, *, stop: threading.Event) -> None:
+    """Record receipts until `stop` is set, riding out broker and store outages."""
+    receipts_log.info("receipts: reading %s from %s", RECEIPTS, describe(settings))
+
+    def receive_until_stopped(outage: Outage, backoff: Backoff) -> None:
+        with _receipts(settings) as (app, subscription):
+            _consume(app, subscription, settings, stop, outage, backoff)
+
+    supervise("receipts", settings, stop, receipts_log, receive_until_stopped)
+
+
+def _consume(
+    app: Complaints,
+    subscription: Subscription,
+    settings: Settings,
+    stop: threading.Event,
+    outage: Outage,
+    backoff: Backoff,
+) -> None:
+    while not stop.is_set():
+        try:
+            messages = subscription.poll(RECEIPTS_POLL_SECONDS)
+        except StreamUnavailableError as error:
+            delay = backoff.next()
+            outage.failed(describe(settings), error, delay)
+            stop.wait(delay)
+            continue
+        if not messages:
+            continue
+        if not _record_until_done(app, messages, stop, outage, backoff):
+            return  # stopped: nothing committed, so the next start reads them again
+        try:
+            subscription.commit(messages)
+        except StreamUnavailableError as error:
+            # Recorded already: delivered again later, they are recognised and skipped.
+            delay = backoff.next()
+            outage.failed(describe(settings), error, delay)
+            stop.wait(delay)
+            continue
+        outage.recovered()
+        backoff.reset()
+
+
+def _record_until_done(
+    app: Complaints,
+    messages: Sequence[Message],
+    stop: threading.Event,
+    outage: Outage,
+    backoff: Backoff,
+) -> bool:
+    """Record the same messages until it works (True) or `stop` is set (False)."""
+    while not stop.is_set():
+        try:
+            recorded = receipts.record_receipts(app, messages)
+        except (PersistenceError, VersionConflictError) as error:
+            delay = backoff.next()
+            outage.failed("the event store", error, delay)
+            stop.wait(delay)
+            continue
+        receipts_log.debug("receipts: %d handled, %d new", len(messages), recorded)
+        return True
+    return False
+
+
+@contextmanager
+def _receipts(settings: Settings) -> Iterator[tuple[Complaints, Subscription]]:
+    """The application and the subscription to the receipts topic, closed afterwards."""
+    with ExitStack() as stack:
+        services = build_services(settings)
+        stack.callback(services.close)
+        subscription = open_subscription(settings, RECEIPTS_GROUP, [RECEIPTS])
+        stack.callback(subscription.close)
+        yield services.complaints, subscription
+
+
+# -- the watchdog: deadlines near or past ------------------------------------------------------
+
+
+def sweep_once(settings: Settings) -> Counter[str]:
+    with _case_index(settings) as (app, index):
+        return Watchdog(app, index).sweep()
+
+
+def run_watchdog(settings: Settings, *, stop: threading.Event, interval: float = 30.0) -> None:
+    """Sweep every `interval` seconds until `stop` is set, riding out database outages."""
+    backoff = Backoff(interval)
+    while not stop.is_set():
+        try:
+            with _case_index(settings) as (app, index):
+                watchdog = Watchdog(app, index)
+                while not stop.is_set():
+                    watchdog.sweep()
+                    backoff.reset()
+                    stop.wait(interval)
+        except PersistenceError as error:
+            delay = backoff.next()
+            watchdog_log.warning("watchdog: store error (%s); retrying in %.1fs", error, delay)
+            stop.wait(delay)
+
+
+def recompute_provisional_deadlines(settings: Settings, reason: str) -> int:
+    """Bring the case index up to date, then recompute what it lists as provisional."""
+    catch_up_projections(settings)
+    with _case_index(settings) as (app, index):
+        return recompute_provisional(app, index, reason)
+
+
+@contextmanager
+def _case_index(settings: Settings) -> Iterator[tuple[Complaints, CaseIndex]]:
+    """The application and the case index, closed afterwards."""
+    with ExitStack() as stack:
+        services = build_services(settings)
+        stack.callback(services.close)
+        index = open_case_index(settings)
+        stack.callback(index.close)
+        yield services.complaints, index

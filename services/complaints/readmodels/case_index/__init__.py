@@ -1,0 +1,12 @@
+"""The case index: one row per case for the queues and the search, kept current by its projection.
+
+Its parts: `rows` (a case as a row), `projection` (notifications become rows), `queries`
+(what the web layer and the CLI ask of it), `filters` (those questions as SQL for either store),
+`search_text` (Chinese cut into words for the full-text index), and one recorder per store,
+`sqlite` and `postgres`. What others use is named here.
+"""
+
+from complaints.readmodels.case_index.projection import CaseIndexProjection
+from complaints.readmodels.case_index.queries import CaseIndex, Page, open_case_index
+
+__all__ = ["CaseIndex", "CaseIndexProjection", "Page", "open_case_index"]
