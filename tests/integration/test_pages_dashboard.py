@@ -24,8 +24,7 @@ from complaints.readmodels import runner
 from complaints.readmodels.scorecard_figures import COUNTS
 from complaints.watchdog import Watchdog
 from complaints.web.pages import dashboard
-from complaints.web.runtime import EXTENSION
-from complaints.web.scorecards import EXTENSION as SCORECARDS
+from complaints.web.runtime import EXTENSION, SCORECARDS
 from tests.fixtures.stores import STORES
 
 ROOT = Path(__file__).resolve().parents[2]

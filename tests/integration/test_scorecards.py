@@ -22,7 +22,7 @@ from complaints.importing.mapping import load_mapping, shipped_mapping
 from complaints.readmodels.runner import catch_up, rebuild, run_projections
 from complaints.readmodels.scorecard_figures import COUNTS, FIGURES, RATES
 from complaints.readmodels.scorecards import ScorecardProjection
-from complaints.web.scorecards import EXTENSION
+from complaints.web.runtime import SCORECARDS
 from tests.fixtures.samples import (
     CFPB_SAMPLE,
     cfpb_category,
@@ -81,7 +81,7 @@ def complaints(runtime):
 
 @pytest.fixture
 def scorecards(app):
-    return app.extensions[EXTENSION]
+    return app.extensions[SCORECARDS]
 
 
 @pytest.fixture

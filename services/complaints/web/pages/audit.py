@@ -21,7 +21,7 @@ from complaints.application.service import REFERENCE_PATTERN
 from complaints.domain.case import IMPORTER_PREFIX, case_id_for
 from complaints.domain.errors import DomainError
 from complaints.domain.values import Role
-from complaints.web.cases import history_file
+from complaints.web.downloads import history_file
 from complaints.web.pages.labels import category_name, department_name, role_name
 from complaints.web.pages.languages import LANGUAGES
 from complaints.web.pages.sessions import current_principal, staff_required

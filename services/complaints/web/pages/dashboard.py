@@ -13,20 +13,20 @@ from typing import Any
 from urllib.parse import quote
 
 from babel.dates import format_interval, format_skeleton
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import format_date, format_number, format_percent, get_locale
 from flask_babel import gettext as _
 
 from complaints.application.deadlines import CITY_TIME
 from complaints.domain.values import Role, Stage, Status
 from complaints.readmodels.scorecard_figures import FIGURES
-from complaints.readmodels.scorecards import ScorecardReport, Scorecards, WeekFigures
-from complaints.web import scorecards as scorecards_api
+from complaints.readmodels.scorecards import ScorecardReport, WeekFigures
+from complaints.web.downloads import csv_response
 from complaints.web.pages.dashboard_form import PeriodForm, quick_periods
 from complaints.web.pages.dashboard_labels import figure_name, stage_name, state_name
 from complaints.web.pages.labels import department_name
 from complaints.web.pages.sessions import staff_required
-from complaints.web.runtime import runtime
+from complaints.web.runtime import runtime, scorecards
 
 blp = Blueprint("dashboard", __name__, url_prefix="/staff/dashboard")
 
@@ -67,9 +67,9 @@ def overview():
     form, period = _chosen_period()
     if period is None:
         return _picker_with_problems(form)
-    scorecards = _scorecards()
-    report = scorecards.scorecard(period.first, period.end, period.department)
-    panels = Panels(period, report, scorecards.weekly(period.first, period.end,
+    read_model = scorecards()
+    report = read_model.scorecard(period.first, period.end, period.department)
+    panels = Panels(period, report, read_model.weekly(period.first, period.end,
                                                       period.department), _by_state(period))
     return render_template(
         "dashboard/overview.html",
@@ -90,8 +90,8 @@ def scorecards_csv():
     form, period = _chosen_period()
     if period is None:
         return _picker_with_problems(form)
-    report = _scorecards().scorecard(period.first, period.end, period.department)
-    return scorecards_api.csv_response(report, period.first, period.last)
+    report = scorecards().scorecard(period.first, period.end, period.department)
+    return csv_response(report, period.first, period.last)
 
 
 @blp.route("/cases", methods=["GET"])
@@ -106,9 +106,9 @@ def cases():
     if (figure in FIGURES) == (state in set(Status)) or offset < 0:
         abort(404)
     if figure:
-        scorecards = _scorecards()
-        lag = scorecards.lag()
-        entries = scorecards.cases_behind(figure, period.first, period.end, period.department)
+        read_model = scorecards()
+        lag = read_model.lag()
+        entries = read_model.cases_behind(figure, period.first, period.end, period.department)
         total, title = len(entries), figure_name(figure)
         items = [vars(entry) for entry in entries[offset : offset + CASES_PER_PAGE]]
     else:
@@ -185,10 +185,6 @@ def _picker_with_problems(form: PeriodForm):
 
 def _today() -> date:
     return datetime.now(CITY_TIME).date()
-
-
-def _scorecards() -> Scorecards:
-    return current_app.extensions[scorecards_api.EXTENSION]
 
 
 def _by_state(period: Period) -> dict[str, int]:

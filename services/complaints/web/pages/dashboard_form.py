@@ -11,9 +11,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 
+from complaints.web.api.schemas.fields import FIRST_YEAR, LAST_YEAR
 from complaints.web.pages.labels import department_name
 from complaints.web.runtime import runtime
-from complaints.web.schemas.fields import FIRST_YEAR, LAST_YEAR
 
 DEFAULT_WEEKS = 12
 # Three years of weeks still make a readable trend and a table that loads at once.

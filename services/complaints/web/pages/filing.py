@@ -48,11 +48,11 @@ from complaints.application.service import IdempotencyKeyReusedError
 from complaints.domain.credit_code import LENGTH, VALUES, credit_code_problem
 from complaints.domain.errors import InvalidValueError
 from complaints.domain.values import Channel
+from complaints.web.api.schemas.fields import PHONE
+from complaints.web.api.schemas.filing import https_unless_loopback
 from complaints.web.identity import PUBLIC_FILER
 from complaints.web.pages.languages import LANGUAGES, current_language
 from complaints.web.runtime import runtime
-from complaints.web.schemas.fields import PHONE
-from complaints.web.schemas.filing import https_unless_loopback
 
 blp = Blueprint("filing", __name__, url_prefix="/file")
 

@@ -35,13 +35,13 @@ from complaints.domain.credit_code import credit_code_problem
 from complaints.domain.errors import CaseRuleError, CaseStateError, InvalidValueError
 from complaints.domain.values import Role, Status
 from complaints.readmodels.case_queries import QUEUE_ORDER, CaseFilter
+from complaints.web.api.schemas.fields import PHONE
 from complaints.web.pages.case_words import explain, staff_channel_choices, vocabulary
 from complaints.web.pages.labels import category_name, department_name
 from complaints.web.pages.languages import LANGUAGES
 from complaints.web.pages.queue import time_left
 from complaints.web.pages.sessions import current_principal, staff_required
 from complaints.web.runtime import runtime
-from complaints.web.schemas.fields import PHONE
 
 blp = Blueprint("intake", __name__, url_prefix="/staff/intake")
 blp.context_processor(vocabulary)

@@ -10,11 +10,11 @@ from werkzeug.exceptions import NotFound
 from complaints.application.masking import mask_filer
 from complaints.application.principals import PermissionDeniedError, Principal
 from complaints.domain.values import Role
-from complaints.web.errors import documents_errors
+from complaints.web.api.error_responses import documents_errors
+from complaints.web.api.parsing import ApiBlueprint
+from complaints.web.api.schemas.listing import CasePageSchema, QueueArgsSchema, SearchArgsSchema
 from complaints.web.identity import NEEDS_TOKEN, current_principal, require_role
-from complaints.web.parsing import ApiBlueprint
 from complaints.web.runtime import runtime
-from complaints.web.schemas.listing import CasePageSchema, QueueArgsSchema, SearchArgsSchema
 
 blp = ApiBlueprint(
     "queues",

@@ -15,7 +15,7 @@ from complaints.domain.values import (
     Stage,
     Visibility,
 )
-from complaints.web.schemas.fields import (
+from complaints.web.api.schemas.fields import (
     VersionTag,
     aware_time,
     department,

@@ -8,8 +8,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from complaints.readmodels.scorecard_figures import FIGURES
-from complaints.web.schemas.fields import FIRST_YEAR, LAST_YEAR, department
-from complaints.web.schemas.listing import LagSchema
+from complaints.web.api.schemas.fields import FIRST_YEAR, LAST_YEAR, department
+from complaints.web.api.schemas.listing import LagSchema
 
 MAX_ITEMS = 10_000
 

@@ -9,13 +9,11 @@ from marshmallow import Schema
 
 from complaints.application.permissions import COMMANDS as PERMISSIONS
 from complaints.application.views import case_view
-from complaints.web.cases import CASE_PARAMETER, etag
-from complaints.web.errors import documents_errors
-from complaints.web.identity import NEEDS_TOKEN, current_principal
-from complaints.web.parsing import ApiBlueprint
-from complaints.web.runtime import runtime
-from complaints.web.schemas.cases import CaseSchema
-from complaints.web.schemas.commands import (
+from complaints.web.api.cases import CASE_PARAMETER, etag
+from complaints.web.api.error_responses import documents_errors
+from complaints.web.api.parsing import ApiBlueprint
+from complaints.web.api.schemas.cases import CaseSchema
+from complaints.web.api.schemas.commands import (
     AssignmentSchema,
     CommandSchema,
     ExtensionSchema,
@@ -33,6 +31,8 @@ from complaints.web.schemas.commands import (
     ReviewConclusionSchema,
     TransferSchema,
 )
+from complaints.web.identity import NEEDS_TOKEN, current_principal
+from complaints.web.runtime import runtime
 
 blp = ApiBlueprint(
     "commands",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from complaints.domain.values import Status
-from complaints.web.schemas.fields import Timestamp, aware_time, category, one_of, reference
+from complaints.web.api.schemas.fields import Timestamp, aware_time, category, one_of, reference
 
 MAX_PAGE = 200
 # Deeper than any list is read by people; beyond it, narrow the search instead.

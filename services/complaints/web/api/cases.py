@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Response, url_for
+from flask import url_for
 from marshmallow import RAISE
 
 from complaints.application import audit, history_export
 from complaints.application.views import case_view
 from complaints.domain.values import Role
-from complaints.web.errors import documents_errors
+from complaints.web.api.error_responses import documents_errors
+from complaints.web.api.parsing import ApiBlueprint
+from complaints.web.api.schemas.cases import (
+    CaseSchema,
+    HistoryArgsSchema,
+    HistorySchema,
+    VerificationSchema,
+)
+from complaints.web.api.schemas.filing import (
+    FilingReplySchema,
+    FilingSchema,
+    IdempotencyHeaderSchema,
+)
+from complaints.web.downloads import history_file
 from complaints.web.identity import (
     NEEDS_TOKEN,
     PUBLIC_FILER,
@@ -18,19 +31,7 @@ from complaints.web.identity import (
     current_principal,
     require_role,
 )
-from complaints.web.parsing import ApiBlueprint
 from complaints.web.runtime import runtime
-from complaints.web.schemas.cases import (
-    CaseSchema,
-    HistoryArgsSchema,
-    HistorySchema,
-    VerificationSchema,
-)
-from complaints.web.schemas.filing import (
-    FilingReplySchema,
-    FilingSchema,
-    IdempotencyHeaderSchema,
-)
 
 blp = ApiBlueprint(
     "cases",
@@ -154,14 +155,3 @@ def export_case(case):
     )
     return history_file(document)
 
-
-def history_file(document: dict) -> Response:
-    """An exported history as a download, for the API and for the auditor's page."""
-    name = history_export.file_name(document)
-    return Response(
-        history_export.encode(document),
-        mimetype="application/json",
-        # Personal data: kept by whoever downloads it, by no cache on the way.
-        headers={"Content-Disposition": f'attachment; filename="{name}"',
-                 "Cache-Control": "private, no-store"},
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from complaints.web.schemas.fields import reference, text
+from complaints.web.api.schemas.fields import reference, text
 
 
 class StaffCredentialsSchema(Schema):

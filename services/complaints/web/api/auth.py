@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from complaints.web.errors import documents_errors
-from complaints.web.parsing import ApiBlueprint
-from complaints.web.runtime import runtime
-from complaints.web.schemas.auth import (
+from complaints.web.api.error_responses import documents_errors
+from complaints.web.api.parsing import ApiBlueprint
+from complaints.web.api.schemas.auth import (
     FilerCredentialsSchema,
     StaffCredentialsSchema,
     TokenSchema,
 )
+from complaints.web.runtime import runtime
 from complaints.web.tokens import IssuedToken
 
 blp = ApiBlueprint(

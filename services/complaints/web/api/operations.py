@@ -6,8 +6,8 @@ from eventsourcing.persistence import PersistenceError
 from flask import Response
 from werkzeug.exceptions import ServiceUnavailable
 
-from complaints.web.errors import documents_errors
-from complaints.web.parsing import ApiBlueprint
+from complaints.web.api.error_responses import documents_errors
+from complaints.web.api.parsing import ApiBlueprint
 from complaints.web.runtime import runtime
 
 blp = ApiBlueprint(

@@ -2,35 +2,26 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Flask, Response, current_app, url_for
+from flask import url_for
 from marshmallow import RAISE
 
-from complaints.bootstrap import Services
 from complaints.domain.values import Role
 from complaints.readmodels.scorecard_figures import FIGURES, RATES, TIMES
-from complaints.readmodels.scorecards import (
-    Scorecard,
-    ScorecardReport,
-    Scorecards,
-    open_scorecards,
-)
-from complaints.web.errors import documents_errors
-from complaints.web.identity import NEEDS_TOKEN, current_principal, require_role
-from complaints.web.parsing import ApiBlueprint
-from complaints.web.schemas.scorecards import (
+from complaints.readmodels.scorecards import Scorecard
+from complaints.web.api.error_responses import documents_errors
+from complaints.web.api.parsing import ApiBlueprint
+from complaints.web.api.schemas.scorecards import (
     CasesBehindArgsSchema,
     CasesBehindSchema,
     PeriodArgsSchema,
     ScorecardReportSchema,
 )
-
-EXTENSION = "huiyin.scorecards"
-TOTAL = "total"
+from complaints.web.downloads import csv_response
+from complaints.web.identity import NEEDS_TOKEN, current_principal, require_role
+from complaints.web.runtime import scorecards
 
 blp = ApiBlueprint(
     "scorecards",
@@ -40,13 +31,6 @@ blp = ApiBlueprint(
     "that says how far behind the event store it is (`lag`). Each figure links to the cases "
     "behind it.",
 )
-
-
-def install(app: Flask, services: Services) -> None:
-    """Open the scorecards beside the event store, for this app's requests."""
-    app.extensions[EXTENSION] = open_scorecards(
-        services.complaints, create=services.settings.create_tables
-    )
 
 
 @blp.route("/scorecards", methods=["GET"])
@@ -62,7 +46,7 @@ def department_scorecards(period):
     given) and the total over every case, assigned or not. Each figure says where to list
     the cases behind it (`cases`); a rate names its numerator and denominator.
     """
-    report = _read().scorecard(*_days(period), period.get("department"))
+    report = scorecards().scorecard(*_days(period), period.get("department"))
     return {
         **_echo(period),
         "departments": [_card(card, period) for card in report.departments],
@@ -85,27 +69,8 @@ def scorecards_csv(period):
     are fractions, empty when their denominator is 0. The read model's lag is in the
     `Huiyin-Lag-Tracked`, `-Head` and `-Behind` headers.
     """
-    report = _read().scorecard(*_days(period), period.get("department"))
+    report = scorecards().scorecard(*_days(period), period.get("department"))
     return csv_response(report, period["period_from"], period["period_to"])
-
-
-def csv_response(report: ScorecardReport, first_day: date, last_day: date) -> Response:
-    """The report as a CSV download, for the API and the dashboard page alike."""
-    start, end = first_day.isoformat(), last_day.isoformat()
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow(["from", "to", "department", *FIGURES])
-    for card in [*report.departments, report.total]:
-        values = [_csv_value(card.figures[code]) for code in FIGURES]
-        writer.writerow([start, end, card.department or TOTAL, *values])
-    response = Response(text.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="scorecards-{start}-{end}.csv"'
-    )
-    response.headers["Huiyin-Lag-Tracked"] = str(report.lag.tracked)
-    response.headers["Huiyin-Lag-Head"] = str(report.lag.head)
-    response.headers["Huiyin-Lag-Behind"] = str(report.lag.behind)
-    return response
 
 
 @blp.route("/scorecards/cases", methods=["GET"])
@@ -121,9 +86,9 @@ def cases_behind(query):
     a rate, those of its numerator; for a time, the replies it is computed from. Without
     `department`, the total's. Paged by `limit` and `offset`.
     """
-    scorecards = _read()
-    lag = scorecards.lag()
-    entries = scorecards.cases_behind(query["figure"], *_days(query), query.get("department"))
+    read_model = scorecards()
+    lag = read_model.lag()
+    entries = read_model.cases_behind(query["figure"], *_days(query), query.get("department"))
     return {
         **_echo(query),
         "figure": query["figure"],
@@ -139,10 +104,6 @@ def cases_behind(query):
 def _only_supervisors_and_auditors() -> None:
     """Before the query is read, so a caller who may not read scorecards learns nothing more."""
     require_role(current_principal(), Role.SUPERVISOR, Role.AUDITOR)
-
-
-def _read() -> Scorecards:
-    return current_app.extensions[EXTENSION]
 
 
 def _days(period: dict[str, Any]) -> tuple[date, date]:
@@ -175,8 +136,4 @@ def _card(card: Scorecard, period: dict[str, Any]) -> dict[str, Any]:
             figure["unit"] = "working_days"
         figures[code] = figure
     return {"department": card.department, "figures": figures}
-
-
-def _csv_value(value: int | float | None) -> str:
-    return "" if value is None else str(value)
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from complaints.domain.values import Channel, Language
-from complaints.web.schemas.fields import (
+from complaints.web.api.schemas.fields import (
     aware_time,
     category,
     credit_code,

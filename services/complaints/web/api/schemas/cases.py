@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
-from complaints.web.schemas.fields import Timestamp, plausible_year
+from complaints.web.api.schemas.fields import Timestamp, plausible_year
 
 
 class ReviewStateSchema(Schema):
