@@ -23,7 +23,7 @@ from complaints.domain.values import Role
 from complaints.readmodels import runner
 from complaints.readmodels.scorecard_figures import COUNTS
 from complaints.watchdog import Watchdog
-from complaints.web.pages import dashboard
+from complaints.web.pages.dashboard import views as dashboard
 from complaints.web.runtime import EXTENSION, SCORECARDS
 from tests.fixtures.stores import STORES
 

@@ -1,12 +1,16 @@
-"""The dashboard's period picker: from and to (days, both included) and a department."""
+"""The dashboard's period picker: from and to (days, both included) and a department, and
+the period it chooses."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from flask import url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
@@ -19,6 +23,30 @@ DEFAULT_WEEKS = 12
 # Three years of weeks still make a readable trend and a table that loads at once.
 LONGEST_PERIOD = timedelta(days=3 * 366)
 CHOSEN = ("from", "to", "department")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days chosen, both included, and the department (None: every one)."""
+
+    first: date
+    last: date
+    department: str | None
+
+    @property
+    def end(self) -> date:
+        """The day after the last: the read models take a period as [first, end)."""
+        return self.last + timedelta(days=1)
+
+    def query(self, **more: Any) -> dict[str, Any]:
+        """The period as a query string's parameters, with `more` (None values left out)."""
+        query = {"from": self.first.isoformat(), "to": self.last.isoformat(),
+                 "department": self.department, **more}
+        return {key: value for key, value in query.items() if value is not None}
+
+    def words(self) -> str:
+        return _("%(first)s to %(last)s", first=format_date(self.first, "long"),
+                 last=format_date(self.last, "long"))
 
 
 class DayField(DateField):

@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from complaints.application.principals import Principal
 from complaints.application.service import Complaints
 from complaints.domain.case import Case
-from complaints.web.pages.case_words import choices, staff_channel_choices
+from complaints.web.pages.case.words import choices, staff_channel_choices
 from complaints.web.pages.labels import department_name
 
 LONGEST = _l("Write at most %(max)d characters.")

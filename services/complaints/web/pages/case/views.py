@@ -14,12 +14,11 @@ from complaints.application.views import case_view, event_view
 from complaints.domain.case import Case
 from complaints.domain.errors import CaseRuleError, CaseStateError, InvalidValueError
 from complaints.domain.values import STAFF_ROLES
-from complaints.web.pages.case_forms import STEP_BY_COMMAND, STEP_BY_PATH, StepForm
-from complaints.web.pages.case_words import explain, vocabulary
-from complaints.web.pages.filing import attachment_store, file_size
-from complaints.web.pages.queue import time_left
+from complaints.web.pages.attachments import attachment_download, attachment_store, file_size
+from complaints.web.pages.case.forms import STEP_BY_COMMAND, STEP_BY_PATH, StepForm
+from complaints.web.pages.case.words import explain, vocabulary
+from complaints.web.pages.deadlines import time_left
 from complaints.web.pages.sessions import current_principal, staff_required
-from complaints.web.pages.tracking import attachment_download
 from complaints.web.runtime import runtime
 
 blp = Blueprint("case", __name__, url_prefix="/staff/cases")

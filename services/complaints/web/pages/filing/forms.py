@@ -1,27 +1,16 @@
-"""The enterprise's filing form (no sign-in), and the one showing of its reference and code."""
+"""The enterprise's filing form: its fields, its checks in the reader's words, and the form
+turned into the application's filing."""
 
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import date, datetime
 from typing import Any
 
-from flask import (
-    Blueprint,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from itsdangerous import BadSignature, URLSafeSerializer
 from marshmallow import ValidationError
 from marshmallow import validate as checks
 from wtforms import (
@@ -37,47 +26,19 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation
 
-from complaints.adapters.attachments import (
-    Attachment,
-    AttachmentRefusedError,
-    AttachmentStore,
-    attachments_of,
-)
+from complaints.adapters.attachments import Attachment
 from complaints.application.deadlines import CITY_TIME
-from complaints.application.service import IdempotencyKeyReusedError
 from complaints.domain.credit_code import LENGTH, VALUES, credit_code_problem
-from complaints.domain.errors import InvalidValueError
 from complaints.domain.values import Channel
 from complaints.web.api.schemas.fields import PHONE
 from complaints.web.api.schemas.filing import https_unless_loopback
-from complaints.web.identity import PUBLIC_FILER
 from complaints.web.pages.languages import LANGUAGES, current_language
 from complaints.web.runtime import runtime
 
-blp = Blueprint("filing", __name__, url_prefix="/file")
-
-FORM_PROBLEM = 422
-# Kept until the confirmation page has shown it once.
-_FILED = "filed_case"
 _KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-_KEPT_SALT = "huiyin/kept-attachments/v1"
-MEGABYTE = 1024 * 1024
 NOTIFY_CHOICES = [SelectChoice("email", _l("E-mail")),
                   SelectChoice("sms", _l("Text message (SMS)")),
                   SelectChoice("webhook", _l("Webhook (for software)"))]
-
-
-def body_limit() -> int:
-    """A form with files may carry all the files allowed, besides the usual request limit."""
-    limits = attachment_store().limits
-    return current_app.config["MAX_CONTENT_LENGTH"] + limits.total_bytes
-
-
-@blp.url_value_preprocessor
-def _allow_files(endpoint: str | None, values: dict | None) -> None:
-    # Runs before the app's body check: only this form's POST may be as large as its files.
-    if request.method == "POST":
-        request.max_content_length = body_limit()
 
 
 class FilingForm(FlaskForm):
@@ -205,147 +166,6 @@ def category_descriptions() -> dict[str, str]:
     }
 
 
-# -- attachments, shared with the tracking page's form ---------------------------------------
-
-
-def attachment_store() -> AttachmentStore:
-    return AttachmentStore(runtime().services.settings.data_dir / "attachments")
-
-
-def _kept_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=_KEPT_SALT)
-
-
-def sign_kept(attachments: list[Attachment]) -> str:
-    """The files already received, for a form sent back: signed, so none can be made up."""
-    return _kept_serializer().dumps([each.reference for each in attachments])
-
-
-def kept_from(signed: str | None) -> list[Attachment]:
-    if not signed:
-        return []
-    try:
-        references = _kept_serializer().loads(signed)
-    except BadSignature:
-        return []
-    return attachments_of(str(each) for each in references if isinstance(each, str))
-
-
-def receive_attachments(
-    files: MultipleFileField, kept: HiddenField
-) -> tuple[list[Attachment], list[str]]:
-    """Keep the new files beside those received before: (all kept, refusals in words).
-
-    Files are kept even when the rest of the form has problems, so the reader need not
-    choose them again; a file the reader ticked to remove is dropped from the list.
-    """
-    store = attachment_store()
-    removed = set(request.form.getlist("remove_attachment"))
-    already = [each for each in kept_from(kept.data) if each.sha256 not in removed]
-    uploads = [(upload.stream, upload.filename or "") for upload in files.data or []
-               if upload and upload.filename]
-    received, refusals = store.keep_all(uploads, already)
-    kept.data = sign_kept(received)
-    return received, [refusal_message(refusal, store) for refusal in refusals]
-
-
-def refusal_message(refusal: AttachmentRefusedError, store: AttachmentStore) -> str:
-    limits = store.limits
-    name = refusal.name
-    messages = {
-        "too_many": _("%(name)s was not attached: at most %(count)d files can be attached.",
-                      name=name, count=limits.files),
-        "empty": _("%(name)s is empty.", name=name),
-        "too_large": _("%(name)s is larger than %(size)d MB.", name=name,
-                       size=limits.file_bytes // MEGABYTE),
-        "total_too_large": _("%(name)s was not attached: all the files together may be at "
-                             "most %(size)d MB.", name=name,
-                             size=limits.total_bytes // MEGABYTE),
-        "not_allowed": _("%(name)s is not a PDF, JPEG, PNG, Word, Excel or PowerPoint file.",
-                         name=name),
-        "name_mismatch": _("%(name)s does not contain what its name's ending says. Save it "
-                           "again as PDF, JPEG, PNG, Word, Excel or PowerPoint.", name=name),
-    }
-    return messages[refusal.reason]
-
-
-def file_size(size: int) -> str:
-    """A file's size in the reader's numbers: 850 KB, 1.2 MB."""
-    if size < MEGABYTE:
-        return _("%(size)s KB", size=format_decimal(max(1, round(size / 1024))))
-    return _("%(size)s MB", size=format_decimal(round(size / MEGABYTE, 1)))
-
-
-def limits_text() -> str:
-    limits = attachment_store().limits
-    return _("Up to %(count)d files: PDF, JPEG, PNG, Word, Excel or PowerPoint. Each may be up "
-             "to %(each)d MB, and all together up to %(total)d MB.", count=limits.files,
-             each=limits.file_bytes // MEGABYTE, total=limits.total_bytes // MEGABYTE)
-
-
-# -- the pages ----------------------------------------------------------------------------
-
-
-@blp.route("", methods=["GET", "POST"])
-def file_complaint():
-    form = FilingForm()
-    form.category.choices = category_choices()
-    problems: list[str] = []
-    kept: list[Attachment] = []
-    if not form.is_submitted():
-        form.language.data = current_language()
-        form.submission_key.data = secrets.token_urlsafe(24)
-    else:
-        kept, refusals = receive_attachments(form.attachments, form.kept_attachments)
-        valid = form.validate()
-        form.attachments.errors = list(form.attachments.errors) + refusals
-        if form.submission_key.errors:
-            # Only a form not made by this page lacks its key; a fresh one files once again.
-            problems.append(_("Part of the form was missing. Check it and send it again."))
-            form.submission_key.data = secrets.token_urlsafe(24)
-        elif valid and not refusals:
-            filed = _file(form, kept, problems)
-            if filed is not None:
-                return filed
-    status = FORM_PROBLEM if problems or form.errors else 200
-    return render_template(
-        "filing/form.html", form=form, problems=problems, kept=kept,
-        today=datetime.now(CITY_TIME).date().isoformat(),
-        descriptions=category_descriptions(), limits_text=limits_text(),
-        limits=attachment_store().limits, file_size=file_size,
-    ), status
-
-
-def _file(form: FilingForm, kept: list[Attachment], problems: list[str]):
-    """File the case; a redirect to the confirmation, or None with the problem told."""
-    try:
-        filing = runtime().services.complaints.file_case(
-            PUBLIC_FILER, submission(form, kept), idempotency_key=form.submission_key.data
-        )
-    except InvalidValueError as error:
-        # The application's own checks, which the form's should have caught already.
-        field = str(error.details.get("field", "")).rpartition(".")[2]
-        target = getattr(form, field, None) if field else None
-        if target is not None and field == "credit_code":
-            target.errors = [credit_code_message(target.data) or error.message]
-        else:
-            problems.append(_("Check what you entered and send the form again."))
-        return None
-    except IdempotencyKeyReusedError:
-        problems.append(_("This form was sent already and filed a case. If you want to file "
-                          "another complaint, check the form and send it again: it will file a "
-                          "new case."))
-        form.submission_key.data = secrets.token_urlsafe(24)
-        return None
-    session[_FILED] = {
-        "reference": filing.reference,
-        "access_code": filing.access_code,
-        "webhook_secret": filing.webhook_secret,
-        "told": bool(form.email.data or form.phone.data),
-    }
-    return redirect(url_for(".filed"), code=303)
-
-
 def submission(form: FilingForm, kept: list[Attachment]) -> dict[str, Any]:
     """The form as the application's filing: the same shape as the JSON API's."""
     filer = {
@@ -370,12 +190,3 @@ def submission(form: FilingForm, kept: list[Attachment]) -> dict[str, Any]:
         "confidential": bool(form.confidential.data),
         "anonymous": bool(form.anonymous.data),
     }
-
-
-@blp.route("/filed", methods=["GET"])
-def filed():
-    """The reference and the access code, this once; a reload says they were shown."""
-    shown = session.pop(_FILED, None)
-    response = current_app.make_response(render_template("filing/filed.html", filed=shown))
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

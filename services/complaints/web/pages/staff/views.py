@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from complaints.application.principals import AuthenticationError
-from complaints.web.pages.forms import SignInForm
 from complaints.web.pages.navigation import destinations_for
 from complaints.web.pages.sessions import (
     current_principal,
@@ -16,6 +15,7 @@ from complaints.web.pages.sessions import (
     sign_out,
     staff_required,
 )
+from complaints.web.pages.staff.forms import SignInForm
 from complaints.web.runtime import runtime
 
 blp = Blueprint("staff", __name__, url_prefix="/staff")

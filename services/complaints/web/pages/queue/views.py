@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, Form, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
 
 from complaints.application.deadlines import CLOCKS_AGAINST_SOMEONE
 from complaints.application.masking import mask_filer
 from complaints.domain.values import Role, Status
 from complaints.readmodels.case_queries import QUEUE_ORDER, CaseFilter
 from complaints.readmodels.search_text import query_terms
-from complaints.web.pages.case_words import choices, vocabulary
+from complaints.web.pages.case.words import choices, vocabulary
+from complaints.web.pages.deadlines import time_left
 from complaints.web.pages.labels import department_name
+from complaints.web.pages.queue.forms import QueueFilters
 from complaints.web.pages.sessions import current_principal, staff_required
 from complaints.web.runtime import runtime
 
@@ -27,18 +26,6 @@ blp.context_processor(vocabulary)
 PAGE_SIZE = 20
 MOST_PER_PAGE = 100
 _IDENTITY = ("enterprise_name", "credit_code")
-
-
-class QueueFilters(Form):
-    """The queue's filters, read from the address (a GET form needs no CSRF token)."""
-
-    department = SelectField(_l("Department"), validators=[Optional()])
-    status = SelectField(_l("Status"), validators=[Optional()])
-    overdue = BooleanField(_l("Overdue only"))
-    text = StringField(
-        _l("Words in the subject or description"),
-        validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
-    )
 
 
 @blp.route("", methods=["GET"])
@@ -95,12 +82,6 @@ def _find(filters: QueueFilters, masked: bool, limit: int, offset: int):
     items, total = index.recorder.find(case_filter, QUEUE_ORDER, (limit, offset))
     rows = [time_left(item, now) for item in items]
     return [_masked(row) for row in rows] if masked else rows, total, lag
-
-
-def time_left(row: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    """`row` with `working_days_left` and `overdue` as of now: of the moment of reading."""
-    complaints = runtime().services.complaints
-    return {**row, **complaints.deadlines.time_left(row, now or complaints.clock())}
 
 
 def _masked(row: dict[str, Any]) -> dict[str, Any]:

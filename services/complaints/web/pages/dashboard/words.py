@@ -1,11 +1,17 @@
-"""The dashboard's words for case states, deadline stages and scorecard figures, translated."""
+"""The dashboard's words for case states, deadline stages and scorecard figures, translated,
+and its numbers in the reader's locale."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import format_number, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from complaints.domain.values import Stage, Status
+
+STAGES = [stage.value for stage in Stage]
 
 STATE_NAMES = {
     Status.FILED: _l("Filed, not yet accepted"),
@@ -63,3 +69,22 @@ def figure_name(code: str) -> str:
     if kind in ("breaches", "escalations") and stage in set(Stage):
         return _("%(figure)s: %(stage)s", figure=FIGURE_NAMES[kind], stage=stage_name(stage))
     return code
+
+
+def shown(value: int | float | None, percent: bool = False) -> str:
+    """A number as the tables show it, in the reader's locale; a dash for none."""
+    if value is None:
+        return "—"
+    return format_percent(value) if percent else format_number(value)
+
+
+def lag_text(behind: int) -> str:
+    # No plural forms: the catalogue check reads singular messages only.
+    return _("Recorded changes not yet counted in these figures: %(num)d. They will be within "
+             "moments.", num=behind)
+
+
+def vocabulary() -> dict[str, Any]:
+    """What the dashboard's templates use to put numbers and names into words."""
+    return {"shown": shown, "lag_text": lag_text, "figure_name": figure_name,
+            "stage_name": stage_name, "stages": STAGES}

@@ -6,42 +6,25 @@ filer's principal: internal notes and the names of staff never reach this page.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from babel.lists import format_list
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
-from flask_babel import get_locale
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
-from werkzeug.wrappers import Response
-from wtforms import HiddenField, RadioField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
 
-from complaints.adapters.attachments import Attachment, AttachmentStore, attachments_of
+from complaints.adapters.attachments import Attachment, attachments_of
 from complaints.application.affordances import available_commands
 from complaints.application.audit import case_history
 from complaints.application.principals import AuthenticationError
 from complaints.application.service import REFERENCE_PATTERN
 from complaints.application.views import case_view
-from complaints.domain.case import Case, case_id_for
+from complaints.domain.case import case_id_for
 from complaints.domain.errors import CaseRuleError, CaseStateError
 from complaints.domain.values import Role
-from complaints.web.pages.filing import (
+from complaints.web.pages.attachments import (
+    attachment_download,
     attachment_store,
     body_limit,
     file_size,
@@ -49,25 +32,25 @@ from complaints.web.pages.filing import (
     receive_attachments,
 )
 from complaints.web.pages.sessions import current_principal, sign_in, sign_out
+from complaints.web.pages.tracking.forms import (
+    InformationForm,
+    RatingForm,
+    ReopeningForm,
+    TrackingSignInForm,
+)
+from complaints.web.pages.tracking.words import (
+    RULES,
+    TIMELINE,
+    review_note,
+    status_key,
+    vocabulary,
+)
 from complaints.web.runtime import runtime
 
 blp = Blueprint("tracking", __name__, url_prefix="/track")
+blp.context_processor(vocabulary)
 
 FORM_PROBLEM = 422
-# 1 非常不满意 … 5 非常满意, offered from the best down, as the filer's messages list them.
-RATINGS = [
-    SelectChoice(5, _l("Very satisfied")),
-    SelectChoice(4, _l("Satisfied")),
-    SelectChoice(3, _l("Basically satisfied")),
-    SelectChoice(2, _l("Dissatisfied")),
-    SelectChoice(1, _l("Very dissatisfied")),
-]
-# The steps of a case the filer is told of (notify's policy), and their own.
-TIMELINE = (
-    "Filed", "Accepted", "Referred", "Assigned", "Transferred", "InformationRequested",
-    "InformationSupplied", "ProgressNoted", "Responded", "Rated", "ReviewConcluded",
-    "Rectified", "FollowedUp", "Reopened", "Closed", "DeadlineExtended", "DeadlineRecomputed",
-)  # fmt: skip
 
 
 @blp.url_value_preprocessor
@@ -75,45 +58,6 @@ def _allow_files(endpoint: str | None, values: dict | None) -> None:
     # Answering a request for information may carry documents, as a filing may.
     if request.method == "POST" and endpoint == "pages.tracking.supply_information":
         request.max_content_length = body_limit()
-
-
-class TrackingSignInForm(FlaskForm):
-    reference = StringField(
-        _l("Reference"),
-        filters=[lambda value: re.sub(r"\s+", "", value).upper() if value else value],
-        validators=[InputRequired(_l("Enter the reference")), Length(max=40)],
-    )
-    access_code = StringField(
-        _l("Access code"),
-        validators=[InputRequired(_l("Enter the access code")), Length(max=40)],
-    )
-
-
-class InformationForm(FlaskForm):
-    content = TextAreaField(
-        _l("Your answer"),
-        validators=[InputRequired(_l("Write your answer")), Length(max=10_000)],
-    )
-    attachments = MultipleFileField(_l("Documents (optional)"))
-    kept_attachments = HiddenField()
-
-
-class RatingForm(FlaskForm):
-    score = RadioField(
-        _l("How satisfied are you with the reply?"),
-        choices=RATINGS,
-        coerce=int,
-        validators=[InputRequired(_l("Choose how satisfied you are with the reply"))],
-    )
-    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2_000)])
-
-
-class ReopeningForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Why should your case be handled again?"),
-        validators=[InputRequired(_l("Say why the case should be handled again")),
-                    Length(max=2_000)],
-    )
 
 
 # -- signing in ---------------------------------------------------------------------------
@@ -238,17 +182,6 @@ def _attempt(command) -> str | None:
     return None
 
 
-RULES = {
-    "one_rating_per_round": _l("This reply has been rated already."),
-    "review_pending": _l("Your rating is being checked again. You can ask to reopen the case "
-                         "once that check is concluded."),
-    "rectification_required": _l("The department is putting things right after your "
-                                 "rating. You can ask to reopen the case after that."),
-    "return_visit_required": _l("We will contact you about what the department put right. "
-                                "You can ask to reopen the case after that."),
-}
-
-
 def _case_page(case_id: UUID, kept: list[Attachment] | None = None,
                **forms: FlaskForm) -> tuple[str, int]:
     principal = current_principal()
@@ -273,92 +206,11 @@ def _case_page(case_id: UUID, kept: list[Attachment] | None = None,
         limits_text=limits_text(),
         file_size=file_size,
         page_has_errors=failed,
-        review_note=_review_note(case),
-        status_key=_status_key(case),
-        words=WORDS,
-        join_list=join_list,
+        review_note=review_note(case),
+        status_key=status_key(case),
         attachments_in=attachments_of,
     )
     return body, FORM_PROBLEM if failed else 200
-
-
-# What the page calls things, in the filer's words.
-WORDS = {
-    "status": {
-        "filed": _l("Received: waiting to be accepted"),
-        "accepted": _l("Accepted: being sent to the department responsible"),
-        "assigned": _l("With the department responsible"),
-        "awaiting_information": _l("Waiting for information from you"),
-        "responded": _l("Replied: please read the reply and rate it"),
-        "responded_rated": _l("Replied, and you have rated the reply"),
-        "referred": _l("Referred: this service cannot handle it"),
-        "closed": _l("Closed"),
-    },
-    "stage": {
-        "accept": _l("acceptance and dispatch"),
-        "reply": _l("the department's reply"),
-        "rectify": _l("putting things right"),
-        "return_visit": _l("our follow-up with you"),
-    },
-    # The step a due time is for, as the status panel names it.
-    "next_step": {
-        "accept": _l("Acceptance and dispatch"),
-        "reply": _l("The department's reply"),
-        "rectify": _l("Putting things right"),
-        "return_visit": _l("Our follow-up with you"),
-    },
-    "outcome": {
-        "resolved": _l("Resolved"),
-        "partly_resolved": _l("Partly resolved"),
-        "explained": _l("Explained: no fault found"),
-        "not_substantiated": _l("Not substantiated"),
-    },
-    "channel": {
-        "email": _l("E-mail"),
-        "sms": _l("Text message (SMS)"),
-        "webhook": _l("Webhook"),
-        "inbox": _l("This page"),
-    },
-    "contact": {
-        "phone": _l("by phone"),
-        "visit": _l("in person"),
-        "sms": _l("by text message"),
-        "email": _l("by e-mail"),
-    },
-    # Which office acted; the filer never learns which person.
-    "actor": {
-        "filer": _l("You"),
-        "intake": _l("Intake desk"),
-        "handler": _l("The department"),
-        "supervisor": _l("Business Environment Bureau"),
-        "system": _l("Huiyin, automatically"),
-    },
-    "rating": {choice.value: choice.label for choice in RATINGS},
-}
-
-
-def _status_key(case: Case) -> str:
-    if case.status == "responded" and case.review.score is not None:
-        return "responded_rated"
-    return case.status
-
-
-def join_list(codes: list[str], name) -> str:
-    """Names in the reader's way of listing them: 海关、商务局; Customs and Commerce Bureau."""
-    return format_list([name(code) for code in codes if code], locale=get_locale())
-
-
-def _review_note(case: Case) -> str | None:
-    """Where the loop a bad rating started stands, in the filer's words."""
-    return {
-        "recheck": _("You were not satisfied with the reply. The Business Environment Bureau "
-                     "is checking how your case was handled, and will tell you what it "
-                     "concludes."),
-        "rectification": _("The check agreed with you: the department must put things right. "
-                           "We will tell you what it did."),
-        "return_visit": _("The department has reported what it put right. We will contact "
-                          "you to ask whether the matter is now settled."),
-    }.get(case.review.stage)
 
 
 # -- documents ----------------------------------------------------------------------------
@@ -376,20 +228,3 @@ def attachment(sha256: str):
     if found is None:
         abort(404)
     return attachment_download(attachment_store(), found)
-
-
-def attachment_download(store: AttachmentStore, found: Attachment) -> Response:
-    """A stored document as a download under its own name; staff pages may send theirs so.
-
-    Always a download, never shown in the page's origin, and sandboxed should a browser try.
-    """
-    path = store.path_of(found.sha256)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=found.media_type, as_attachment=True,
-                         download_name=found.name, conditional=True, max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
