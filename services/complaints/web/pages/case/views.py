@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
@@ -17,7 +15,7 @@ from complaints.domain.values import STAFF_ROLES
 from complaints.web.pages.attachments import attachment_download, attachment_store, file_size
 from complaints.web.pages.case.forms import STEP_BY_COMMAND, STEP_BY_PATH, StepForm
 from complaints.web.pages.case.words import explain, vocabulary
-from complaints.web.pages.deadlines import time_left
+from complaints.web.pages.deadlines import deadline_shown
 from complaints.web.pages.sessions import current_principal, staff_required
 from complaints.web.runtime import runtime
 
@@ -129,7 +127,7 @@ def _page(case: Case, failed: tuple[str, StepForm, list[str]] | None = None) -> 
     return render_template(
         "case/case.html",
         case=view,
-        deadline=_deadline(view["deadline"]),
+        deadline=deadline_shown(view["deadline"]),
         steps=steps,
         # A refused step whose form the case no longer offers: said at the top of the steps.
         lost_problems=failed[2] if failed and failed[0] not in offered else [],
@@ -139,12 +137,3 @@ def _page(case: Case, failed: tuple[str, StepForm, list[str]] | None = None) -> 
         page_has_errors=bool(failed),
     )
 
-
-def _deadline(deadline: dict[str, Any] | None) -> dict[str, Any] | None:
-    if deadline is None:
-        return None
-    state = ("breached" if deadline["breached"] else "paused" if deadline["paused"]
-             else "warned" if deadline["warned"] else "running")
-    row = {"due_at": deadline["due_at"], "deadline_state": state,
-           "due_provisional": deadline["provisional"]}
-    return {**deadline, **time_left(row)}
