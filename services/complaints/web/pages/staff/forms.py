@@ -1,4 +1,4 @@
-"""The pages' forms (Flask-WTF): their fields, labels and messages, in the reader's language."""
+"""The staff sign-in form (Flask-WTF): username and password, its messages in the reader's words."""
 
 from __future__ import annotations
 
