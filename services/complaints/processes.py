@@ -19,7 +19,8 @@ from contextlib import ExitStack, contextmanager
 
 from eventsourcing.persistence import PersistenceError
 
-from complaints.application.service import Complaints, VersionConflictError
+from complaints.application.case_application import VersionConflictError
+from complaints.application.service import Complaints
 from complaints.bootstrap import build_services
 from complaints.readmodels import projection
 from complaints.readmodels.case_index import CaseIndex, CaseIndexProjection, open_case_index

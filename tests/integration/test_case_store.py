@@ -12,8 +12,8 @@ import psycopg
 import pytest
 
 from complaints.application.audit import all_case_ids, case_history, verify_case
+from complaints.application.filing import IdempotencyKeyReusedError
 from complaints.application.principals import Principal
-from complaints.application.service import IdempotencyKeyReusedError
 from complaints.bootstrap import build_services
 from complaints.domain.values import Role
 from shared.settings import Settings

@@ -23,9 +23,8 @@ from complaints.application.principals import Principal
 from complaints.domain.values import Role
 from complaints.readmodels.scorecards.figures import COUNTS
 from complaints.timelimits.watchdog import Watchdog
-from complaints.web.pages import dashboard
-from complaints.web.runtime import EXTENSION
-from complaints.web.scorecards import EXTENSION as SCORECARDS
+from complaints.web.pages.dashboard import views as dashboard
+from complaints.web.runtime import EXTENSION, SCORECARDS
 from tests.fixtures.filing import filing_command
 from tests.fixtures.stores import STORES
 

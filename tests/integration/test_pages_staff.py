@@ -14,7 +14,7 @@ from flask import Flask
 from complaints import processes
 from complaints.application.principals import Principal
 from complaints.domain.values import Role
-from complaints.web.pages.filing import attachment_store
+from complaints.web.pages.attachments import attachment_store
 from complaints.web.runtime import EXTENSION, Runtime
 from tests.fixtures.filing import filing_command
 

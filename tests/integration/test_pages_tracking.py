@@ -14,8 +14,9 @@ import time_machine
 from flask.testing import FlaskClient
 
 from complaints.adapters.attachments import AttachmentStore, attachments_of
+from complaints.application.filing import Filing
 from complaints.application.principals import Principal
-from complaints.application.service import Complaints, Filing
+from complaints.application.service import Complaints
 from complaints.domain.values import Role
 from complaints.web.identity import PUBLIC_FILER
 from complaints.web.runtime import Runtime

@@ -22,7 +22,7 @@ from complaints.importing.mapping import load_mapping, shipped_mapping
 from complaints.processes import catch_up_projections, rebuild_projections, run_projections
 from complaints.readmodels.scorecards import ScorecardProjection
 from complaints.readmodels.scorecards.figures import COUNTS, FIGURES, RATES
-from complaints.web.scorecards import EXTENSION
+from complaints.web.runtime import SCORECARDS
 from tests.fixtures.filing import filing_command
 from tests.fixtures.samples import (
     CFPB_SAMPLE,
@@ -82,7 +82,7 @@ def complaints(runtime):
 
 @pytest.fixture
 def scorecards(app):
-    return app.extensions[EXTENSION]
+    return app.extensions[SCORECARDS]
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import pytest
 
 from complaints import cli
 from complaints.application import audit
+from complaints.application.case_application import CaseNotFoundError
 from complaints.application.history_export import (
     ExportFormatError,
     encode,
@@ -20,7 +21,6 @@ from complaints.application.history_export import (
     verify_export,
 )
 from complaints.application.principals import PermissionDeniedError, Principal
-from complaints.application.service import CaseNotFoundError
 from complaints.bootstrap import build_services
 from complaints.domain.case import case_id_for
 from complaints.domain.chain import event_hash

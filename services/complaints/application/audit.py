@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from complaints.application.case_application import CaseNotFoundError
 from complaints.application.permissions import authorize_read
 from complaints.application.principals import Principal
-from complaints.application.service import CaseNotFoundError, Complaints
+from complaints.application.service import Complaints
 from complaints.application.views import case_view, event_view
 from complaints.domain.case import Case
 from complaints.domain.chain import GENESIS, event_hash

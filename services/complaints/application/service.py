@@ -9,18 +9,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from complaints.application.case_application import (  # noqa: F401 - the service's errors
-    REFERENCE_PATTERN,
-    CaseNotFoundError,
-    VersionConflictError,
-)
 from complaints.application.catalogue import CATALOGUE
-from complaints.application.filing import (  # noqa: F401 - the service's filing types
-    FileCase,
-    Filing,
-    FilingDesk,
-    IdempotencyKeyReusedError,
-)
+from complaints.application.filing import FilingDesk
 from complaints.application.principals import Principal
 from complaints.application.upkeep import Upkeep
 from complaints.domain.case import Case

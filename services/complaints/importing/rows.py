@@ -12,7 +12,7 @@ from complaints.application.routing import RoutingTable
 from complaints.importing.mapping import OPEN, ImportMapping
 from complaints.importing.sources import SourceRow
 
-# The same limits as filing through the API (web/schemas/filing.py).
+# The same limits as filing through the API (web/api/schemas/filing.py).
 SUBJECT_MAX = 200
 DESCRIPTION_MAX = 10_000
 

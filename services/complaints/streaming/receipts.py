@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from complaints.application.service import CaseNotFoundError, Complaints, VersionConflictError
+from complaints.application.case_application import CaseNotFoundError, VersionConflictError
+from complaints.application.service import Complaints
 from complaints.domain.errors import DomainError
 from shared.contract.codec import ContractError
 from shared.contract.receipts import Receipt, decode_receipt

@@ -16,7 +16,8 @@ from collections import Counter
 from datetime import timedelta
 from uuid import UUID
 
-from complaints.application.service import Complaints, VersionConflictError
+from complaints.application.case_application import VersionConflictError
+from complaints.application.service import Complaints
 from complaints.readmodels.case_index import CaseIndex
 
 log = logging.getLogger(__name__)

@@ -1,1 +1,2 @@
-"""The HTTP edge of the complaints service: the Flask app, its blueprints, schemas and errors."""
+"""The HTTP edge of the complaints service: the app factory and what every request goes
+through; the JSON API in `api/`, the server-rendered pages in `pages/`."""

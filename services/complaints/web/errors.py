@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 from flask import Flask, g, jsonify
-from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, UnsupportedMediaType
 
+from complaints.application.case_application import CaseNotFoundError, VersionConflictError
+from complaints.application.filing import IdempotencyKeyReusedError
 from complaints.application.principals import AuthenticationError, PermissionDeniedError
-from complaints.application.service import (
-    CaseNotFoundError,
-    IdempotencyKeyReusedError,
-    VersionConflictError,
-)
 from complaints.application.staff import AccountExistsError
 from complaints.domain.errors import CaseRuleError, CaseStateError, DomainError
-from complaints.web.schemas.errors import ErrorSchema
 
 log = logging.getLogger(__name__)
 
@@ -58,21 +52,6 @@ GENERIC_MESSAGES = {
     405: "this method is not allowed at this address",
     413: "the body is larger than this service accepts",
 }
-
-# What each status means on this API, for the OpenAPI document.
-MEANINGS = {
-    400: "The body is not well-formed JSON.",
-    401: "No bearer token, or one that is expired or tampered with.",
-    403: "The caller's role or department may not do this.",
-    404: "No such case.",
-    409: "The case changed meanwhile (version_conflict), or its state or a rule refuses the "
-    "command (invalid_state, rule_violated with details.rule).",
-    413: "The body is larger than the configured limit.",
-    415: "The body is not application/json.",
-    422: "The input does not validate; details.fields names each field's problem.",
-    503: "The event store cannot be reached.",
-}
-
 
 def error_body(status: int, error: str, message: str, **details: Any):
     response = jsonify({"error": error, "message": message, "details": details})
@@ -138,17 +117,6 @@ def register_error_handlers(app: Flask) -> None:
 
 def unsupported_media_type() -> UnsupportedMediaType:
     return UnsupportedMediaType("send the body as application/json")
-
-
-def documents_errors(blp: Blueprint, *statuses: int) -> Callable[[Callable], Callable]:
-    """Document the error responses an endpoint may answer, each in the one error shape."""
-
-    def decorate(view: Callable) -> Callable:
-        for status in sorted(statuses, reverse=True):
-            view = blp.alt_response(status, schema=ErrorSchema, description=MEANINGS[status])(view)
-        return view
-
-    return decorate
 
 
 def _fields(messages: dict[str, Any]) -> dict[str, Any]:

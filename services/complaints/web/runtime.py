@@ -8,10 +8,12 @@ from flask import current_app
 
 from complaints.bootstrap import Services
 from complaints.readmodels.case_index import CaseIndex
+from complaints.readmodels.scorecards import Scorecards
 from complaints.web.metrics import Metrics
 from complaints.web.tokens import TokenIssuer
 
 EXTENSION = "huiyin"
+SCORECARDS = "huiyin.scorecards"
 
 
 @dataclass(frozen=True)
@@ -29,3 +31,9 @@ class Runtime:
 def runtime() -> Runtime:
     """The running app's parts; only inside a request or an app context."""
     return current_app.extensions[EXTENSION]
+
+
+def scorecards() -> Scorecards:
+    """The department scorecards beside the event store, for the API and the dashboard alike;
+    only inside a request or an app context."""
+    return current_app.extensions[SCORECARDS]

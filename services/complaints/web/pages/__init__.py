@@ -1,4 +1,5 @@
-"""The web pages: server-rendered Jinja2 at the site root, one child blueprint per feature.
+"""The web pages: server-rendered Jinja2 at the site root, one folder and child blueprint per
+feature (its views, forms and words); what every page shares sits beside them here.
 
 Every page works without JavaScript. Pages are signed in by a session cookie, so every form
 POST carries a CSRF token; the JSON API (bearer tokens, never cookies) needs none.
@@ -13,19 +14,14 @@ from flask import Blueprint, Flask, Response, current_app, get_flashed_messages,
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from complaints.web.pages import (
-    audit,
-    case,
-    dashboard,
-    filing,
-    home,
-    intake,
-    queue,
-    staff,
-    tracking,
-)
+from complaints.web.pages.audit import views as audit
+from complaints.web.pages.case import views as case
+from complaints.web.pages.dashboard import views as dashboard
 from complaints.web.pages.errors import install as install_error_pages
 from complaints.web.pages.errors import is_page_request
+from complaints.web.pages.filing import views as filing
+from complaints.web.pages.home import views as home
+from complaints.web.pages.intake import views as intake
 from complaints.web.pages.labels import category_name, department_name, role_name
 from complaints.web.pages.languages import (
     DEFAULT_LANGUAGE,
@@ -42,11 +38,14 @@ from complaints.web.pages.languages import (
     select_language,
 )
 from complaints.web.pages.navigation import destinations_for, is_current
+from complaints.web.pages.queue import views as queue
 from complaints.web.pages.sessions import SESSION_LIFETIME, current_principal
+from complaints.web.pages.staff import views as staff
+from complaints.web.pages.tracking import views as tracking
 from shared.settings import Settings
 
 blp = Blueprint("pages", __name__)
-# A new feature: a module with its own Blueprint, added here.
+# A new feature: a folder whose views.py has its own Blueprint, added here.
 for feature in (home.blp, staff.blp, dashboard.blp, audit.blp, filing.blp, tracking.blp,
                 queue.blp, case.blp, intake.blp):
     blp.register_blueprint(feature)

@@ -1,0 +1,111 @@
+"""Filing a case: the submission, the filer's identity, and the one-time reply."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate
+
+from complaints.application.filing import FileCase
+from complaints.domain.filer import Filer
+from complaints.domain.values import Channel, Language
+from complaints.web.api.schemas.fields import (
+    aware_time,
+    category,
+    credit_code,
+    one_of,
+    phone,
+    text,
+    text_list,
+)
+
+# The inbox (the case's own history) is always on; these are the channels besides it.
+NOTIFY_CHANNELS = ("email", "sms", "webhook")
+
+
+def https_unless_loopback(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise ValidationError("a webhook must use https")
+
+
+class FilerSchema(Schema):
+    enterprise_name = text(200)
+    credit_code = fields.String(
+        validate=credit_code,
+        metadata={"description": "统一社会信用代码, 18 characters with its check character"},
+    )
+    contact_person = text(100, required=False)
+    phone = fields.String(validate=phone)
+    email = fields.Email(validate=validate.Length(max=254))
+    language = one_of(Language, load_default=Language.ZH.value)
+    notify_by = fields.List(
+        fields.String(validate=validate.OneOf(NOTIFY_CHANNELS)),
+        validate=validate.Length(max=len(NOTIFY_CHANNELS)),
+        metadata={"description": "how the filer wants to be told of each step"},
+    )
+    webhook_url = fields.URL(
+        schemes={"https", "http"},
+        validate=[validate.Length(max=2000), https_unless_loopback],
+        metadata={"description": "HTTPS; plain HTTP only to this machine, for development. "
+                  "Requests are signed with the webhook_secret given at filing."},
+    )
+
+
+class FilingSchema(Schema):
+    channel = one_of(
+        Channel,
+        required=True,
+        metadata={"description": "web, api: a filer; hotline, window, letter, email: staff"},
+    )
+    category = fields.String(
+        required=True, validate=category, metadata={"description": "a routing-table category"}
+    )
+    subject = text(200)
+    description = text(10_000)
+    filer = fields.Nested(FilerSchema, required=True)
+    happened_on = fields.Date(metadata={"description": "when the matter happened"})
+    happened_at_place = text(200, required=False)
+    attachments = text_list(20, 500, load_default=list, metadata={"description": "references"})
+    confidential = fields.Boolean(load_default=False)
+    anonymous = fields.Boolean(load_default=False)
+    occurred_at = aware_time(
+        metadata={"description": "staff only: when the call or visit took place"}
+    )
+
+    @post_load
+    def command(self, data: dict[str, Any], **kwargs: Any) -> FileCase:
+        happened_on = data.pop("happened_on", None)
+        filer = Filer.from_record(data.pop("filer"))
+        attachments = tuple(data.pop("attachments"))
+        return FileCase(
+            **data,
+            filer=filer,
+            happened_on=happened_on.isoformat() if happened_on else None,
+            attachments=attachments,
+        )
+
+
+class IdempotencyHeaderSchema(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "a retried submission with the same key files one case"},
+    )
+
+
+class FilingReplySchema(Schema):
+    case_id = fields.UUID(required=True)
+    reference = fields.String(required=True, metadata={"example": "HY-2026-000123"})
+    access_code = fields.String(
+        required=True, metadata={"description": "shown once; with the reference it opens the case"}
+    )
+    replayed = fields.Boolean(
+        required=True, metadata={"description": "true when this reply answers a retried request"}
+    )
+    webhook_secret = fields.String(
+        allow_none=True,
+        metadata={"description": "with a webhook_url: the key that signs every webhook request "
+                  "(HMAC-SHA256 over '<X-Huiyin-Timestamp>.<body>')"},
+    )

@@ -1,0 +1,86 @@
+"""Lists of cases from the read side: the filters, the rows, and how far behind they are."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from complaints.domain.values import Status
+from complaints.web.api.schemas.fields import Timestamp, aware_time, category, one_of, reference
+
+MAX_PAGE = 200
+# Deeper than any list is read by people; beyond it, narrow the search instead.
+MAX_OFFSET = 100_000
+
+
+class PagingSchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
+
+
+class SearchArgsSchema(PagingSchema):
+    text = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "words of the subject or description, in zh, en or ru"},
+    )
+    reference = fields.String(validate=reference)
+    enterprise_name = fields.String(validate=validate.Length(min=1, max=200))
+    credit_code = fields.String(validate=validate.Length(min=1, max=18))
+    category = fields.String(validate=category)
+    status = one_of(Status)
+    department = fields.String(
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "lead or co-handling department; forced for handlers"},
+    )
+    filed_from = aware_time()
+    filed_to = aware_time()
+
+
+class QueueArgsSchema(PagingSchema):
+    status = fields.List(
+        fields.String(validate=validate.OneOf([status.value for status in Status])),
+        metadata={"description": "repeat to ask for several: ?status=assigned&status=accepted"},
+    )
+
+
+class LagSchema(Schema):
+    tracked = fields.Integer(metadata={"description": "the last event position the list reflects"})
+    head = fields.Integer(metadata={"description": "the newest event position in the store"})
+    behind = fields.Integer(metadata={"description": "events not reflected yet"})
+
+
+class CaseRowSchema(Schema):
+    case_id = fields.String()
+    reference = fields.String()
+    status = fields.String()
+    round = fields.Integer()
+    category = fields.String()
+    subject = fields.String()
+    enterprise_name = fields.String(allow_none=True)
+    credit_code = fields.String(allow_none=True)
+    lead_department = fields.String(allow_none=True)
+    co_departments = fields.List(fields.String())
+    confidential = fields.Boolean()
+    anonymous = fields.Boolean()
+    filed_at = Timestamp()
+    due_at = Timestamp(allow_none=True)
+    updated_at = Timestamp()
+    version = fields.Integer()
+    review_stage = fields.String(allow_none=True)
+    deadline_stage = fields.String(allow_none=True)
+    due_provisional = fields.Boolean(
+        metadata={"description": "the due time rests on a provisional holiday calendar"})
+    deadline_state = fields.String(
+        allow_none=True, metadata={"description": "running, warned, paused or breached"})
+    working_days_left = fields.Integer(
+        allow_none=True,
+        metadata={"description": "working days from today to the due day: 0 on the due day, "
+                                 "negative once overdue"})
+    overdue = fields.Boolean()
+
+
+class CasePageSchema(Schema):
+    items = fields.List(fields.Nested(CaseRowSchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+    lag = fields.Nested(LagSchema)

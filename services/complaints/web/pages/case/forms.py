@@ -1,0 +1,293 @@
+"""One small form per step on a case, and what each one asks of the application."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+from complaints.application.principals import Principal
+from complaints.application.service import Complaints
+from complaints.domain.case import Case
+from complaints.web.pages.case.words import choices, staff_channel_choices
+from complaints.web.pages.labels import department_name
+
+LONGEST = _l("Write at most %(max)d characters.")
+
+
+def lines_of(text: str | None) -> list[str]:
+    """A text area of one item per line as the items, blank lines left out."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class Lines:
+    """At least `least` and at most `most` non-blank lines, each at most `longest` long."""
+
+    def __init__(self, least: int, most: int, longest: int, missing: LazyString | None = None):
+        self.least, self.most, self.longest, self.missing = least, most, longest, missing
+
+    def __call__(self, form: FlaskForm, field: Any) -> None:
+        items = lines_of(field.data)
+        if len(items) < self.least:
+            raise ValidationError(str(self.missing))
+        if len(items) > self.most:
+            raise ValidationError(str(_l("Give at most %(most)d lines.", most=self.most)))
+        if any(len(item) > self.longest for item in items):
+            raise ValidationError(
+                str(_l("Keep each line under %(longest)d characters.", longest=self.longest))
+            )
+
+
+def text(label: LazyString, most: int, missing: LazyString | None = None, hint: Any = "",
+         area: bool = True) -> Any:
+    """A text box; required when `missing` says what to write."""
+    checks = [DataRequired(missing)] if missing else []
+    kind = TextAreaField if area else StringField
+    return kind(label, validators=[*checks, Length(max=most, message=LONGEST)], description=hint)
+
+
+def item_lines(label: LazyString, missing: LazyString | None, hint: Any) -> TextAreaField:
+    return TextAreaField(label, validators=[Lines(1 if missing else 0, 50, 2_000, missing)],
+                         description=hint)
+
+
+def radio(label: LazyString, kind: str, missing: LazyString, **options: Any) -> RadioField:
+    return RadioField(label, choices=choices(kind), validators=[InputRequired(missing)],
+                      **options)
+
+
+class StepForm(FlaskForm):
+    """A step on a case. The case version the form was shown at rides along, so a form left
+    open while someone else changed the case is refused rather than applied to a case its
+    sender never saw."""
+
+    version = HiddenField()
+
+    @classmethod
+    def defaults(cls, case: Case) -> dict[str, Any]:
+        """What a fresh form shows for `case`."""
+        return {"version": str(case.version)}
+
+    def prepare(self, case: Case, departments: list[str], most_days: int) -> None:
+        """Choices that follow from the case and the reader; called before showing or checking."""
+
+
+class AcceptForm(StepForm):
+    pass
+
+
+class ReferForm(StepForm):
+    where_to = text(_l("Where the filer should turn instead"), 500,
+                    _l("Say where the filer should turn instead"), area=False,
+                    hint=_l("An office, hotline or website: the filer is never just turned "
+                            "away."))
+    reason = text(_l("Why it is not ours"), 2_000, _l("Give the reason"))
+
+
+class AssignForm(StepForm):
+    lead = SelectField(_l("Lead department"), validators=[InputRequired()],
+                       description=_l("Proposed by the routing table for this category."))
+    co = SelectMultipleField(_l("Co-handling departments (optional)"))
+
+    @classmethod
+    def defaults(cls, case: Case) -> dict[str, Any]:
+        return {**super().defaults(case), "lead": case.proposed_lead,
+                "co": list(case.proposed_co)}
+
+    def prepare(self, case: Case, departments: list[str], most_days: int) -> None:
+        self.lead.choices = [SelectChoice(code, department_name(code)) for code in departments]
+        self.co.choices = list(self.lead.choices)
+
+
+class TransferForm(StepForm):
+    to = SelectField(_l("Send it to"))
+    reason = text(_l("Reason"), 2_000, _l("Give the reason for the transfer"),
+                  hint=_l("The receiving side and the filer's case history show it."))
+
+    def prepare(self, case: Case, departments: list[str], most_days: int) -> None:
+        self.to.choices = [SelectChoice("", _l("Back to the intake desk"))] + [
+            SelectChoice(code, department_name(code)) for code in departments
+            if code != case.lead_department
+        ]
+
+
+class RequestInformationForm(StepForm):
+    items = item_lines(_l("What is missing"), _l("List what the filer must supply"),
+                       _l("Everything at once, one item per line. The clock pauses until the "
+                          "filer answers."))
+
+
+class SupplyInformationForm(StepForm):
+    content = text(_l("What the filer supplied"), 10_000, _l("Write what the filer supplied"))
+
+
+class NoteForm(StepForm):
+    text = text(_l("Note"), 5_000, _l("Write the note"))
+    visibility = radio(_l("Who sees it"), "visibility", _l("Choose who sees the note"),
+                       default="internal")
+
+
+class RespondForm(StepForm):
+    outcome = radio(_l("Outcome"), "outcome", _l("Choose the outcome"))
+    reply = text(_l("Text of the reply"), 10_000, _l("Write the reply"))
+    actions = item_lines(_l("Actions taken (optional)"), None, _l("One per line."))
+
+
+class RateForm(StepForm):
+    score = RadioField(_l("The caller's rating"), coerce=int, choices=choices("rating"),
+                       validators=[InputRequired(_l("Choose the caller's rating"))],
+                       description=_l("1 and 2 are bad reviews: a re-check follows."))
+    comment = text(_l("The caller's comment (optional)"), 2_000)
+    channel = SelectField(_l("How the caller gave it"),
+                          choices=staff_channel_choices())
+
+    def prepare(self, case: Case, departments: list[str], most_days: int) -> None:
+        self.score.choices = [SelectChoice(choice.value, f"{choice.value} – {choice.label}")
+                              for choice in choices("rating")]
+
+
+class InvalidateRatingForm(StepForm):
+    invalidation_class = radio(_l("Ruling"), "invalidation", _l("Choose invalid or malicious"),
+                               description=_l("It stays on record but leaves the scores and "
+                                              "no longer holds the case open."))
+    reason = text(_l("Reason"), 2_000, _l("Give the reason for the ruling"))
+
+
+class ConcludeReviewForm(StepForm):
+    result = radio(_l("Result of the re-check"), "review_result", _l("Choose the result"))
+    explanation = text(_l("Explanation"), 5_000, _l("Explain the result"))
+
+
+class RectifyForm(StepForm):
+    actions = item_lines(_l("What was put right"), _l("List what was put right"),
+                         _l("One action per line. A return visit to the filer follows."))
+
+
+class FollowUpForm(StepForm):
+    method = radio(_l("How the filer was contacted"), "contact_method",
+                   _l("Choose how the filer was contacted"))
+    satisfied = RadioField(_l("Is the filer satisfied?"),
+                           choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+                           validators=[InputRequired(_l("Say whether the filer is satisfied"))])
+    notes = text(_l("Notes (optional)"), 5_000)
+
+
+class ReopenForm(StepForm):
+    reason = text(_l("Reason"), 2_000, _l("Give the reason for reopening"),
+                  hint=_l("A new round begins, with a new time limit."))
+
+
+class CloseForm(StepForm):
+    pass
+
+
+class ExtendDeadlineForm(StepForm):
+    stage = HiddenField()
+    working_days = IntegerField(_l("Working days to add"))
+    reason = text(_l("Reason"), 2_000, _l("Give the reason for the extension"))
+
+    @classmethod
+    def defaults(cls, case: Case) -> dict[str, Any]:
+        stage = case.deadline.stage.value if case.deadline else ""
+        return {**super().defaults(case), "stage": stage}
+
+    def prepare(self, case: Case, departments: list[str], most_days: int) -> None:
+        self.working_days.description = _l("From 1 to %(most)d. Once per stage.", most=most_days)
+        self.working_days.validators = [
+            InputRequired(_l("Give the number of working days")),
+            NumberRange(1, most_days, _l("Give a number from 1 to %(max)d.")),
+        ]
+
+
+Act = Callable[[Complaints, Principal, UUID, Any, int], Case]
+
+
+@dataclass(frozen=True)
+class Step:
+    command: str  # as in the permission table
+    form: type[StepForm]
+    title: LazyString  # what the step is called, on its form and button
+    done: LazyString  # said after it was done
+    act: Act
+
+    @property
+    def path(self) -> str:
+        return self.command.replace("_", "-")
+
+
+STEPS = (
+    Step("accept", AcceptForm, _l("Accept"), _l("The case was accepted."),
+         lambda app, who, case, f, v: app.accept_case(who, case, expected_version=v)),
+    Step("refer", ReferForm, _l("Refer elsewhere"), _l("The case was referred elsewhere."),
+         lambda app, who, case, f, v: app.refer_case(
+             who, case, f.reason.data, f.where_to.data, expected_version=v)),
+    Step("assign", AssignForm, _l("Assign to departments"), _l("The case was assigned."),
+         lambda app, who, case, f, v: app.assign_case(
+             who, case, f.lead.data, list(f.co.data or []), expected_version=v)),
+    Step("transfer", TransferForm, _l("Transfer"), _l("The case was transferred."),
+         lambda app, who, case, f, v: app.transfer_case(
+             who, case, f.to.data or None, f.reason.data, expected_version=v)),
+    Step("request_information", RequestInformationForm, _l("Ask the filer for information"),
+         _l("The filer was asked for the missing information."),
+         lambda app, who, case, f, v: app.request_information(
+             who, case, lines_of(f.items.data), expected_version=v)),
+    Step("supply_information", SupplyInformationForm, _l("Record the filer's information"),
+         _l("The filer's information was recorded."),
+         lambda app, who, case, f, v: app.supply_information(
+             who, case, f.content.data, [], expected_version=v)),
+    Step("note_progress", NoteForm, _l("Note progress"), _l("The note was added."),
+         lambda app, who, case, f, v: app.note_progress(
+             who, case, f.text.data, f.visibility.data, expected_version=v)),
+    Step("respond", RespondForm, _l("Reply to the filer"), _l("The reply was sent."),
+         lambda app, who, case, f, v: app.respond(
+             who, case, f.outcome.data, f.reply.data, lines_of(f.actions.data),
+             expected_version=v)),
+    Step("rate", RateForm, _l("Record the caller's rating"), _l("The rating was recorded."),
+         lambda app, who, case, f, v: app.rate_case(
+             who, case, f.score.data, f.comment.data, f.channel.data, expected_version=v)),
+    Step("invalidate_rating", InvalidateRatingForm, _l("Rule the rating out"),
+         _l("The rating was ruled out of the scores."),
+         lambda app, who, case, f, v: app.invalidate_rating(
+             who, case, f.invalidation_class.data, f.reason.data, expected_version=v)),
+    Step("conclude_review", ConcludeReviewForm, _l("Conclude the re-check"),
+         _l("The re-check was concluded."),
+         lambda app, who, case, f, v: app.conclude_review(
+             who, case, f.result.data == "upheld", f.explanation.data, expected_version=v)),
+    Step("rectify", RectifyForm, _l("Record the rectification"),
+         _l("The rectification was recorded."),
+         lambda app, who, case, f, v: app.record_rectification(
+             who, case, lines_of(f.actions.data), expected_version=v)),
+    Step("follow_up", FollowUpForm, _l("Record the return visit"),
+         _l("The return visit was recorded."),
+         lambda app, who, case, f, v: app.record_follow_up(
+             who, case, f.method.data, f.satisfied.data == "yes", f.notes.data,
+             expected_version=v)),
+    Step("reopen", ReopenForm, _l("Reopen"), _l("The case was reopened."),
+         lambda app, who, case, f, v: app.reopen_case(
+             who, case, f.reason.data, expected_version=v)),
+    Step("close", CloseForm, _l("Close the case"), _l("The case was closed."),
+         lambda app, who, case, f, v: app.close_case(who, case, expected_version=v)),
+    Step("extend_deadline", ExtendDeadlineForm, _l("Extend the deadline"),
+         _l("The deadline was extended."),
+         lambda app, who, case, f, v: app.extend_deadline(
+             who, case, f.stage.data, f.working_days.data, f.reason.data,
+             expected_version=v)),
+)  # fmt: skip
+STEP_BY_COMMAND = {step.command: step for step in STEPS}
+STEP_BY_PATH = {step.path: step for step in STEPS}

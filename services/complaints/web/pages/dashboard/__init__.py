@@ -1,0 +1,1 @@
+"""The supervisor's dashboard: scorecards as charts and tables, and the cases behind them."""

@@ -1,0 +1,1 @@
+"""The enterprise's filing form, without signing in."""

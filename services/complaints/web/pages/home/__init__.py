@@ -1,0 +1,1 @@
+"""The landing page: what Huiyin is, and the ways in."""

@@ -1,0 +1,1 @@
+"""The intake desk: filing for a caller, and dispatching new cases."""

@@ -1,0 +1,1 @@
+"""Staff signing in to the pages, and their home page."""

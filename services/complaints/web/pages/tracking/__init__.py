@@ -1,0 +1,1 @@
+"""The filer's own case, followed with its reference and access code."""
