@@ -46,49 +46,48 @@ blp = ApiBlueprint(
 @dataclass(frozen=True)
 class Command:
     path: str
-    method: str  # the Complaints application's method
-    permission: str  # the command's name in the permission table
+    name: str  # the command's name in the application's catalogue
     schema: type[Schema]
     summary: str
     about: str
 
 
 COMMANDS = (
-    Command("accept", "accept_case", "accept", CommandSchema, "Accept a case",
+    Command("accept", "accept", CommandSchema, "Accept a case",
             "Confirms it is a business-environment matter and proposes the departments "
             "of the routing table."),
-    Command("refer", "refer_case", "refer", ReferralSchema, "Refer a case elsewhere",
+    Command("refer", "refer", ReferralSchema, "Refer a case elsewhere",
             "It is not ours: the filer is told where to go instead."),
-    Command("assign", "assign_case", "assign", AssignmentSchema, "Assign a case",
+    Command("assign", "assign", AssignmentSchema, "Assign a case",
             "Names the lead department (the proposed one unless given) and co-handlers."),
-    Command("transfer", "transfer_case", "transfer", TransferSchema, "Transfer a case",
+    Command("transfer", "transfer", TransferSchema, "Transfer a case",
             "The lead department sends it on to another department, or back to intake."),
-    Command("information-requests", "request_information", "request_information",
+    Command("information-requests", "request_information",
             InformationRequestSchema, "Ask the filer for information",
             "Everything missing, listed at once; the clock pauses."),
-    Command("information", "supply_information", "supply_information", InformationSchema,
+    Command("information", "supply_information", InformationSchema,
             "Supply the requested information", "The filer answers; the clock resumes."),
-    Command("notes", "note_progress", "note_progress", NoteSchema, "Note progress",
+    Command("notes", "note_progress", NoteSchema, "Note progress",
             "An internal note, or a public update the filer sees."),
-    Command("responses", "respond", "respond", ResponseSchema, "Reply to the filer",
+    Command("responses", "respond", ResponseSchema, "Reply to the filer",
             "The lead department's reply and its outcome."),
-    Command("ratings", "rate_case", "rate", RatingSchema, "Rate the reply",
+    Command("ratings", "rate", RatingSchema, "Rate the reply",
             "One rating per round; 1 or 2 is a bad review that must be re-checked."),
-    Command("ratings/invalidate", "invalidate_rating", "invalidate_rating",
+    Command("ratings/invalidate", "invalidate_rating",
             InvalidationSchema, "Rule a rating invalid or malicious",
             "It stays on record, out of the scores, and no longer holds the case open."),
-    Command("review", "conclude_review", "conclude_review", ReviewConclusionSchema,
+    Command("review", "conclude_review", ReviewConclusionSchema,
             "Conclude the re-check of a bad review",
             "Upheld: rectification and a return visit follow. Not upheld: the loop ends."),
-    Command("rectification", "record_rectification", "rectify", RectificationSchema,
+    Command("rectification", "rectify", RectificationSchema,
             "Record a rectification", "What the department changed after an upheld review."),
-    Command("follow-up", "record_follow_up", "follow_up", FollowUpSchema,
+    Command("follow-up", "follow_up", FollowUpSchema,
             "Record the return visit", "Whether the filer is satisfied with the rectification."),
-    Command("reopen", "reopen_case", "reopen", ReopeningSchema, "Reopen a case",
+    Command("reopen", "reopen", ReopeningSchema, "Reopen a case",
             "A new round begins."),
-    Command("close", "close_case", "close", CommandSchema, "Close a case",
+    Command("close", "close", CommandSchema, "Close a case",
             "Only after a reply the filer can see, and once any bad review's loop is done."),
-    Command("deadline/extension", "extend_deadline", "extend_deadline", ExtensionSchema,
+    Command("deadline/extension", "extend_deadline", ExtensionSchema,
             "Extend the running stage's deadline",
             "Once per stage, by at most 15 working days, with a reason."),
 )  # fmt: skip
@@ -98,8 +97,8 @@ def _view_for(command: Command) -> Callable:
     def view(case: str, headers: dict, body: dict):
         principal = current_principal()
         complaints = runtime().services.complaints
-        act = getattr(complaints, command.method)
-        changed = act(
+        changed = complaints.give(
+            command.name,
             principal,
             complaints.resolve_case_id(case),
             expected_version=headers.get("expected_version"),
@@ -107,13 +106,13 @@ def _view_for(command: Command) -> Callable:
         )
         return case_view(changed, principal), etag(changed.version)
 
-    view.__name__ = command.method
+    view.__name__ = CATALOGUE[command.name].method
     view.__doc__ = None
     return view
 
 
 def _register(command: Command) -> None:
-    reach = CATALOGUE[command.permission].rights
+    reach = CATALOGUE[command.name].rights
     roles = "; ".join(f"{role.value} ({reach[role].value})" for role in sorted(reach))
     view = _view_for(command)
     view = documents_errors(blp, 400, 401, 403, 404, 409, 413, 415, 422, 503)(view)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -22,8 +20,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
-from complaints.application.principals import Principal
-from complaints.application.service import Complaints
 from complaints.domain.case import Case
 from complaints.web.pages.case.words import choices, staff_channel_choices
 from complaints.web.pages.labels import department_name
@@ -87,6 +83,10 @@ class StepForm(FlaskForm):
     def prepare(self, case: Case, departments: list[str], most_days: int) -> None:
         """Choices that follow from the case and the reader; called before showing or checking."""
 
+    def arguments(self) -> dict[str, Any]:
+        """The command's arguments, as the application takes them."""
+        return {}
+
 
 class AcceptForm(StepForm):
     pass
@@ -98,6 +98,9 @@ class ReferForm(StepForm):
                     hint=_l("An office, hotline or website: the filer is never just turned "
                             "away."))
     reason = text(_l("Why it is not ours"), 2_000, _l("Give the reason"))
+
+    def arguments(self) -> dict[str, Any]:
+        return {"reason": self.reason.data, "where_to": self.where_to.data}
 
 
 class AssignForm(StepForm):
@@ -114,6 +117,9 @@ class AssignForm(StepForm):
         self.lead.choices = [SelectChoice(code, department_name(code)) for code in departments]
         self.co.choices = list(self.lead.choices)
 
+    def arguments(self) -> dict[str, Any]:
+        return {"lead": self.lead.data, "co": list(self.co.data or [])}
+
 
 class TransferForm(StepForm):
     to = SelectField(_l("Send it to"))
@@ -126,15 +132,24 @@ class TransferForm(StepForm):
             if code != case.lead_department
         ]
 
+    def arguments(self) -> dict[str, Any]:
+        return {"to": self.to.data or None, "reason": self.reason.data}
+
 
 class RequestInformationForm(StepForm):
     items = item_lines(_l("What is missing"), _l("List what the filer must supply"),
                        _l("Everything at once, one item per line. The clock pauses until the "
                           "filer answers."))
 
+    def arguments(self) -> dict[str, Any]:
+        return {"items": lines_of(self.items.data)}
+
 
 class SupplyInformationForm(StepForm):
     content = text(_l("What the filer supplied"), 10_000, _l("Write what the filer supplied"))
+
+    def arguments(self) -> dict[str, Any]:
+        return {"content": self.content.data, "attachments": []}
 
 
 class NoteForm(StepForm):
@@ -142,11 +157,18 @@ class NoteForm(StepForm):
     visibility = radio(_l("Who sees it"), "visibility", _l("Choose who sees the note"),
                        default="internal")
 
+    def arguments(self) -> dict[str, Any]:
+        return {"text": self.text.data, "visibility": self.visibility.data}
+
 
 class RespondForm(StepForm):
     outcome = radio(_l("Outcome"), "outcome", _l("Choose the outcome"))
     reply = text(_l("Text of the reply"), 10_000, _l("Write the reply"))
     actions = item_lines(_l("Actions taken (optional)"), None, _l("One per line."))
+
+    def arguments(self) -> dict[str, Any]:
+        return {"outcome": self.outcome.data, "reply": self.reply.data,
+                "actions": lines_of(self.actions.data)}
 
 
 class RateForm(StepForm):
@@ -161,6 +183,10 @@ class RateForm(StepForm):
         self.score.choices = [SelectChoice(choice.value, f"{choice.value} – {choice.label}")
                               for choice in choices("rating")]
 
+    def arguments(self) -> dict[str, Any]:
+        return {"score": self.score.data, "comment": self.comment.data,
+                "channel": self.channel.data}
+
 
 class InvalidateRatingForm(StepForm):
     invalidation_class = radio(_l("Ruling"), "invalidation", _l("Choose invalid or malicious"),
@@ -168,15 +194,25 @@ class InvalidateRatingForm(StepForm):
                                               "no longer holds the case open."))
     reason = text(_l("Reason"), 2_000, _l("Give the reason for the ruling"))
 
+    def arguments(self) -> dict[str, Any]:
+        return {"invalidation_class": self.invalidation_class.data,
+                "reason": self.reason.data}
+
 
 class ConcludeReviewForm(StepForm):
     result = radio(_l("Result of the re-check"), "review_result", _l("Choose the result"))
     explanation = text(_l("Explanation"), 5_000, _l("Explain the result"))
 
+    def arguments(self) -> dict[str, Any]:
+        return {"upheld": self.result.data == "upheld", "explanation": self.explanation.data}
+
 
 class RectifyForm(StepForm):
     actions = item_lines(_l("What was put right"), _l("List what was put right"),
                          _l("One action per line. A return visit to the filer follows."))
+
+    def arguments(self) -> dict[str, Any]:
+        return {"actions": lines_of(self.actions.data)}
 
 
 class FollowUpForm(StepForm):
@@ -187,10 +223,17 @@ class FollowUpForm(StepForm):
                            validators=[InputRequired(_l("Say whether the filer is satisfied"))])
     notes = text(_l("Notes (optional)"), 5_000)
 
+    def arguments(self) -> dict[str, Any]:
+        return {"method": self.method.data, "satisfied": self.satisfied.data == "yes",
+                "notes": self.notes.data}
+
 
 class ReopenForm(StepForm):
     reason = text(_l("Reason"), 2_000, _l("Give the reason for reopening"),
                   hint=_l("A new round begins, with a new time limit."))
+
+    def arguments(self) -> dict[str, Any]:
+        return {"reason": self.reason.data}
 
 
 class CloseForm(StepForm):
@@ -214,17 +257,17 @@ class ExtendDeadlineForm(StepForm):
             NumberRange(1, most_days, _l("Give a number from 1 to %(max)d.")),
         ]
 
-
-Act = Callable[[Complaints, Principal, UUID, Any, int], Case]
+    def arguments(self) -> dict[str, Any]:
+        return {"stage": self.stage.data, "working_days": self.working_days.data,
+                "reason": self.reason.data}
 
 
 @dataclass(frozen=True)
 class Step:
-    command: str  # as in the permission table
+    command: str  # its name in the application's catalogue
     form: type[StepForm]
     title: LazyString  # what the step is called, on its form and button
     done: LazyString  # said after it was done
-    act: Act
 
     @property
     def path(self) -> str:
@@ -232,62 +275,29 @@ class Step:
 
 
 STEPS = (
-    Step("accept", AcceptForm, _l("Accept"), _l("The case was accepted."),
-         lambda app, who, case, f, v: app.accept_case(who, case, expected_version=v)),
-    Step("refer", ReferForm, _l("Refer elsewhere"), _l("The case was referred elsewhere."),
-         lambda app, who, case, f, v: app.refer_case(
-             who, case, f.reason.data, f.where_to.data, expected_version=v)),
-    Step("assign", AssignForm, _l("Assign to departments"), _l("The case was assigned."),
-         lambda app, who, case, f, v: app.assign_case(
-             who, case, f.lead.data, list(f.co.data or []), expected_version=v)),
-    Step("transfer", TransferForm, _l("Transfer"), _l("The case was transferred."),
-         lambda app, who, case, f, v: app.transfer_case(
-             who, case, f.to.data or None, f.reason.data, expected_version=v)),
+    Step("accept", AcceptForm, _l("Accept"), _l("The case was accepted.")),
+    Step("refer", ReferForm, _l("Refer elsewhere"), _l("The case was referred elsewhere.")),
+    Step("assign", AssignForm, _l("Assign to departments"), _l("The case was assigned.")),
+    Step("transfer", TransferForm, _l("Transfer"), _l("The case was transferred.")),
     Step("request_information", RequestInformationForm, _l("Ask the filer for information"),
-         _l("The filer was asked for the missing information."),
-         lambda app, who, case, f, v: app.request_information(
-             who, case, lines_of(f.items.data), expected_version=v)),
+         _l("The filer was asked for the missing information.")),
     Step("supply_information", SupplyInformationForm, _l("Record the filer's information"),
-         _l("The filer's information was recorded."),
-         lambda app, who, case, f, v: app.supply_information(
-             who, case, f.content.data, [], expected_version=v)),
-    Step("note_progress", NoteForm, _l("Note progress"), _l("The note was added."),
-         lambda app, who, case, f, v: app.note_progress(
-             who, case, f.text.data, f.visibility.data, expected_version=v)),
-    Step("respond", RespondForm, _l("Reply to the filer"), _l("The reply was sent."),
-         lambda app, who, case, f, v: app.respond(
-             who, case, f.outcome.data, f.reply.data, lines_of(f.actions.data),
-             expected_version=v)),
-    Step("rate", RateForm, _l("Record the caller's rating"), _l("The rating was recorded."),
-         lambda app, who, case, f, v: app.rate_case(
-             who, case, f.score.data, f.comment.data, f.channel.data, expected_version=v)),
+         _l("The filer's information was recorded.")),
+    Step("note_progress", NoteForm, _l("Note progress"), _l("The note was added.")),
+    Step("respond", RespondForm, _l("Reply to the filer"), _l("The reply was sent.")),
+    Step("rate", RateForm, _l("Record the caller's rating"), _l("The rating was recorded.")),
     Step("invalidate_rating", InvalidateRatingForm, _l("Rule the rating out"),
-         _l("The rating was ruled out of the scores."),
-         lambda app, who, case, f, v: app.invalidate_rating(
-             who, case, f.invalidation_class.data, f.reason.data, expected_version=v)),
+         _l("The rating was ruled out of the scores.")),
     Step("conclude_review", ConcludeReviewForm, _l("Conclude the re-check"),
-         _l("The re-check was concluded."),
-         lambda app, who, case, f, v: app.conclude_review(
-             who, case, f.result.data == "upheld", f.explanation.data, expected_version=v)),
+         _l("The re-check was concluded.")),
     Step("rectify", RectifyForm, _l("Record the rectification"),
-         _l("The rectification was recorded."),
-         lambda app, who, case, f, v: app.record_rectification(
-             who, case, lines_of(f.actions.data), expected_version=v)),
+         _l("The rectification was recorded.")),
     Step("follow_up", FollowUpForm, _l("Record the return visit"),
-         _l("The return visit was recorded."),
-         lambda app, who, case, f, v: app.record_follow_up(
-             who, case, f.method.data, f.satisfied.data == "yes", f.notes.data,
-             expected_version=v)),
-    Step("reopen", ReopenForm, _l("Reopen"), _l("The case was reopened."),
-         lambda app, who, case, f, v: app.reopen_case(
-             who, case, f.reason.data, expected_version=v)),
-    Step("close", CloseForm, _l("Close the case"), _l("The case was closed."),
-         lambda app, who, case, f, v: app.close_case(who, case, expected_version=v)),
+         _l("The return visit was recorded.")),
+    Step("reopen", ReopenForm, _l("Reopen"), _l("The case was reopened.")),
+    Step("close", CloseForm, _l("Close the case"), _l("The case was closed.")),
     Step("extend_deadline", ExtendDeadlineForm, _l("Extend the deadline"),
-         _l("The deadline was extended."),
-         lambda app, who, case, f, v: app.extend_deadline(
-             who, case, f.stage.data, f.working_days.data, f.reason.data,
-             expected_version=v)),
+         _l("The deadline was extended.")),
 )  # fmt: skip
 STEP_BY_COMMAND = {step.command: step for step in STEPS}
 STEP_BY_PATH = {step.path: step for step in STEPS}

@@ -48,8 +48,9 @@ def act(reference: str, action: str):
     status = FORM_PROBLEM
     if form.validate():
         try:
-            step.act(runtime().services.complaints, current_principal(), case.id, form,
-                     _version(form))
+            runtime().services.complaints.give(
+                step.command, current_principal(), case.id, expected_version=_version(form),
+                **form.arguments())
         except VersionConflictError:
             case = _read(reference)
             form.version.data = str(case.version)  # sent again, it applies to the case as shown
