@@ -1,4 +1,8 @@
-"""The environment, read once at start-up into one frozen settings object."""
+"""The environment as both services read it: the common settings and the readers of values.
+
+Each service reads its own settings (`complaints.settings`, `notify.settings`) once at
+start-up into a frozen object; a bad value stops it with a message naming the variable.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 
@@ -41,30 +46,16 @@ class PostgresURL:
 
 
 @dataclass(frozen=True)
-class Settings:
+class CommonSettings:
+    """What both services read alike: where their data lives, the secret, logs, the stream."""
+
     data_dir: Path
-    calendar_dir: Path  # the official schedules loaded by `huiyin calendar load`
-    database_url: str
     secret_key: str
-    port: int
     demo: bool
-    workers: int
     log_level: str
     log_format: str
-    max_request_bytes: int
-    token_ttl_seconds: int
     create_tables: bool
     kafka_bootstrap_servers: str
-    # Session and language cookies only over HTTPS; off for plain HTTP on loopback.
-    secure_cookies: bool = False
-
-    @property
-    def postgres(self) -> PostgresURL | None:
-        return PostgresURL.parse(self.database_url) if self.database_url else None
-
-    @property
-    def sqlite_path(self) -> Path:
-        return self.data_dir / "complaints.sqlite"
 
     @property
     def stream_path(self) -> Path:
@@ -75,14 +66,10 @@ class Settings:
     def uses_kafka(self) -> bool:
         return bool(self.kafka_bootstrap_servers)
 
-    @property
-    def store_name(self) -> str:
-        return "postgresql" if self.database_url else "sqlite"
-
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
-        demo = _flag(env, "HUIYIN_DEMO", False)
+    def read(cls, env: Mapping[str, str]) -> dict[str, Any]:
+        """The common fields from `env`, for a service's own settings to extend."""
+        demo = flag(env, "HUIYIN_DEMO", False)
         secret = env.get("HUIYIN_SECRET_KEY", "")
         if not secret:
             if not demo:
@@ -90,32 +77,24 @@ class Settings:
             secret = "demo-secret-key-not-for-production-use!"
         if len(secret) < 32:
             raise SettingsError("HUIYIN_SECRET_KEY must be at least 32 characters long")
-        data_dir = Path(env.get("HUIYIN_DATA_DIR", "var")).resolve()
-        settings = cls(
-            data_dir=data_dir,
-            calendar_dir=Path(env.get("HUIYIN_CALENDAR_DIR") or data_dir / "calendar").resolve(),
-            database_url=env.get("HUIYIN_DATABASE_URL", ""),
-            secret_key=secret,
-            port=_integer(env, "PORT", 8000, 1, 65535),
-            demo=demo,
-            workers=_integer(env, "HUIYIN_WORKERS", 2, 1, 64),
-            log_level=_choice(
+        return {
+            "data_dir": Path(env.get("HUIYIN_DATA_DIR", "var")).resolve(),
+            "secret_key": secret,
+            "demo": demo,
+            "log_level": choice(
                 env, "HUIYIN_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
             ),
-            log_format=_choice(env, "HUIYIN_LOG_FORMAT", "json", ("json", "text")),
-            max_request_bytes=_integer(
-                env, "HUIYIN_MAX_REQUEST_BYTES", 1_000_000, 1_024, 100_000_000
-            ),
-            token_ttl_seconds=_integer(env, "HUIYIN_TOKEN_TTL", 8 * 3600, 60, 7 * 24 * 3600),
-            create_tables=_flag(env, "HUIYIN_CREATE_TABLES", True),
-            kafka_bootstrap_servers=_servers(env, "KAFKA_BOOTSTRAP_SERVERS"),
-            secure_cookies=_flag(env, "HUIYIN_SECURE_COOKIES", False),
-        )
-        settings.postgres  # noqa: B018 - a bad URL fails here, at start-up
-        return settings
+            "log_format": choice(env, "HUIYIN_LOG_FORMAT", "json", ("json", "text")),
+            "create_tables": flag(env, "HUIYIN_CREATE_TABLES", True),
+            "kafka_bootstrap_servers": servers(env, "KAFKA_BOOTSTRAP_SERVERS"),
+        }
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> CommonSettings:
+        return cls(**cls.read(os.environ if environ is None else environ))
 
 
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+def flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -127,7 +106,7 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be a yes/no value such as 1 or 0, not {raw!r}")
 
 
-def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+def whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -140,7 +119,7 @@ def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: in
     return value
 
 
-def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+def choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
     raw = env.get(name, "") or default
     if raw.upper() in choices:
         return raw.upper()
@@ -149,7 +128,7 @@ def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str,
     raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
 
 
-def _servers(env: Mapping[str, str], name: str) -> str:
+def servers(env: Mapping[str, str], name: str) -> str:
     """host:port[,host:port…], or empty for none."""
     raw = env.get(name, "").strip()
     for server in filter(None, (part.strip() for part in raw.split(","))):

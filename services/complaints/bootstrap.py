@@ -8,8 +8,8 @@ from complaints.adapters.store_config import store_env
 from complaints.application.routing import RoutingTable
 from complaints.application.service import Complaints
 from complaints.application.staff import StaffDirectory
+from complaints.settings import Settings
 from complaints.timelimits.deadlines import Deadlines
-from shared.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,11 @@ from complaints.domain.values import STAFF_ROLES
 from complaints.importing import cli as importing
 from complaints.readmodels.case_index import open_case_index
 from complaints.readmodels.scorecards import open_scorecards
+from complaints.settings import Settings
 from complaints.streaming import relay
 from complaints.timelimits import cli as calendar
 from shared.logging_setup import configure_logging
-from shared.settings import Settings, SettingsError
+from shared.settings import SettingsError
 from shared.stream.base import StreamUnavailableError
 from shared.stream.factory import describe, prepare_topics
 from shared.stream.kafka import quiet_client_logs

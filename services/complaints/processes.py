@@ -27,13 +27,13 @@ from complaints.readmodels.case_index import CaseIndex, CaseIndexProjection, ope
 from complaints.readmodels.case_index.search_text import warm_segmenter
 from complaints.readmodels.projection import Follower
 from complaints.readmodels.scorecards import ScorecardProjection, open_scorecards
+from complaints.settings import Settings
 from complaints.streaming import receipts, relay
 from complaints.streaming.outages import Outage, supervise, what_failed
 from complaints.streaming.relay import Prepared, Relay, open_relay_positions
 from complaints.timelimits.watchdog import Watchdog, recompute_provisional
 from shared.backoff import Backoff
 from shared.contract.topics import RECEIPTS, RECEIPTS_GROUP
-from shared.settings import Settings
 from shared.stream.base import Message, StreamUnavailableError, Subscription
 from shared.stream.factory import describe, open_publisher, open_subscription, prepare_topics
 

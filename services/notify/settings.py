@@ -9,12 +9,12 @@ from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from shared.settings import PostgresURL, Settings, SettingsError
+from shared.settings import CommonSettings, PostgresURL, SettingsError
 
 
 @dataclass(frozen=True)
 class NotifySettings:
-    shared: Settings
+    shared: CommonSettings
     database_url: str
     smtp_host: str
     smtp_port: int
@@ -55,7 +55,7 @@ class NotifySettings:
         if database_url:
             _postgres(database_url)
         return cls(
-            shared=Settings.from_env(env),
+            shared=CommonSettings.from_env(env),
             database_url=database_url,
             smtp_host=env.get("HUIYIN_SMTP_HOST", "").strip(),
             smtp_port=int(_number(env, "HUIYIN_SMTP_PORT", 25, 1, 65535, whole=True)),

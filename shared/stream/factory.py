@@ -5,25 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from shared.contract.topics import TOPICS
-from shared.settings import Settings
+from shared.settings import CommonSettings
 from shared.stream.base import Publisher, Subscription
 from shared.stream.embedded import EmbeddedLog, EmbeddedPublisher, EmbeddedSubscription
 from shared.stream.kafka import KafkaPublisher, KafkaSubscription, ensure_topics
 
 
-def open_publisher(settings: Settings, client_id: str = "huiyin") -> Publisher:
+def open_publisher(settings: CommonSettings, client_id: str = "huiyin") -> Publisher:
     if settings.uses_kafka:
         return KafkaPublisher(settings.kafka_bootstrap_servers, client_id)
     return EmbeddedPublisher(settings.stream_path)
 
 
-def open_subscription(settings: Settings, group: str, topics: Iterable[str]) -> Subscription:
+def open_subscription(settings: CommonSettings, group: str, topics: Iterable[str]) -> Subscription:
     if settings.uses_kafka:
         return KafkaSubscription(settings.kafka_bootstrap_servers, group, topics, group)
     return EmbeddedSubscription(settings.stream_path, group, topics)
 
 
-def prepare_topics(settings: Settings) -> list[str]:
+def prepare_topics(settings: CommonSettings) -> list[str]:
     """Create the topics (Kafka) or the log file (embedded); the names of topics created."""
     if settings.uses_kafka:
         return ensure_topics(settings.kafka_bootstrap_servers, TOPICS)
@@ -31,7 +31,7 @@ def prepare_topics(settings: Settings) -> list[str]:
     return []
 
 
-def describe(settings: Settings) -> str:
+def describe(settings: CommonSettings) -> str:
     """Where the stream is, for log lines."""
     if settings.uses_kafka:
         return f"Kafka at {settings.kafka_bootstrap_servers}"

@@ -27,8 +27,8 @@ from complaints.domain.values import Role
 from complaints.importing.importer import import_file
 from complaints.importing.mapping import load_mapping, shipped_mapping
 from complaints.readmodels.case_index import open_case_index
+from complaints.settings import Settings
 from complaints.timelimits.watchdog import Watchdog
-from shared.settings import Settings
 from tests.fixtures.filing import filing_command
 from tests.fixtures.processes import (
     BIN,

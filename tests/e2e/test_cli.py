@@ -8,7 +8,7 @@ import sqlite3
 from complaints.application.principals import Principal
 from complaints.bootstrap import build_services
 from complaints.domain.values import Role
-from shared.settings import Settings
+from complaints.settings import Settings
 from tests.fixtures.filing import filing_command
 
 

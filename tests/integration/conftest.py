@@ -11,9 +11,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from complaints import processes
+from complaints.settings import Settings
 from complaints.web.app import create_app
 from complaints.web.runtime import EXTENSION, Runtime
-from shared.settings import Settings
 from tests.fixtures.stores import STORES, settings_for
 
 PASSWORD = "correct horse battery staple"

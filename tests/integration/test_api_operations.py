@@ -6,10 +6,10 @@ import json
 import logging
 import re
 
+from complaints.settings import Settings
 from complaints.web.app import create_app
 from complaints.web.runtime import EXTENSION
 from shared.logging_setup import JsonFormatter
-from shared.settings import Settings
 
 
 def test_healthz_answers_while_the_process_lives(client):

@@ -16,7 +16,7 @@ from complaints.application.filing import IdempotencyKeyReusedError
 from complaints.application.principals import Principal
 from complaints.bootstrap import build_services
 from complaints.domain.values import Role
-from shared.settings import Settings
+from complaints.settings import Settings
 from tests.fixtures.filing import filing_command
 
 PUBLIC = Principal("public", Role.FILER)

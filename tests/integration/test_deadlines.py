@@ -28,9 +28,9 @@ from complaints.bootstrap import Services, build_services
 from complaints.domain.errors import CaseRuleError
 from complaints.domain.values import Role, Stage
 from complaints.readmodels.case_index import open_case_index
+from complaints.settings import Settings
 from complaints.timelimits.watchdog import Watchdog
 from shared.locale import CITY_TIME
-from shared.settings import Settings
 from tests.fixtures.filing import filing_command
 
 INTAKE = Principal(actor_id="intake-1", role=Role.INTAKE)

@@ -19,7 +19,7 @@ from complaints.application.audit import all_case_ids, verify_case
 from complaints.bootstrap import Services, build_services
 from complaints.importing.importer import ImportReport, import_file
 from complaints.importing.mapping import ImportMapping, load_mapping, shipped_mapping
-from shared.settings import Settings
+from complaints.settings import Settings
 from tests.fixtures.processes import clean_environment
 from tests.fixtures.samples import (
     CFPB_SAMPLE,

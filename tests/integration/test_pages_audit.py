@@ -21,9 +21,9 @@ from complaints.application import audit
 from complaints.application.history_export import verify_export
 from complaints.application.principals import Principal
 from complaints.domain.values import Role
+from complaints.settings import Settings
 from complaints.web.pages.sessions import sign_in
 from complaints.web.runtime import Runtime
-from shared.settings import Settings
 from tests.fixtures.filing import filing_command
 from tests.fixtures.stores import STORES
 

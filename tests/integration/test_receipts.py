@@ -15,10 +15,10 @@ import pytest
 from psycopg import sql
 
 from complaints.processes import receive_once, run_receipts
+from complaints.settings import Settings
 from shared.contract.envelope import event_id_for
 from shared.contract.receipts import Receipt, encode_receipt
 from shared.contract.topics import RECEIPTS, RECEIPTS_GROUP
-from shared.settings import Settings
 from shared.stream.base import Outgoing
 from shared.stream.embedded import EmbeddedLog
 from shared.stream.factory import open_publisher, prepare_topics

@@ -14,11 +14,11 @@ from kafka import KafkaConsumer, TopicPartition
 
 from complaints.bootstrap import build_services
 from complaints.processes import relay_once
+from complaints.settings import Settings
 from complaints.streaming.relay import Relay, open_relay_positions
 from shared.contract import case_events as wire
 from shared.contract.envelope import Envelope, decode_envelope, event_id_for
 from shared.contract.topics import CASE_EVENTS
-from shared.settings import Settings
 from shared.stream.embedded import EmbeddedSubscription
 from shared.stream.factory import open_publisher, prepare_topics
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from complaints.settings import Settings
 from shared.contract.envelope import decode_envelope
 from shared.contract.receipts import Receipt, encode_receipt
 from shared.contract.topics import CASE_EVENTS, RECEIPTS
-from shared.settings import Settings
 from shared.stream.base import Outgoing
 from shared.stream.embedded import EmbeddedLog, EmbeddedPublisher
 from tests.fixtures.processes import BIN, ServiceProcess, clean_environment

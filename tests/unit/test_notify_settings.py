@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from complaints.settings import Settings
 from notify.settings import NotifySettings
 from shared.settings import SettingsError
 
@@ -32,7 +33,9 @@ def test_a_postgresql_url_chooses_postgresql_for_notify_alone():
 
     assert settings.store_name == "postgresql"
     assert (settings.postgres.host, settings.postgres.port) == ("db", 5433)
-    assert settings.shared.store_name == "sqlite"
+    complaints = Settings.from_env({"HUIYIN_SECRET_KEY": SECRET, "HUIYIN_DATA_DIR": "var",
+                                    "HUIYIN_NOTIFY_DATABASE_URL": "postgresql://n:pw@db:5433/x"})
+    assert complaints.store_name == "sqlite"
 
 
 @pytest.mark.parametrize(

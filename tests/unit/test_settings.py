@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.settings import Settings, SettingsError
+from complaints.settings import Settings
+from shared.settings import SettingsError
 
 SECRET = "s" * 32
 

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from complaints import cli
+from complaints.settings import Settings
 from complaints.timelimits import cli as calendar_cli
 from complaints.timelimits import schedules
 from complaints.timelimits.calendar import (
@@ -32,7 +33,6 @@ from complaints.timelimits.schedules import (
     store_schedule,
 )
 from shared.locale import CITY_TIME
-from shared.settings import Settings
 
 INVENTED_2027 = Path(__file__).parent / "data" / "schedule-2027-test.json"
 

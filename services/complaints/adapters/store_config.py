@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from complaints.settings import Settings
 from shared.event_store import event_store_env
-from shared.settings import Settings
 
 _RECORDERS = "complaints.adapters"
 

@@ -18,7 +18,7 @@ from complaints.bootstrap import build_services
 from complaints.importing.importer import BATCH_SIZE, ImportReport, import_file
 from complaints.importing.mapping import ImportMapping, MappingError, load_mapping, shipped_mapping
 from complaints.importing.sources import FORMATS, SourceError
-from shared.settings import Settings
+from complaints.settings import Settings
 
 REJECTED = 1
 UNUSABLE = 2

@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 from eventsourcing.persistence import PersistenceError
 
+from complaints.settings import Settings
 from shared.backoff import Backoff
-from shared.settings import Settings
 from shared.stream.base import StreamUnavailableError
 from shared.stream.factory import describe
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from complaints.settings import Settings
 from complaints.timelimits.calendar import WorkingCalendar
 from complaints.timelimits.schedules import (
     WEEKDAYS,
@@ -20,7 +21,6 @@ from complaints.timelimits.schedules import (
     read_schedule,
     store_schedule,
 )
-from shared.settings import Settings
 
 UNUSABLE = 2
 

@@ -10,13 +10,14 @@ from flask import Flask
 from complaints.bootstrap import build_services
 from complaints.readmodels.case_index import open_case_index
 from complaints.readmodels.scorecards import open_scorecards
+from complaints.settings import Settings
 from complaints.web import api, docs, pages, request_hooks
 from complaints.web.errors import register_error_handlers
 from complaints.web.metrics import Metrics
 from complaints.web.runtime import EXTENSION, SCORECARDS, Runtime
 from complaints.web.tokens import TokenIssuer
 from shared.logging_setup import configure_logging
-from shared.settings import Settings, SettingsError
+from shared.settings import SettingsError
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from complaints.readmodels.case_index.rows import CaseRow, enterprise_key
 from complaints.readmodels.case_index.search_text import query_terms, warm_segmenter_in_background
 from complaints.readmodels.case_index.sqlite import CaseIndexSQLiteRecorder
 from complaints.readmodels.projection import Lag
+from complaints.settings import Settings
 from shared.locale import CITY_TIME
-from shared.settings import Settings
 
 MAX_PAGE_SIZE = 500
 

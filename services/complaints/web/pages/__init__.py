@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, Response, current_app, get_flashed_messages,
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
+from complaints.settings import Settings
 from complaints.web.pages.audit import views as audit
 from complaints.web.pages.case import views as case
 from complaints.web.pages.dashboard import views as dashboard
@@ -42,7 +43,6 @@ from complaints.web.pages.queue import views as queue
 from complaints.web.pages.sessions import SESSION_LIFETIME, current_principal
 from complaints.web.pages.staff import views as staff
 from complaints.web.pages.tracking import views as tracking
-from shared.settings import Settings
 
 blp = Blueprint("pages", __name__)
 # A new feature: a folder whose views.py has its own Blueprint, added here.

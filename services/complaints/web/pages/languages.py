@@ -10,13 +10,14 @@ from flask import Response, request
 from flask_babel import format_date, format_datetime, get_locale
 
 import complaints
+from shared.locale import CITY_TIMEZONE, DEFAULT_LANGUAGE
+from shared.locale import LANGUAGES as CITY_LANGUAGES
 
-# Each language named in itself, for the switcher.
-LANGUAGES = {"zh": "中文", "en": "English", "ru": "Русский"}
-DEFAULT_LANGUAGE = "zh"
+# Each of the city's languages named in itself, for the switcher.
+LANGUAGES = dict(zip(CITY_LANGUAGES, ("中文", "English", "Русский"), strict=True))
 # What <html lang> says: Simplified Chinese glyphs for zh.
 HTML_LANG = {"zh": "zh-CN", "en": "en", "ru": "ru"}
-TIMEZONE = "Asia/Shanghai"
+TIMEZONE = CITY_TIMEZONE
 TRANSLATIONS = Path(complaints.__file__).parent / "translations"
 
 QUERY_PARAMETER = "lang"
