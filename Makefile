@@ -69,8 +69,10 @@ translations: $(STAMP)
 	done
 	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
+# ruff, then the import rules of pyproject.toml's [tool.importlinter] (layers, forbidden imports).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

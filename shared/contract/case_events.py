@@ -9,32 +9,32 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from shared.contract.event_types import (
+    ACCEPTED,
+    ASSIGNED,
+    CLOSED,
+    DEADLINE_APPROACHING,
+    DEADLINE_BREACHED,
+    DEADLINE_EXTENDED,
+    DEADLINE_RECOMPUTED,
+    ESCALATED,
+    FILED,
+    FOLLOWED_UP,
+    INFORMATION_REQUESTED,
+    INFORMATION_SUPPLIED,
+    NOTIFY_CHANNELS,
+    PUBLIC_UPDATE,
+    RATED,
+    RATING_INVALIDATED,
+    RECTIFIED,
+    REFERRED,
+    REOPENED,
+    RESPONDED,
+    REVIEW_CONCLUDED,
+    STAGES,
+    TRANSFERRED,
+)
 from shared.locale import LANGUAGES
-
-NOTIFY_CHANNELS = ("email", "sms", "webhook")
-
-FILED = "case.filed"
-ACCEPTED = "case.accepted"
-REFERRED = "case.referred"
-ASSIGNED = "case.assigned"
-TRANSFERRED = "case.transferred"
-INFORMATION_REQUESTED = "case.information_requested"
-INFORMATION_SUPPLIED = "case.information_supplied"
-PUBLIC_UPDATE = "case.public_update"
-RESPONDED = "case.responded"
-RATED = "case.rated"
-RATING_INVALIDATED = "case.rating_invalidated"
-REVIEW_CONCLUDED = "case.review_concluded"
-RECTIFIED = "case.rectified"
-FOLLOWED_UP = "case.followed_up"
-REOPENED = "case.reopened"
-CLOSED = "case.closed"
-DEADLINE_EXTENDED = "case.deadline_extended"
-DEADLINE_RECOMPUTED = "case.deadline_recomputed"
-DEADLINE_APPROACHING = "case.deadline_approaching"
-DEADLINE_BREACHED = "case.deadline_breached"
-ESCALATED = "case.escalated"
-STAGES = ("accept", "reply", "rectify", "return_visit")
 
 
 def _text(**kwargs) -> fields.String:

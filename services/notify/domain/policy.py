@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from shared.contract import case_events as wire
+from shared.contract import event_types as wire
 from shared.locale import CITY_TIME, DEFAULT_LANGUAGE, LANGUAGES
 
 STAFF_LANGUAGE = DEFAULT_LANGUAGE
