@@ -6,7 +6,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from shared.settings import Settings, SettingsError
+from complaints.settings import Settings
+from shared.settings import SettingsError
 
 # A bad value stops the master here with its message, before any worker boots.
 try:
