@@ -3,23 +3,34 @@
 One partition per topic (partition 0); offsets count from 0 in each topic, as in Kafka.
 Several processes may publish and consume at once (WAL, a busy timeout, and appends in
 `BEGIN IMMEDIATE` transactions, which take the file's write lock before reading the tail).
-A group's committed offset is the next one to read. Each group has one consumer here: two
-processes of the same group would both read every message (Kafka would split them).
+A group's committed offset is the next one to read. Each group has one consumer at a time
+(Kafka would split the partitions; here there is one): a subscription holds an exclusive OS
+file lock per group (filelock, fcntl.flock) for as long as it is open, and another one of the
+same group, in any process, stands by, its polls answering nothing, until the lock is free;
+then it reads on from the group's committed offsets. The OS drops the lock of a process that
+dies, even by SIGKILL, so a standby takes over from a crashed one.
 Messages are kept; the file grows with the log, as is fine for a developer's machine.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
+
+from filelock import FileLock, Timeout
 
 from shared.stream.base import Message, Outgoing, StreamUnavailableError
 
 BUSY_TIMEOUT_SECONDS = 30.0
 IDLE_POLL_SECONDS = 0.05
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS stream_messages ("
@@ -119,21 +130,38 @@ class EmbeddedPublisher:
 
 
 class EmbeddedSubscription:
-    """Reads the topics from the group's committed offsets on; commits move them on."""
+    """Reads the topics from the group's committed offsets on; commits move them on.
+
+    Only while it holds its group's lock: until then (another consumer of the group is
+    running) it stands by, and every poll tries to take the lock again.
+    """
 
     def __init__(self, path: Path, group: str, topics: Iterable[str]) -> None:
         self.log = EmbeddedLog(path)
         self.group = group
-        self.positions = {topic: self.log.committed(group, topic) for topic in topics}
+        self.topics = list(topics)
+        self.lock = FileLock(group_lock_path(self.log.path, group), thread_local=False,
+                             fallback_to_soft=False)
+        self.positions: dict[str, int] = {}
+        self.standing_by = False
+        self._take_over()
+
+    @property
+    def active(self) -> bool:
+        return self.lock.is_locked
 
     def poll(self, timeout: float, max_records: int = 500) -> list[Message]:
-        """What is there now, or the first messages to arrive within `timeout` seconds."""
+        """What is there now, or the first messages to arrive within `timeout` seconds.
+
+        Nothing while another consumer of the group holds it.
+        """
         deadline = time.monotonic() + timeout
         while True:
             messages: list[Message] = []
-            for topic, position in self.positions.items():
-                if len(messages) < max_records:
-                    messages += self.log.read(topic, position, max_records - len(messages))
+            if self.active or self._take_over():
+                for topic, position in self.positions.items():
+                    if len(messages) < max_records:
+                        messages += self.log.read(topic, position, max_records - len(messages))
             if messages:
                 for message in messages:
                     self.positions[message.topic] = message.offset + 1
@@ -149,6 +177,8 @@ class EmbeddedSubscription:
             highest[message.topic] = max(highest.get(message.topic, -1), message.offset)
         if not highest:
             return
+        if not self.active:
+            raise RuntimeError(f"group {self.group} is not held here: it polled nothing to commit")
         with self.log.transaction() as db:
             db.executemany(
                 "INSERT INTO stream_offsets VALUES (?, ?, ?) ON CONFLICT (group_id, topic) "
@@ -157,4 +187,33 @@ class EmbeddedSubscription:
             )
 
     def close(self) -> None:
+        if self.active:
+            self.lock.release()
         self.log.close()
+
+    def _take_over(self) -> bool:
+        """Take the group's lock if it is free, and read on from its committed offsets."""
+        try:
+            self.lock.acquire(blocking=False)
+        except Timeout:
+            if not self.standing_by:
+                log.warning("the embedded stream's group %s is read by another process; "
+                            "this one (pid %d) stands by until it stops", self.group, os.getpid())
+                self.standing_by = True
+            return False
+        except OSError as error:
+            raise StreamUnavailableError(
+                f"cannot lock group {self.group} of the stream at {self.log.path}: {error}"
+            ) from None
+        self.positions = {topic: self.log.committed(self.group, topic) for topic in self.topics}
+        log.info("this process (pid %d) now reads group %s of the embedded stream",
+                 os.getpid(), self.group)
+        self.standing_by = False
+        return True
+
+
+def group_lock_path(stream_path: Path, group: str) -> Path:
+    """The file a group's consumer locks, beside the log: `stream.sqlite.locks/<group>.lock`."""
+    directory = stream_path.with_name(stream_path.name + ".locks")
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / f"{quote(group, safe='')}.lock"

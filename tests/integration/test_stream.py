@@ -246,3 +246,49 @@ def test_stream_prepare_without_kafka_makes_the_embedded_log(tmp_path):
                           capture_output=True, timeout=WAIT_SECONDS, check=False)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "stream.sqlite").exists()
+
+
+def test_a_second_consumer_of_a_group_on_the_embedded_log_reads_nothing_until_the_first_is_gone(
+    tmp_path,
+):
+    path, topic = tmp_path / "stream.sqlite", "one-reader"
+    EmbeddedPublisher(path).publish(topic, numbered(10))
+    first = EmbeddedSubscription(path, "senders", [topic])
+    received = read(first, 10)
+    first.commit(received[:4])
+    second = EmbeddedSubscription(path, "senders", [topic])
+    other_group = EmbeddedSubscription(path, "archivists", [topic])
+
+    assert second.poll(0.3) == []
+    assert len(read(other_group, 10)) == 10
+    first.close()
+    # The first is gone: the second takes over where the group's commits say, no earlier.
+    taken_over = read_until_quiet(second)
+    second.close()
+    other_group.close()
+    assert [m.offset for m in taken_over] == list(range(4, 10))
+
+
+def test_a_consumer_of_the_embedded_log_killed_mid_batch_leaves_its_group_to_the_next(tmp_path):
+    path, topic = tmp_path / "stream.sqlite", "crashing"
+    EmbeddedPublisher(path).publish(topic, numbered(10))
+    context = multiprocessing.get_context("spawn")
+    holding = context.Event()
+    crashed = context.Process(target=_consume_and_hang, args=(str(path), topic, holding))
+    crashed.start()
+    assert holding.wait(WAIT_SECONDS)
+    standby = EmbeddedSubscription(path, "senders", [topic])
+    assert standby.poll(0.3) == []
+    crashed.kill()
+    crashed.join(WAIT_SECONDS)
+    taken_over = read_until_quiet(standby)
+    standby.close()
+    assert [m.offset for m in taken_over] == list(range(3, 10))
+
+
+def _consume_and_hang(path: str, topic: str, holding) -> None:
+    subscription = EmbeddedSubscription(Path(path), "senders", [topic])
+    messages = read(subscription, 10)
+    subscription.commit(messages[:3])
+    holding.set()
+    time.sleep(WAIT_SECONDS * 2)
