@@ -7,7 +7,9 @@ KAFKA := deploy/kafka/broker.sh
 KAFKA_DIR ?= var/kafka
 KAFKA_PORT ?= 9092
 KAFKA_CONTROLLER_PORT ?= 9093
-RUN_ENV := HUIYIN_DEMO=1 HUIYIN_DATA_DIR=var
+# `make run` keeps its data here (PORT=8001 or HUIYIN_DATA_DIR=/tmp/x make run for another).
+HUIYIN_DATA_DIR ?= var
+RUN_ENV := HUIYIN_DEMO=1 HUIYIN_DATA_DIR=$(HUIYIN_DATA_DIR)
 
 .PHONY: .venv web-assets run test test-unit test-integration test-e2e test-browser chromium translations lint bench postgres postgres-stop kafka kafka-stop clean
 # The tiers run one after another, cheapest first, and stop at the first that fails.
@@ -30,12 +32,15 @@ $(VENDORED): $(ASSETS)/package.json $(ASSETS)/package-lock.json
 	cd $(ASSETS) && npm ci --ignore-scripts --no-audit --no-fund && npm run --silent vendor
 	touch $@
 
+# The tables and the stream first, once; then every process under supervisord in the
+# foreground (deploy/supervisord.conf): one that dies is started again, the others go on;
+# Ctrl-C stops them all.
 run: $(STAMP) $(VENDORED)
-	mkdir -p var
+	mkdir -p $(HUIYIN_DATA_DIR)
 	$(RUN_ENV) $(BIN)/huiyin init
 	$(RUN_ENV) $(BIN)/huiyin-notify init
 	$(RUN_ENV) $(BIN)/huiyin stream prepare
-	$(RUN_ENV) PORT=$${PORT:-8000} $(BIN)/honcho start -f Procfile
+	$(RUN_ENV) PORT=$${PORT:-8000} exec $(BIN)/supervisord -c deploy/supervisord.conf
 
 test: test-unit test-integration test-e2e test-browser
 

@@ -1,6 +1,6 @@
 """The long-running processes: each built from the settings, then looping until told to stop.
 
-The projections, the relay, the receipts and the watchdog (the Procfile's processes besides the
+The projections, the relay, the receipts and the watchdog (what `make run` starts besides the
 web) each build the service (`complaints.bootstrap`) and their feature's parts here, then
 repeat the feature's one step — one projection pass, one relay batch, one batch of receipts,
 one sweep — riding out store and broker outages with backoff. The one-off forms here (the

@@ -1,4 +1,4 @@
-"""The watchdog as the Procfile runs it: a case left alone past its limit is breached once,
+"""The watchdog as `make run` runs it: a case left alone past its limit is breached once,
 escalated once, and the department and the supervisor read about it in their mail."""
 
 from __future__ import annotations

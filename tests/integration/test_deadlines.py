@@ -257,7 +257,7 @@ def test_two_watchdogs_at_once_record_each_breach_once(services: Services, setti
     results: list[Counter[str]] = []
     errors: list[BaseException] = []
 
-    worker = replace(settings, create_tables=False)  # as the Procfile starts them
+    worker = replace(settings, create_tables=False)  # as `make run` starts them
 
     def watchdog() -> None:
         try:
