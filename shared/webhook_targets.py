@@ -46,7 +46,7 @@ def webhook_url_problem(url: str, allow_loopback: bool = False) -> str | None:
         return INVALID_URL
     if parts.scheme not in ("http", "https"):
         return REFUSED_SCHEME
-    host = _host(parts)
+    host = normalised_host(parts)
     if host is None or parts.username is not None or parts.password is not None:
         return INVALID_URL
     loopback = _names_loopback(host)
@@ -101,8 +101,9 @@ def literal_address(host: str) -> IPAddress | None:
     return None
 
 
-def _host(parts: SplitResult) -> str | None:
-    """The host, lower case, without a trailing dot, in its ASCII (IDNA) form; None if none."""
+def normalised_host(parts: SplitResult) -> str | None:
+    """The URL's host, lower case, without a trailing dot, in its ASCII (IDNA) form, as a
+    resolver will look it up; None if there is none."""
     host = (parts.hostname or "").rstrip(".")
     if not host:
         return None

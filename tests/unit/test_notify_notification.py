@@ -68,3 +68,13 @@ def test_a_long_error_is_kept_short():
     notification.record_attempt_failed("x" * 5000)
 
     assert len(notification.last_error) == 500
+
+
+def test_a_failed_try_records_when_the_next_is_due():
+    notification = requested()
+    notification.record_attempt_failed("webhook_timeout", retry_at=AT)
+
+    assert (notification.attempts, notification.last_error) == (1, "webhook_timeout")
+    assert notification.retry_at == AT
+    notification.record_attempt_failed("webhook_timeout")
+    assert notification.retry_at is None
