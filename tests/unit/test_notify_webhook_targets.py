@@ -6,6 +6,7 @@ import ipaddress
 
 import pytest
 
+from shared.contract.delivery_failures import REASONS
 from shared.webhook_targets import (
     INVALID_URL,
     REFUSED_ADDRESS,
@@ -107,3 +108,14 @@ def test_a_url_without_a_usable_host_or_with_credentials_is_invalid(url):
 ])
 def test_a_resolved_address_is_judged_with_the_ipv4_address_it_carries(address, public):
     assert (address_problem(ipaddress.ip_address(address)) is None) is public
+
+
+def test_every_reason_a_channel_reports_has_a_meaning_for_people():
+    reported = {INVALID_URL, REFUSED_SCHEME, REFUSED_ADDRESS}
+    reported |= {f"webhook_{kind}" for kind in (
+        "unresolvable", "unreachable", "timeout", "tls", "redirected", "http_status",
+        "bad_answer")}
+    reported |= {f"sms_{kind}" for kind in ("unreachable", "timeout", "http_status")}
+    reported |= {f"email_{kind}" for kind in ("refused", "unreachable", "timeout", "invalid")}
+
+    assert reported <= set(REASONS)
