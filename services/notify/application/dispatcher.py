@@ -1,7 +1,8 @@
 """Many events' sends at once: each channel on workers of its own, each retry when it is due.
 
-The workers only send. Everything else — the notify store, receipts, dead letters, what may
-be committed — happens on the thread that calls the dispatcher, one thing at a time. A slow
+The workers send, and record at once what they sent (so a crash cannot widen the window in
+which a message is sent twice). Everything else — failed tries, fallbacks, receipts, dead
+letters, what may be committed — happens on the thread that calls the dispatcher. A slow
 receiver holds one of its own channel's workers for one try (bounded by the timeouts), never
 another channel's, and a failed try waits in a queue ordered by due time, not in line.
 
@@ -31,7 +32,8 @@ from shared.stream.base import Message, Publisher
 
 log = logging.getLogger(__name__)
 
-Outcome = str | DeliveryError
+# A message id (sent and recorded), a DeliveryError, or what recording it sent raised.
+Outcome = str | Exception
 
 
 class Dispatcher:
@@ -134,14 +136,24 @@ class Dispatcher:
             sender = self.handler.senders[attempt.channel]
             pool = self._pools.get(attempt.channel)
             if pool is None:
-                self._settle(attempt, _send(sender, attempt))
+                self._settle(attempt, self._try(sender, attempt))
             else:
                 self._in_flight += 1
                 pool.submit(self._send_and_report, sender, attempt)
 
     def _send_and_report(self, sender: Sender, attempt: Attempt) -> None:
-        """On a channel's worker: send, and hand the outcome back."""
-        self._outcomes.put((attempt, _send(sender, attempt)))
+        """On a channel's worker: try, and hand the outcome back."""
+        self._outcomes.put((attempt, self._try(sender, attempt)))
+
+    def _try(self, sender: Sender, attempt: Attempt) -> Outcome:
+        outcome = _send(sender, attempt)
+        if isinstance(outcome, DeliveryError):
+            return outcome
+        try:
+            self.handler.record_sent(attempt, outcome)
+        except Exception as error:  # a store outage is raised again on the calling thread
+            return error
+        return outcome
 
     def _settle(self, attempt: Attempt, outcome: Outcome) -> None:
         following = self.handler.settle(attempt, outcome, self.outbox)

@@ -104,18 +104,24 @@ class EventHandler:
         self._report_if_finished(job, outbox)
         return job, attempts
 
+    def record_sent(self, attempt: Attempt, message_id: str) -> None:
+        """Record a try that delivered, at once and on the thread that sent it: a crash
+        between sending and this is the one way a message is sent twice."""
+        self.notifications.record_sent(attempt.notification, message_id, self.clock())
+
     def settle(
-        self, attempt: Attempt, outcome: str | DeliveryError, outbox: Outbox
+        self, attempt: Attempt, outcome: str | Exception, outbox: Outbox
     ) -> list[Attempt]:
-        """Record a try's outcome (a message id, or why it failed); the tries that follow."""
+        """Go on from a try: sent (its message id, already recorded), failed (a DeliveryError,
+        recorded here), or lost to another worker; the tries that follow."""
         job, notification = attempt.job, attempt.notification
         try:
             if isinstance(outcome, DeliveryError):
                 retry = self._failed_try(notification, outcome)
                 if retry is not None:
                     return [replace(attempt, due=retry)]
-            else:
-                self.notifications.record_sent(notification, outcome, self.clock())
+            elif isinstance(outcome, Exception):
+                raise outcome
             following = self._settled(job, attempt.notice, notification, attempt.message, outbox)
         except NotificationConflictError as error:
             log.warning("%s; left to the worker that changed it", error)
