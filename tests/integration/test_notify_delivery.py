@@ -324,3 +324,17 @@ def test_stopping_while_waiting_to_retry_leaves_the_event_to_the_next_run(
     webhook = again.service.notifications.get_notification(
         notification_id_for(envelope.event_id, "filer", "webhook"))
     assert (webhook.status, webhook.attempts) == ("sent", 1)
+
+
+def test_a_retry_waits_in_a_queue_not_in_line_so_the_next_filer_is_told_first(
+    make_notify, smtp_server
+):
+    notify = make_notify(HUIYIN_NOTIFY_BACKOFF="0.5")
+    smtp_server.fail_next(1)  # the first filer's first try
+    first = case_event("case.filed", filer_details=filer(email="first@amur-export.example"))
+    second = case_event("case.filed", filer_details=filer(email="second@amur-export.example"))
+
+    assert len(notify.handle(first, second)) == 2
+
+    assert [m["To"] for m in smtp_server.messages] == [
+        "second@amur-export.example", "first@amur-export.example"]
