@@ -16,6 +16,10 @@ UNREACHABLE = "unreachable"
 HTTP_STATUS = "http_status"
 # A sender broke in a way nobody foresaw: notify's log says how.
 INTERNAL_ERROR = "internal_error"
+# What the complaints service records and shows for a reason that is not one of these codes
+# (a receipt from a notify older than the codes, or a record made before them): the words
+# themselves may hold the filer's URL or probe the network, so they are not kept.
+UNKNOWN = "unknown"
 
 REASONS: Mapping[str, str] = {
     "email_refused": "the mail server refused the message",
@@ -39,9 +43,16 @@ REASONS: Mapping[str, str] = {
     "webhook_http_status": "the webhook answered with a status other than 2xx",
     "webhook_bad_answer": "the webhook's server did not answer in HTTP",
     INTERNAL_ERROR: "notify failed unexpectedly while sending (its log says how)",
+    UNKNOWN: "no reason code was given (a record from before the codes)",
 }
 
 
 def meaning(code: str) -> str:
     """What `code` means, in English; an unknown code is returned as it is."""
     return REASONS.get(code, code)
+
+
+def as_reason_code(reason: str) -> str:
+    """`reason` if it is one of the codes, else UNKNOWN: never free words, which may name an
+    address or a URL."""
+    return reason if reason in REASONS else UNKNOWN
