@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.settings import CommonSettings, PostgresURL, flag, whole_number
+from shared.webhook_targets import ALLOW_LOOPBACK_VARIABLE
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class Settings(CommonSettings):
     token_ttl_seconds: int
     # Session and language cookies only over HTTPS; off for plain HTTP on loopback.
     secure_cookies: bool = False
+    # Webhooks on loopback (and plain http to them) may be filed: tests and development only.
+    webhook_allow_loopback: bool = False
 
     @property
     def postgres(self) -> PostgresURL | None:
@@ -50,6 +53,7 @@ class Settings(CommonSettings):
             ),
             token_ttl_seconds=whole_number(env, "HUIYIN_TOKEN_TTL", 8 * 3600, 60, 7 * 24 * 3600),
             secure_cookies=flag(env, "HUIYIN_SECURE_COOKIES", False),
+            webhook_allow_loopback=flag(env, ALLOW_LOOPBACK_VARIABLE, False),
         )
         settings.postgres  # noqa: B018 - a bad URL fails here, at start-up
         return settings

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 
 from notify.adapters.store_config import store_env
-from notify.application.delivery import RetryPolicy, Sender, no_wait
+from notify.application.delivery import RetryPolicy, Sender, Timeouts
 from notify.application.directory import Directory
-from notify.application.handling import EventHandler
+from notify.application.handling import DEFAULT_WORKERS, EventHandler
 from notify.application.messages import MessageRenderer
 from notify.application.notifications import Notifications
 from notify.channels.email import MaildirEmail, SmtpEmail
 from notify.channels.inbox import Inbox
+from notify.channels.public_post import PublicPost
 from notify.channels.sms import SmsGateway, SmsOutbox
 from notify.channels.webhook import SignedWebhook
 from notify.domain.policy import Channel
@@ -32,13 +32,7 @@ class NotifyService:
         self.notifications.close()
 
 
-def build_service(
-    settings: NotifySettings,
-    *,
-    wait: Callable[[float], bool] = no_wait,
-    create_tables: bool | None = None,
-) -> NotifyService:
-    """`wait` sleeps between retries and says whether to stop (a threading.Event's wait)."""
+def build_service(settings: NotifySettings, *, create_tables: bool | None = None) -> NotifyService:
     directory = Directory.load()
     connections = ExitStack()
     notifications = Notifications(store_env(settings, create_tables=create_tables))
@@ -46,8 +40,9 @@ def build_service(
         notifications=notifications,
         renderer=MessageRenderer(directory, settings.public_url),
         senders=build_senders(settings, connections),
-        retry=RetryPolicy(settings.attempts, settings.backoff_seconds, wait),
+        retry=RetryPolicy(settings.attempts, settings.backoff_seconds),
         directory=directory,
+        workers={**DEFAULT_WORKERS, Channel.WEBHOOK: settings.webhook_workers},
     )
     return NotifyService(settings, notifications, handler, connections)
 
@@ -56,20 +51,24 @@ def build_senders(settings: NotifySettings, connections: ExitStack) -> dict[Chan
     """SMTP and the SMS gateway when configured; a maildir and an outbox file otherwise.
 
     A sender that keeps a connection open registers its closing with `connections`."""
-    timeout = settings.network_timeout
+    timeouts = Timeouts(settings.connect_timeout, settings.read_timeout)
     if settings.smtp_host:
-        smtp = SmtpEmail(settings.smtp_host, settings.smtp_port, settings.smtp_from, timeout)
+        smtp = SmtpEmail(settings.smtp_host, settings.smtp_port, settings.smtp_from, timeouts)
         connections.callback(smtp.close)
         email: Sender = smtp
     else:
         email = MaildirEmail(settings.maildir, settings.smtp_from)
     if settings.sms_gateway_url:
-        sms: Sender = SmsGateway(settings.sms_gateway_url, settings.sms_gateway_token, timeout)
+        sms: Sender = SmsGateway(settings.sms_gateway_url, settings.sms_gateway_token,
+                                 settings.read_timeout)
     else:
         sms = SmsOutbox(settings.sms_outbox)
     return {
         Channel.EMAIL: email,
         Channel.SMS: sms,
-        Channel.WEBHOOK: SignedWebhook(settings.shared.secret_key, timeout),
+        Channel.WEBHOOK: SignedWebhook(
+            settings.shared.secret_key,
+            PublicPost(timeouts, allow_loopback=settings.webhook_allow_loopback),
+        ),
         Channel.INBOX: Inbox(),
     }

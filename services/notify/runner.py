@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -32,7 +31,7 @@ def run_notify(settings: NotifySettings, *, stop: threading.Event) -> None:
              describe(settings.shared))
     while not stop.is_set():
         try:
-            with _opened(settings, stop) as (service, publisher, subscription):
+            with _opened(settings) as (service, publisher, subscription):
                 follow(subscription, service.handler, publisher, stop, polled=backoff.reset)
         except OUTAGES as error:
             delay = backoff.next()
@@ -43,18 +42,15 @@ def run_notify(settings: NotifySettings, *, stop: threading.Event) -> None:
 
 def notify_once(settings: NotifySettings, *, wait_seconds: float = 5.0) -> int:
     """Handle every pending case event once, then return how many were handled."""
-    with _opened(settings, None) as (service, publisher, subscription):
+    with _opened(settings) as (service, publisher, subscription):
         return drain(subscription, service.handler, publisher, wait_seconds)
 
 
 @contextmanager
-def _opened(
-    settings: NotifySettings, stop: threading.Event | None
-) -> Iterator[tuple[NotifyService, Publisher, Subscription]]:
+def _opened(settings: NotifySettings) -> Iterator[tuple[NotifyService, Publisher, Subscription]]:
     """The store, the publisher and the subscription, closed again in reverse order."""
     with ExitStack() as resources:
-        wait = stop.wait if stop is not None else _sleep
-        service = build_service(settings, wait=wait)
+        service = build_service(settings)
         resources.callback(service.close)
         publisher = open_publisher(settings.shared, CLIENT_ID)
         resources.callback(publisher.close)
@@ -62,8 +58,3 @@ def _opened(
         resources.callback(subscription.close)
         yield service, publisher, subscription
 
-
-def _sleep(seconds: float) -> bool:
-    """Backoff for a run that is never interrupted."""
-    time.sleep(seconds)
-    return False

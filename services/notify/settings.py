@@ -9,7 +9,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from shared.settings import CommonSettings, PostgresURL, SettingsError
+from shared.settings import CommonSettings, PostgresURL, SettingsError, flag
+from shared.webhook_targets import ALLOW_LOOPBACK_VARIABLE
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,13 @@ class NotifySettings:
     sms_gateway_token: str
     attempts: int
     backoff_seconds: float
-    network_timeout: float
+    connect_timeout: float
+    read_timeout: float
     public_url: str
+    # Loopback webhooks (and plain http to them): for tests and development only.
+    webhook_allow_loopback: bool = False
+    # Sends to webhooks at once; one hanging receiver holds one of them for one try.
+    webhook_workers: int = 8
 
     @property
     def postgres(self) -> PostgresURL | None:
@@ -64,8 +70,12 @@ class NotifySettings:
             sms_gateway_token=env.get("HUIYIN_SMS_GATEWAY_TOKEN", "").strip(),
             attempts=int(_number(env, "HUIYIN_NOTIFY_ATTEMPTS", 5, 1, 20, whole=True)),
             backoff_seconds=_number(env, "HUIYIN_NOTIFY_BACKOFF", 0.5, 0, 300),
-            network_timeout=_number(env, "HUIYIN_NOTIFY_TIMEOUT", 10, 0.1, 300),
+            connect_timeout=_number(env, "HUIYIN_NOTIFY_CONNECT_TIMEOUT", 2, 0.1, 60),
+            read_timeout=_number(env, "HUIYIN_NOTIFY_TIMEOUT", 5, 0.1, 300),
             public_url=_http_url(env, "HUIYIN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            webhook_allow_loopback=flag(env, ALLOW_LOOPBACK_VARIABLE, False),
+            webhook_workers=int(_number(env, "HUIYIN_NOTIFY_WEBHOOK_WORKERS", 8, 1, 64,
+                                        whole=True)),
         )
 
 

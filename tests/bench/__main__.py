@@ -1,16 +1,18 @@
-"""`python -m tests.bench [filing|stream|import|scorecards]`: every benchmark, or those named."""
+"""`python -m tests.bench [filing|stream|import|scorecards|notify]`: every benchmark, or those
+named."""
 
 from __future__ import annotations
 
 import sys
 
-from tests.bench import filing, importing, scorecards, stream
+from tests.bench import filing, importing, notify, scorecards, stream
 
 BENCHMARKS = {
     "filing": filing.run,
     "stream": stream.run,
     "import": importing.run,
     "scorecards": scorecards.run,
+    "notify": notify.run,
 }
 
 

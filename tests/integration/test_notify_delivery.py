@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
 import time
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -31,22 +33,18 @@ class Notify:
 
     def __init__(self, settings: NotifySettings) -> None:
         self.settings = settings
-        self.service: NotifyService = build_service(settings, wait=self._wait)
+        self.service: NotifyService = build_service(settings)
         self.publisher = EmbeddedPublisher(settings.shared.stream_path)
-        self.waits: list[float] = []
-        self.stopping = False  # a SIGTERM arrives while waiting to retry
 
-    def _wait(self, seconds: float) -> bool:
-        self.waits.append(seconds)
-        return self.stopping
-
-    def handle(self, *envelopes: Envelope | bytes) -> list[Message]:
+    def handle(
+        self, *envelopes: Envelope | bytes, stop: threading.Event | None = None
+    ) -> list[Message]:
         messages = [
             Message(CASE_EVENTS, 0, offset, "key",
                     envelope if isinstance(envelope, bytes) else wire_bytes(envelope))
             for offset, envelope in enumerate(envelopes)
         ]
-        return handle_batch(messages, self.service.handler, self.publisher)
+        return handle_batch(messages, self.service.handler, self.publisher, stop)
 
     def receipts(self) -> list[Receipt]:
         return [decode_receipt(m.value) for m in self._read(RECEIPTS)]
@@ -78,6 +76,8 @@ def make_notify(tmp_path, smtp_server, sms_gateway) -> Iterator:
             "HUIYIN_SMTP_PORT": str(smtp_server.port),
             "HUIYIN_SMS_GATEWAY_URL": sms_gateway.url,
             "HUIYIN_NOTIFY_TIMEOUT": "5",
+            "HUIYIN_NOTIFY_BACKOFF": "0.01",
+            "HUIYIN_WEBHOOK_ALLOW_LOOPBACK": "1",  # the receivers are on loopback
             "HUIYIN_PUBLIC_URL": "https://huiyin.example",
             **env,
         })
@@ -156,8 +156,9 @@ def test_the_sms_gateway_receives_the_text(notify, sms_gateway):
 
 
 def test_a_webhook_failing_three_times_then_succeeding_gets_the_message_once(
-    notify, webhook_receiver
+    make_notify, webhook_receiver
 ):
+    notify = make_notify(HUIYIN_NOTIFY_BACKOFF="0.1")
     webhook_receiver.fail_next(3)
     details = filer(notify_by=["webhook"], webhook_url=webhook_receiver.url)
     envelope = case_event("case.filed", filer_details=details)
@@ -168,7 +169,9 @@ def test_a_webhook_failing_three_times_then_succeeding_gets_the_message_once(
     (delivered,) = webhook_receiver.accepted
     assert delivered["case_id"] == str(envelope.case_id)
     assert ACCESS_CODE in delivered["text"]
-    assert notify.waits == [0.5, 1.0, 2.0]
+    arrivals = [request["at"] for request in webhook_receiver.requests]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+    assert [round(gap, 1) for gap in gaps] == [0.1, 0.2, 0.4]  # the backoff doubles
     assert [r.channel for r in notify.receipts()] == ["inbox", "webhook"]
 
 
@@ -184,13 +187,13 @@ def test_a_webhook_that_always_fails_is_dead_lettered_and_the_case_flagged(
     assert len(webhook_receiver.requests) == 5
     (letter,) = notify.dead_letters()
     assert (letter.channel, letter.recipient, letter.attempts) == ("webhook", "filer", 5)
-    assert "503" in letter.last_error
+    assert letter.last_error == "webhook_http_status"  # a code: never the network's words
     assert letter.envelope["event_id"] == str(envelope.event_id)
     assert letter.envelope["data"]["access_code"] == "••••"
     inbox, unreachable = notify.receipts()
     assert inbox.delivered and not unreachable.delivered
     assert unreachable.receipt_id == letter.notification_id
-    assert "call" in unreachable.reason
+    assert unreachable.reason == "webhook_http_status"
 
 
 def test_a_failed_webhook_beside_a_delivered_email_does_not_flag_the_case(
@@ -307,14 +310,31 @@ def test_stopping_while_waiting_to_retry_leaves_the_event_to_the_next_run(
     webhook_receiver.fail_next(1)
     details = filer(notify_by=["webhook"], webhook_url=webhook_receiver.url)
     envelope = case_event("case.filed", filer_details=details)
-    stopping = make_notify()
-    stopping.stopping = True
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()  # SIGTERM while the retry waits its 1 s
 
-    assert stopping.handle(envelope) == []  # not done: not to be committed
+    assert make_notify(HUIYIN_NOTIFY_BACKOFF="1").handle(envelope, stop=stop) == []
 
-    assert webhook_receiver.accepted == []
-    assert len(make_notify().handle(envelope)) == 1
+    assert webhook_receiver.accepted == [] and len(webhook_receiver.requests) == 1
+    again = make_notify()
+    assert len(again.handle(envelope)) == 1  # at the recorded due time, not at once
     assert len(webhook_receiver.accepted) == 1
-    webhook = stopping.service.notifications.get_notification(
+    first, second = (request["at"] for request in webhook_receiver.requests)
+    assert second - first >= 0.9
+    webhook = again.service.notifications.get_notification(
         notification_id_for(envelope.event_id, "filer", "webhook"))
     assert (webhook.status, webhook.attempts) == ("sent", 1)
+
+
+def test_a_retry_waits_in_a_queue_not_in_line_so_the_next_filer_is_told_first(
+    make_notify, smtp_server
+):
+    notify = make_notify(HUIYIN_NOTIFY_BACKOFF="0.5")
+    smtp_server.fail_next(1)  # the first filer's first try
+    first = case_event("case.filed", filer_details=filer(email="first@amur-export.example"))
+    second = case_event("case.filed", filer_details=filer(email="second@amur-export.example"))
+
+    assert len(notify.handle(first, second)) == 2
+
+    assert [m["To"] for m in smtp_server.messages] == [
+        "second@amur-export.example", "first@amur-export.example"]

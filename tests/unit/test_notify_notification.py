@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 
+from notify.application.delivery import RetryPolicy
 from notify.domain.notification import Notification, NotificationStateError, notification_id_for
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -68,3 +69,21 @@ def test_a_long_error_is_kept_short():
     notification.record_attempt_failed("x" * 5000)
 
     assert len(notification.last_error) == 500
+
+
+def test_a_failed_try_records_when_the_next_is_due():
+    notification = requested()
+    notification.record_attempt_failed("webhook_timeout", retry_at=AT)
+
+    assert (notification.attempts, notification.last_error) == (1, "webhook_timeout")
+    assert notification.retry_at == AT
+    notification.record_attempt_failed("webhook_timeout")
+    assert notification.retry_at is None
+
+
+def test_retries_double_and_none_follows_the_last_try():
+    policy = RetryPolicy(attempts=3, backoff_seconds=0.5)
+
+    assert [policy.delay_after(n) for n in (1, 2, 3)] == [0.5, 1.0, 2.0]
+    assert policy.retry_at(1, AT) == AT + timedelta(seconds=0.5)
+    assert policy.retry_at(3, AT) is None

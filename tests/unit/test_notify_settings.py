@@ -28,6 +28,17 @@ def test_defaults_are_sqlite_a_maildir_five_tries_and_the_local_public_url():
     assert settings.public_url == "http://127.0.0.1:8000"
 
 
+def test_timeouts_are_short_and_loopback_webhooks_are_off_unless_said():
+    settings = settings_from()
+
+    assert (settings.connect_timeout, settings.read_timeout) == (2, 5)
+    assert settings.webhook_allow_loopback is False
+    assert settings_from(HUIYIN_WEBHOOK_ALLOW_LOOPBACK="1").webhook_allow_loopback is True
+    tuned = settings_from(HUIYIN_NOTIFY_CONNECT_TIMEOUT="0.5", HUIYIN_NOTIFY_TIMEOUT="3",
+                          HUIYIN_NOTIFY_WEBHOOK_WORKERS="16")
+    assert (tuned.connect_timeout, tuned.read_timeout, tuned.webhook_workers) == (0.5, 3, 16)
+
+
 def test_a_postgresql_url_chooses_postgresql_for_notify_alone():
     settings = settings_from(HUIYIN_NOTIFY_DATABASE_URL="postgresql://n:pw@db:5433/notify")
 
@@ -49,6 +60,9 @@ def test_a_postgresql_url_chooses_postgresql_for_notify_alone():
         ("HUIYIN_NOTIFY_ATTEMPTS", "0", "HUIYIN_NOTIFY_ATTEMPTS must be between 1 and 20"),
         ("HUIYIN_NOTIFY_BACKOFF", "soon", "HUIYIN_NOTIFY_BACKOFF must be a number"),
         ("HUIYIN_PUBLIC_URL", "huiyin.example", "HUIYIN_PUBLIC_URL must be an http"),
+        ("HUIYIN_WEBHOOK_ALLOW_LOOPBACK", "maybe", "HUIYIN_WEBHOOK_ALLOW_LOOPBACK must be a yes"),
+        ("HUIYIN_NOTIFY_CONNECT_TIMEOUT", "0", "HUIYIN_NOTIFY_CONNECT_TIMEOUT must be between"),
+        ("HUIYIN_NOTIFY_WEBHOOK_WORKERS", "0", "HUIYIN_NOTIFY_WEBHOOK_WORKERS must be between"),
     ],
 )
 def test_a_bad_value_is_named_with_what_it_should_be(name, value, message):

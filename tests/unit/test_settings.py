@@ -39,6 +39,11 @@ def test_a_postgresql_url_chooses_postgresql_and_is_parsed():
     assert settings.postgres.dbname == "cases"
 
 
+def test_loopback_webhooks_are_refused_at_filing_unless_an_operator_allows_them():
+    assert settings_from().webhook_allow_loopback is False
+    assert settings_from(HUIYIN_WEBHOOK_ALLOW_LOOPBACK="1").webhook_allow_loopback is True
+
+
 def test_settings_are_frozen():
     settings = settings_from()
 
@@ -62,6 +67,8 @@ def test_demo_mode_supplies_a_secret_key_and_nothing_else_does():
         ({"HUIYIN_WORKERS": "0"}, "HUIYIN_WORKERS must be between 1 and 64"),
         ({"HUIYIN_WORKERS": "2.5"}, "HUIYIN_WORKERS must be a whole number"),
         ({"HUIYIN_DEMO": "maybe"}, "HUIYIN_DEMO must be a yes/no value"),
+        ({"HUIYIN_WEBHOOK_ALLOW_LOOPBACK": "maybe"},
+         "HUIYIN_WEBHOOK_ALLOW_LOOPBACK must be a yes/no value"),
         ({"HUIYIN_CREATE_TABLES": "sometimes"}, "HUIYIN_CREATE_TABLES must be a yes/no value"),
         ({"HUIYIN_LOG_LEVEL": "LOUD"}, "HUIYIN_LOG_LEVEL must be one of DEBUG, INFO"),
         ({"HUIYIN_LOG_FORMAT": "xml"}, "HUIYIN_LOG_FORMAT must be one of json, text"),

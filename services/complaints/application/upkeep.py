@@ -11,6 +11,7 @@ from complaints.application.principals import SYSTEM, Principal
 from complaints.domain.case import Case
 from complaints.domain.errors import CaseRuleError
 from complaints.domain.values import Stamp
+from shared.contract.delivery_failures import as_reason_code
 
 
 class Upkeep(CaseApplication):
@@ -69,14 +70,17 @@ class Upkeep(CaseApplication):
         template: str = "", message_id: str = "", sent_at: datetime | None = None,
         text: str = "", reason: str = "",
     ) -> bool:
-        """Record what the notify service reports, once per notification; False if known."""
+        """Record what the notify service reports, once per notification; False if known.
+
+        A failure's `reason` is kept only as a reason code (shared.contract.delivery_failures):
+        free words may name the filer's URL or an address inside the network."""
 
         def record(case: Case, stamp: Stamp) -> None:
             if delivered:
                 case.record_filer_notified(stamp, notification_id, channel, template,
                                            message_id, sent_at or stamp.occurred_at, text)
             else:
-                case.record_filer_unreachable(stamp, notification_id, reason)
+                case.record_filer_unreachable(stamp, notification_id, as_reason_code(reason))
 
         try:
             self._act(SYSTEM, case_id, "record_receipt", record)

@@ -9,6 +9,7 @@ from complaints.application.principals import Principal
 from complaints.domain.case import Case
 from complaints.domain.chain import canonical
 from complaints.domain.values import Role, Visibility
+from shared.contract.delivery_failures import as_reason_code
 
 # Event fields that are bookkeeping of the library or the chain, not what happened.
 _ENVELOPE = {
@@ -114,6 +115,10 @@ def event_view(event: Any, case: Case, principal: Principal) -> dict[str, Any] |
         data["filer"] = mask_filer(data["filer"])
     if filer_masked_for(principal, case) and name == "FilerNotified":
         data.pop("text", None)
+    if name == "FilerUnreachable":
+        # Recorded before reasons were codes, a reason may hold the network's words and the
+        # filer's URL: every reader gets a code (the stored event stays as it was, verifiable).
+        data["reason"] = as_reason_code(data.get("reason", ""))
     stamp = event.stamp
     staff_actor = stamp.actor_role in {role.value for role in _STAFF}
     actor_id = stamp.actor_id

@@ -1,32 +1,23 @@
-"""The consumer loop: poll case events, handle a batch, publish its reports, then commit."""
+"""The consumer loop: poll case events, hand them to the dispatcher, publish what it produced,
+then commit what is done — a message only once every notice it called for is settled."""
 
 from __future__ import annotations
 
-import json
-import logging
 import threading
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from typing import Any
-from uuid import UUID
 
 from eventsourcing.persistence import PersistenceError
 
-from notify.application.delivery import DeliveryInterruptedError
+from notify.application.dispatcher import Dispatcher
 from notify.application.handling import EventHandler
-from notify.application.messages import RenderingError, redacted
-from notify.application.outbox import Outbox
-from shared.contract.codec import ContractError
-from shared.contract.dead_letters import DeadLetter
-from shared.contract.envelope import decode_envelope
 from shared.stream.base import Message, Publisher, StreamUnavailableError, Subscription
 
-log = logging.getLogger(__name__)
-
-NIL = UUID(int=0)
-# Small batches bound the work between polls when a channel is down and every try times
-# out, so the consumer stays well inside Kafka's max.poll.interval.ms (5 minutes).
+# Messages polled at once; how many may be under way (taken, not yet committed) before polling
+# waits, so that memory stays bounded while a channel is down and every try times out.
 BATCH_SIZE = 20
+MAX_PENDING = 500
+# How long one turn waits while sends are under way: their outcomes are recorded this soon.
+STEP_SECONDS = 0.05
 # What the run loop rides out by reconnecting: the stream or the notify store is away.
 OUTAGES = (StreamUnavailableError, PersistenceError)
 
@@ -37,27 +28,23 @@ def handle_batch(
     publisher: Publisher,
     stop: threading.Event | None = None,
 ) -> list[Message]:
-    """Handle messages in order until done or stopping; publish what they produced.
+    """Handle messages until every notice is settled or stopping; publish what they produced.
 
     Returns the messages whose work is now durable (recorded and published): commit those.
     A message that breaks the contract is dead-lettered and counts as done.
     """
-    outbox = Outbox()
-    done: list[Message] = []
-    for message in messages:
-        if stop is not None and stop.is_set():
-            break
-        try:
-            handler.handle(decode_envelope(message.value), outbox)
-        except (ContractError, RenderingError) as error:
-            log.error("dead-lettered %s/%d@%d: %s", message.topic, message.partition,
-                      message.offset, error)
-            outbox.add_dead_letter(unusable_message_letter(message, str(error)))
-        except DeliveryInterruptedError:
-            break
-        done.append(message)
-    outbox.publish(publisher)
-    return done
+    stopping = stop or threading.Event()
+    dispatcher = Dispatcher(handler)
+    try:
+        for message in messages:
+            if stopping.is_set():
+                break
+            dispatcher.accept(message)
+        while dispatcher.busy and not stopping.is_set():
+            dispatcher.step(STEP_SECONDS)
+    finally:
+        dispatcher.close()
+    return dispatcher.flush(publisher)
 
 
 def follow(
@@ -68,15 +55,17 @@ def follow(
     poll_seconds: float = 1.0,
     polled: Callable[[], None] = lambda: None,
 ) -> None:
-    """Batch after batch until `stop` is set; each batch committed once its work is durable.
+    """Turn after turn until `stop` is set; each message committed once its work is durable.
 
     `polled` is called after every poll that reached the stream (a backoff resets there).
     """
-    while not stop.is_set():
-        messages = subscription.poll(poll_seconds, BATCH_SIZE)
-        polled()
-        if messages:
-            subscription.commit(handle_batch(messages, handler, publisher, stop))
+    dispatcher = Dispatcher(handler)
+    try:
+        while not stop.is_set():
+            _turn(subscription, dispatcher, publisher, poll_seconds, polled)
+    finally:
+        dispatcher.close()
+    subscription.commit(dispatcher.flush(publisher))
 
 
 def drain(
@@ -85,47 +74,40 @@ def drain(
     publisher: Publisher,
     wait_seconds: float,
 ) -> int:
-    """Handle what is pending (waiting up to `wait_seconds` for the first message); how many."""
+    """Handle what is pending (waiting up to `wait_seconds` for the first message), retries
+    included; how many messages were handled."""
+    dispatcher = Dispatcher(handler)
     handled = 0
     timeout = wait_seconds
-    while messages := subscription.poll(timeout, BATCH_SIZE):
-        done = handle_batch(messages, handler, publisher)
+    try:
+        while True:
+            polled, done = _turn(subscription, dispatcher, publisher, timeout)
+            handled += done
+            if not polled and not dispatcher.busy and not dispatcher.pending:
+                return handled
+            timeout = min(wait_seconds, 0.5)
+    finally:
+        dispatcher.close()
+
+
+def _turn(
+    subscription: Subscription,
+    dispatcher: Dispatcher,
+    publisher: Publisher,
+    poll_seconds: float,
+    polled: Callable[[], None] = lambda: None,
+) -> tuple[int, int]:
+    """Poll (unless too much is under way), step, publish, commit; (polled, committed)."""
+    room = MAX_PENDING - dispatcher.pending
+    messages: list[Message] = []
+    if room > 0:
+        messages = subscription.poll(STEP_SECONDS if dispatcher.busy else poll_seconds,
+                                     min(BATCH_SIZE, room))
+        polled()
+        for message in messages:
+            dispatcher.accept(message)
+    dispatcher.step(STEP_SECONDS if dispatcher.busy else 0)
+    done = dispatcher.flush(publisher)
+    if done:
         subscription.commit(done)
-        handled += len(done)
-        timeout = min(wait_seconds, 0.5)
-    return handled
-
-
-def unusable_message_letter(message: Message, problem: str) -> DeadLetter:
-    """A dead letter for a message that cannot be handled at all, with whatever it said."""
-    raw = _json_object(message.value)
-    return DeadLetter(
-        notification_id=f"unusable:{message.topic}:{message.partition}:{message.offset}",
-        event_id=_uuid(raw.get("event_id")),
-        case_id=_uuid(raw.get("case_id")),
-        channel="none",
-        recipient="",
-        attempts=1,
-        last_error=problem[:2000],
-        failed_at=datetime.now(UTC),
-        envelope=raw,
-    )
-
-
-def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        parsed = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return {"undecodable": raw[:4000].decode("utf-8", "replace")}
-    if not isinstance(parsed, dict):
-        return {"not_an_object": parsed}
-    if isinstance(parsed.get("data"), dict):
-        parsed["data"] = redacted(parsed["data"])
-    return parsed
-
-
-def _uuid(value: Any) -> UUID:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        return NIL
+    return len(messages), len(done)

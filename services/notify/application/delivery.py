@@ -1,27 +1,25 @@
-"""Sending one notification through its channel, retrying with exponential backoff."""
+"""What a channel is given to deliver, how a try fails, and when a failed try is repeated."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
 from notify.application.messages import RenderedMessage
-from notify.application.notifications import Notifications
-from notify.domain.notification import Notification
-
-log = logging.getLogger(__name__)
 
 
 class DeliveryError(Exception):
-    """One try to deliver failed; the message says why. The try may be repeated."""
+    """One try to deliver failed. `reason` is a code from shared.contract.delivery_failures,
+    the only thing recorded or reported; `detail` (the network's own words) goes to the log.
+    A `permanent` failure is not tried again."""
 
-
-class DeliveryInterruptedError(Exception):
-    """The process is stopping: the notification stays pending and is tried again later."""
+    def __init__(self, reason: str, detail: str = "", *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -57,51 +55,25 @@ class Sender(Protocol):
         """Deliver `dispatch`; the channel's message id. Raises DeliveryError on failure."""
 
 
-def no_wait(seconds: float) -> bool:
-    """A backoff that does not sleep, for tests; never interrupted."""
-    return False
+@dataclass(frozen=True)
+class Timeouts:
+    """How long one try may wait to connect (each address), and for each read."""
+
+    connect: float
+    read: float
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int
     backoff_seconds: float
-    # Waits `seconds`; True if the process is stopping (threading.Event.wait fits).
-    wait: Callable[[float], bool] = no_wait
 
     def delay_after(self, attempt: int) -> float:
         """Exponential: base, 2 × base, 4 × base, … after the 1st, 2nd, 3rd failed try."""
         return self.backoff_seconds * 2 ** (attempt - 1)
 
-
-def deliver(
-    notifications: Notifications,
-    notification: Notification,
-    sender: Sender,
-    dispatch: Dispatch,
-    retry: RetryPolicy,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> bool:
-    """Try until sent or out of attempts, recording every outcome; True if sent.
-
-    Attempts already recorded (by a process that stopped mid-way) count towards the limit.
-    """
-    while notification.attempts < retry.attempts:
-        try:
-            message_id = sender.send(dispatch)
-        except DeliveryError as error:
-            notifications.record_attempt_failed(notification, str(error))
-            log.warning(
-                "notification %s: try %d of %d on %s failed: %s",
-                notification.id, notification.attempts, retry.attempts, notification.channel,
-                error, extra={"notification_id": str(notification.id)},
-            )
-            if notification.attempts < retry.attempts and retry.wait(
-                retry.delay_after(notification.attempts)
-            ):
-                raise DeliveryInterruptedError(str(notification.id)) from None
-            continue
-        notifications.record_sent(notification, message_id, clock())
-        return True
-    notifications.record_failed(notification, clock())
-    return False
+    def retry_at(self, attempt: int, now: datetime) -> datetime | None:
+        """When to try again after failed try number `attempt`; None when it was the last."""
+        if attempt >= self.attempts:
+            return None
+        return now + timedelta(seconds=self.delay_after(attempt))

@@ -1,9 +1,14 @@
 """Handling one case event: plan its notices, send each once, report receipts and dead letters.
 
+Handling is a state machine the dispatcher drives: `start` plans an event's notices and says
+which tries to make; `settle` records how a try went and says what follows (a retry when it
+is due, a fallback's first try, or nothing). The handler never sends and never waits itself.
+
 Handling is a function of the envelope and the notify store: handled again (a redelivery),
-it sends nothing that was sent or given up, and publishes the same receipts and dead letters
-again (receipts are recorded once per notification id downstream). The one duplicate that can
-escape is a message sent by a process that died before recording it sent.
+it sends nothing that was sent or given up, resumes a pending notification at its recorded
+try and due time, and publishes the same receipts and dead letters again (receipts are
+recorded once per notification id downstream). The one duplicate that can escape is a
+message sent by a process that died before recording it sent.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from uuid import UUID
 
-from notify.application.delivery import Dispatch, RetryPolicy, Sender, deliver
+from notify.application.delivery import DeliveryError, Dispatch, RetryPolicy, Sender
 from notify.application.directory import Directory
 from notify.application.messages import MessageRenderer, RenderedMessage, redacted
 from notify.application.notifications import NotificationConflictError, Notifications
@@ -23,19 +28,49 @@ from notify.application.outbox import Outbox
 from notify.domain.notification import Notification, notification_id_for
 from notify.domain.policy import Channel, Notice, fallback_for, plan_notices
 from shared.contract.dead_letters import DeadLetter
+from shared.contract.delivery_failures import INTERNAL_ERROR
 from shared.contract.envelope import Envelope, encode_envelope
 from shared.contract.receipts import Receipt
 
 log = logging.getLogger(__name__)
 
+# Senders working at once per channel; 0 sends on the dispatcher's own thread (nothing to wait
+# for). One SMTP connection is kept open, so email has one; webhooks are the filers' servers.
+DEFAULT_WORKERS: Mapping[Channel, int] = {
+    Channel.EMAIL: 1, Channel.SMS: 2, Channel.WEBHOOK: 8, Channel.INBOX: 0,
+}
+
 
 @dataclass
-class _Progress:
-    """What one envelope's handling has done so far."""
+class EventJob:
+    """One envelope's notices, from planning until each is sent or given up."""
 
+    envelope: Envelope
     handled: set[UUID] = field(default_factory=set)
+    outstanding: int = 0  # notifications neither sent nor given up yet
     reached_filer: bool = False
     unreachable: list[Receipt] = field(default_factory=list)
+    reported: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.outstanding == 0
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A notification's next try: what to send through which channel, and when it is due."""
+
+    job: EventJob
+    notice: Notice
+    notification: Notification
+    dispatch: Dispatch
+    message: RenderedMessage
+    due: datetime
+
+    @property
+    def channel(self) -> Channel:
+        return self.notice.channel
 
 
 class EventHandler:
@@ -47,6 +82,7 @@ class EventHandler:
         retry: RetryPolicy,
         directory: Directory,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        workers: Mapping[Channel, int] = DEFAULT_WORKERS,
     ) -> None:
         self.notifications = notifications
         self.renderer = renderer
@@ -54,77 +90,124 @@ class EventHandler:
         self.retry = retry
         self.directory = directory
         self.clock = clock
+        self.workers = workers
 
-    def handle(self, envelope: Envelope, outbox: Outbox) -> None:
-        """Every notice the event calls for; all are rendered before any is sent.
-
-        The case is flagged (a receipt with delivered=false) only when no channel beyond
-        the inbox reached the filer: a failed webhook beside a delivered email is no reason
-        to call them.
-        """
+    def start(self, envelope: Envelope, outbox: Outbox) -> tuple[EventJob, list[Attempt]]:
+        """Every notice the event calls for, all rendered before any is tried; the tries."""
         notices = plan_notices(
             envelope.event_type, str(envelope.case_id), envelope.data, self.directory
         )
         prepared = [(notice, self.renderer.render(notice, envelope.data)) for notice in notices]
-        progress = _Progress()
-        for notice, message in prepared:
-            self._notify(envelope, notice, message, outbox, progress)
-        if not progress.reached_filer:
-            for receipt in progress.unreachable:
-                outbox.add_receipt(receipt)
+        job = EventJob(envelope)
+        attempts = [attempt for notice, message in prepared
+                    for attempt in self._open(job, notice, message, outbox)]
+        self._report_if_finished(job, outbox)
+        return job, attempts
 
-    def _notify(
-        self,
-        envelope: Envelope,
-        notice: Notice,
-        message: RenderedMessage,
-        outbox: Outbox,
-        progress: _Progress,
-    ) -> None:
-        notification_id = notification_id_for(envelope.event_id, notice.recipient,
-                                              notice.channel.value)
-        if notification_id in progress.handled:
-            return  # a fallback already reached it in this handling
-        progress.handled.add(notification_id)
-        notification = self.notifications.open_notification(
-            envelope.event_id, envelope.case_id, notice
-        )
+    def record_sent(self, attempt: Attempt, message_id: str) -> None:
+        """Record a try that delivered, at once and on the thread that sent it: a crash
+        between sending and this is the one way a message is sent twice."""
+        self.notifications.record_sent(attempt.notification, message_id, self.clock())
+
+    def settle(
+        self, attempt: Attempt, outcome: str | Exception, outbox: Outbox
+    ) -> list[Attempt]:
+        """Go on from a try: sent (its message id, already recorded), failed (a DeliveryError,
+        recorded here), or lost to another worker; the tries that follow."""
+        job, notification = attempt.job, attempt.notification
         try:
-            fallback = self._settle(envelope, notice, notification, message, outbox, progress)
+            if isinstance(outcome, DeliveryError):
+                retry = self._failed_try(notification, outcome)
+                if retry is not None:
+                    return [replace(attempt, due=retry)]
+            elif isinstance(outcome, Exception):
+                raise outcome
+            following = self._settled(job, attempt.notice, notification, attempt.message, outbox)
         except NotificationConflictError as error:
             log.warning("%s; left to the worker that changed it", error)
-            return
-        if fallback is not None:
-            self._notify(envelope, fallback, message, outbox, progress)
+            following = []
+        job.outstanding -= 1
+        self._report_if_finished(job, outbox)
+        return following
 
-    def _settle(
+    def _failed_try(self, notification: Notification, error: DeliveryError) -> datetime | None:
+        """Record a failed try; when the next is due, or None when it was the last."""
+        now = self.clock()
+        retry_at = None if error.permanent else self.retry.retry_at(notification.attempts + 1,
+                                                                    now)
+        self.notifications.record_attempt_failed(notification, error.reason, retry_at)
+        log.warning(
+            "notification %s: try %d of %d on %s failed: %s (%s)", notification.id,
+            notification.attempts, self.retry.attempts, notification.channel, error.reason,
+            error.detail, extra={"notification_id": str(notification.id)},
+        )
+        if retry_at is None:
+            self.notifications.record_failed(notification, now)
+        return retry_at
+
+    def _open(
+        self, job: EventJob, notice: Notice, message: RenderedMessage, outbox: Outbox
+    ) -> list[Attempt]:
+        """The notification for `notice`: its next try, or, when it is done, what follows."""
+        notification_id = notification_id_for(job.envelope.event_id, notice.recipient,
+                                              notice.channel.value)
+        if notification_id in job.handled:
+            return []  # a fallback already reached it in this handling
+        job.handled.add(notification_id)
+        notification = self.notifications.open_notification(
+            job.envelope.event_id, job.envelope.case_id, notice
+        )
+        job.outstanding += 1
+        try:
+            if not notification.done and notification.attempts >= self.retry.attempts:
+                # A process stopped between recording the last try and giving up.
+                self.notifications.record_failed(notification, self.clock())
+            if not notification.done:
+                dispatch = self._dispatch(job.envelope, notice, notification, message)
+                due = notification.retry_at or self.clock()
+                return [Attempt(job, notice, notification, dispatch, message, due)]
+            following = self._settled(job, notice, notification, message, outbox)
+        except NotificationConflictError as error:
+            log.warning("%s; left to the worker that changed it", error)
+            following = []
+        job.outstanding -= 1
+        return following
+
+    def _settled(
         self,
-        envelope: Envelope,
+        job: EventJob,
         notice: Notice,
         notification: Notification,
         message: RenderedMessage,
         outbox: Outbox,
-        progress: _Progress,
-    ) -> Notice | None:
-        """Deliver unless done; report the outcome; the fallback to take next, if any."""
-        if not notification.done:
-            dispatch = self._dispatch(envelope, notice, notification, message)
-            deliver(self.notifications, notification, self.senders[notice.channel], dispatch,
-                    self.retry, self.clock)
+    ) -> list[Attempt]:
+        """Report a notification that is done; the fallback's try, if one is to be taken."""
+        envelope = job.envelope
         if notification.status == "sent":
             if notice.filer_facing:
                 outbox.add_receipt(self._receipt(envelope, notice, notification))
-                progress.reached_filer |= notice.channel is not Channel.INBOX
-            return None
+                job.reached_filer |= notice.channel is not Channel.INBOX
+            return []
         outbox.add_dead_letter(self._dead_letter(envelope, notice, notification))
         fallback = fallback_for(notice, envelope.data["case"])
         if fallback is None:
             if notice.filer_facing:
-                progress.unreachable.append(self._unreachable(envelope, notice, notification))
-            return None
+                job.unreachable.append(self._unreachable(envelope, notice, notification))
+            return []
         if not notification.fallback_channel:
             self.notifications.record_fallback(notification, fallback.channel.value)
-        return fallback
+        return self._open(job, fallback, message, outbox)
+
+    @staticmethod
+    def _report_if_finished(job: EventJob, outbox: Outbox) -> None:
+        """The case is flagged (a receipt with delivered=false) only when no channel beyond
+        the inbox reached the filer: a failed webhook beside a delivered email is no reason
+        to call them."""
+        if job.finished and not job.reported:
+            job.reported = True
+            if not job.reached_filer:
+                for receipt in job.unreachable:
+                    outbox.add_receipt(receipt)
 
     def _dispatch(
         self, envelope: Envelope, notice: Notice, notification: Notification,
@@ -171,10 +254,8 @@ class EventHandler:
             template=notice.template,
             message_id="",
             sent_at=notification.failed_at,
-            reason=(
-                f"{notice.channel.value} to the filer failed after {notification.attempts} "
-                f"tries ({notification.last_error}); no other channel is left: please call"
-            ),
+            # A reason code (shared.contract.delivery_failures): no address, no network words.
+            reason=notification.last_error or INTERNAL_ERROR,
         )
 
     def _dead_letter(

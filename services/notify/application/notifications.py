@@ -27,8 +27,10 @@ class Notifications(Application):
         """The notification for (event, recipient, channel): recorded now, or the earlier one."""
         return self._create_or_load(self._new(event_id, case_id, notice))
 
-    def record_attempt_failed(self, notification: Notification, error: str) -> None:
-        notification.record_attempt_failed(error)
+    def record_attempt_failed(
+        self, notification: Notification, reason: str, retry_at: datetime | None
+    ) -> None:
+        notification.record_attempt_failed(reason, retry_at)
         self._save(notification)
 
     def record_sent(self, notification: Notification, message_id: str, at: datetime) -> None:

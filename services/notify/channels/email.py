@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
 
-from notify.application.delivery import DeliveryError, Dispatch
+from notify.application.delivery import DeliveryError, Dispatch, Timeouts
 
 
 def email_message(dispatch: Dispatch, sender: str, *, readable: bool = False) -> EmailMessage:
@@ -34,11 +34,11 @@ class SmtpEmail:
     """Sends over one SMTP connection kept open between messages, as relays expect of a
     steady sender; a connection the server closed meanwhile is opened again."""
 
-    def __init__(self, host: str, port: int, sender: str, timeout: float) -> None:
+    def __init__(self, host: str, port: int, sender: str, timeouts: Timeouts) -> None:
         self.host = host
         self.port = port
         self.sender = sender
-        self.timeout = timeout
+        self.timeouts = timeouts
         self._connection: smtplib.SMTP | None = None
 
     def send(self, dispatch: Dispatch) -> str:
@@ -52,12 +52,15 @@ class SmtpEmail:
                 self._open().send_message(message)
         except (smtplib.SMTPException, OSError, ValueError) as error:
             self.close()
-            raise DeliveryError(f"SMTP {self.host}:{self.port}: {error}") from None
+            raise DeliveryError(_reason(error), f"SMTP {self.host}:{self.port}: {error}") from None
         return message["Message-ID"]
 
     def _open(self) -> smtplib.SMTP:
         if self._connection is None:
-            self._connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            connection = smtplib.SMTP(timeout=self.timeouts.connect)
+            connection.connect(self.host, self.port)
+            connection.sock.settimeout(self.timeouts.read)
+            self._connection = connection
         return self._connection
 
     def close(self) -> None:
@@ -81,5 +84,18 @@ class MaildirEmail:
             message = email_message(dispatch, self.sender, readable=True)
             mailbox.Maildir(self.path, create=True).add(message)
         except (OSError, ValueError) as error:
-            raise DeliveryError(f"maildir {self.path}: {error}") from None
+            raise DeliveryError("email_maildir_failed", f"{self.path}: {error}") from None
         return message["Message-ID"]
+
+
+def _reason(error: Exception) -> str:
+    """The reason code for what smtplib raised (its words go to the log only)."""
+    if isinstance(error, TimeoutError):
+        return "email_timeout"
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return "email_unreachable"
+    if isinstance(error, smtplib.SMTPException):
+        return "email_refused"  # the server answered with an error code
+    if isinstance(error, ValueError):
+        return "email_invalid"
+    return "email_unreachable"

@@ -1,4 +1,5 @@
-"""One JSON POST with a timeout and no redirects; any answer but 2xx is a failed try."""
+"""One JSON POST to a gateway the operator configured, with a timeout and no redirects; any
+answer but 2xx is a failed try, reported as `<channel>_<kind>` (e.g. sms_timeout)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import urllib.request
 from collections.abc import Mapping
 
 from notify.application.delivery import DeliveryError
+from shared.contract.delivery_failures import HTTP_STATUS, TIMEOUT, UNREACHABLE
 
 _MAX_ANSWER_BYTES = 65536
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirected POST is refused, so a signed body never lands somewhere unintended."""
+    """A redirected POST is refused, so a body never lands somewhere unintended."""
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None
@@ -21,7 +23,9 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
-def post_json(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> bytes:
+def post_json(
+    url: str, body: bytes, headers: Mapping[str, str], timeout: float, channel: str
+) -> bytes:
     """POST `body` as JSON; the answer's body (up to 64 KiB) when the status is 2xx."""
     request = urllib.request.Request(
         url,
@@ -33,7 +37,8 @@ def post_json(url: str, body: bytes, headers: Mapping[str, str], timeout: float)
         with _OPENER.open(request, timeout=timeout) as answer:
             return answer.read(_MAX_ANSWER_BYTES)
     except urllib.error.HTTPError as error:
-        raise DeliveryError(f"{url} answered {error.code} {error.reason}") from None
+        raise DeliveryError(f"{channel}_{HTTP_STATUS}", f"{url} answered {error.code}") from None
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
-        raise DeliveryError(f"{url} could not be reached: {reason}") from None
+        kind = TIMEOUT if isinstance(reason, TimeoutError) else UNREACHABLE
+        raise DeliveryError(f"{channel}_{kind}", f"{url}: {reason}") from None

@@ -22,7 +22,7 @@ class SmsGateway:
         headers = {"Idempotency-Key": str(dispatch.notification_id)}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        answer = post_json(self.url, body, headers, self.timeout)
+        answer = post_json(self.url, body, headers, self.timeout, "sms")
         return _gateway_id(answer) or f"sms:{dispatch.notification_id}"
 
 
@@ -41,7 +41,7 @@ class SmsOutbox:
             with self.path.open("a", encoding="utf-8") as outbox:
                 outbox.write(line + "\n")
         except OSError as error:
-            raise DeliveryError(f"SMS outbox {self.path}: {error}") from None
+            raise DeliveryError("sms_outbox_failed", f"{self.path}: {error}") from None
         return f"sms-outbox:{dispatch.notification_id}"
 
 

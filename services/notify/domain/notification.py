@@ -1,7 +1,8 @@
 """The Notification aggregate: one message for one event, recipient and channel, and its fate.
 
 It holds no address, no access code and no rendered text: only what was asked, each failed
-try, and how it ended, so the notify store keeps nothing a filer would want erased.
+try (as a reason code) with when the next one is due, and how it ended, so the notify store
+keeps nothing a filer would want erased.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Notification(Aggregate):
         self.language = language
         self.attempts = 0
         self.last_error = ""
+        self.retry_at: datetime | None = None
         self.message_id = ""
         self.sent_at: datetime | None = None
         self.failed_at: datetime | None = None
@@ -62,14 +64,18 @@ class Notification(Aggregate):
     def done(self) -> bool:
         return self.status != "requested"
 
-    def record_attempt_failed(self, error: str) -> None:
+    def record_attempt_failed(self, error: str, retry_at: datetime | None = None) -> None:
+        """A try failed for `error` (a reason code); the next is due at `retry_at`, if any."""
         self._require_pending("record a failed attempt")
-        self._attempt_failed(attempt=self.attempts + 1, error=error[:MAX_ERROR_LENGTH])
+        self._attempt_failed(attempt=self.attempts + 1, error=error[:MAX_ERROR_LENGTH],
+                             retry_at=retry_at)
 
     @event("AttemptFailed")
-    def _attempt_failed(self, attempt: int, error: str) -> None:
+    def _attempt_failed(self, attempt: int, error: str, retry_at: datetime | None = None) -> None:
+        # retry_at's default reads the AttemptFailed events stored before it was recorded.
         self.attempts = attempt
         self.last_error = error
+        self.retry_at = retry_at
 
     def record_sent(self, message_id: str, at: datetime) -> None:
         self._require_pending("record it sent")

@@ -18,6 +18,7 @@ from complaints.settings import Settings
 from complaints.web.pages.audit import views as audit
 from complaints.web.pages.case import views as case
 from complaints.web.pages.dashboard import views as dashboard
+from complaints.web.pages.delivery_failures import failure_words
 from complaints.web.pages.errors import install as install_error_pages
 from complaints.web.pages.errors import is_page_request
 from complaints.web.pages.filing import views as filing
@@ -95,6 +96,7 @@ def install(app: Flask, settings: Settings) -> None:
         role_name=role_name,
         department_name=department_name,
         category_name=category_name,
+        failure_words=failure_words,
         is_current=is_current,
     )
     app.context_processor(_page_context)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
@@ -19,15 +18,40 @@ from complaints.web.api.schemas.fields import (
     text,
     text_list,
 )
+from complaints.web.runtime import runtime
+from shared.webhook_targets import (
+    ALLOW_LOOPBACK_VARIABLE,
+    INVALID_URL,
+    REFUSED_ADDRESS,
+    REFUSED_SCHEME,
+    webhook_url_problem,
+)
 
 # The inbox (the case's own history) is always on; these are the channels besides it.
 NOTIFY_CHANNELS = ("email", "sms", "webhook")
 
 
-def https_unless_loopback(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise ValidationError("a webhook must use https")
+# Said after the reason code (shared.webhook_targets) of a webhook URL refused at filing.
+WEBHOOK_REFUSALS = {
+    INVALID_URL: "not a usable webhook URL: https://, a host, no user name or password",
+    REFUSED_SCHEME: "a webhook must use https",
+    REFUSED_ADDRESS: "a webhook may not point inside a network: private, loopback, link-local, "
+                     "unique-local, multicast and unspecified addresses and internal names "
+                     "are refused",
+}
+
+
+def webhook_problem(url: str) -> str | None:
+    """The reason code for refusing `url` as a webhook at filing, or None; no DNS is asked.
+
+    Notify checks again at send time, with the addresses the host then resolves to."""
+    return webhook_url_problem(url, runtime().services.settings.webhook_allow_loopback)
+
+
+def public_webhook(url: str) -> None:
+    problem = webhook_problem(url)
+    if problem:
+        raise ValidationError(f"{problem}: {WEBHOOK_REFUSALS[problem]}")
 
 
 class FilerSchema(Schema):
@@ -47,8 +71,12 @@ class FilerSchema(Schema):
     )
     webhook_url = fields.URL(
         schemes={"https", "http"},
-        validate=[validate.Length(max=2000), https_unless_loopback],
-        metadata={"description": "HTTPS; plain HTTP only to this machine, for development. "
+        validate=[validate.Length(max=2000), public_webhook],
+        metadata={"description": "HTTPS to a public address: addresses inside a network "
+                  "(private, loopback, link-local, unique-local, multicast, unspecified) and "
+                  "internal names are refused with a reason code (webhook_refused_address, "
+                  "webhook_refused_scheme, webhook_invalid_url). Loopback, over plain HTTP "
+                  f"too, only where the operator sets {ALLOW_LOOPBACK_VARIABLE}, for tests. "
                   "Requests are signed with the webhook_secret given at filing."},
     )
 

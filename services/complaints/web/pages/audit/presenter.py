@@ -25,6 +25,7 @@ from complaints.web.pages.audit.words import (
     is_long,
     shown,
 )
+from complaints.web.pages.delivery_failures import failure_words
 from complaints.web.pages.labels import department_name, role_name
 
 # Recorded this long after it happened: typed in later (a hotline call) or imported history.
@@ -107,8 +108,16 @@ def _event(view: dict[str, Any]) -> dict[str, Any]:
         "role_name": _role(actor["role"]),
         "imported": (actor["id"] or "").startswith(IMPORTER_PREFIX),
         "delay": format_timedelta(delay, threshold=1.0) if delay > NOTABLE_DELAY else None,
-        "details": [_detail(key, value) for key, value in view["data"].items()],
+        "details": [_failure(key, value) if view["type"] == "FilerUnreachable" else
+                    _detail(key, value) for key, value in view["data"].items()],
     }
+
+
+def _failure(key: str, value: Any) -> Detail:
+    """A failure's reason code, put into words beside the code."""
+    if key != "reason":
+        return _detail(key, value)
+    return Detail(key, str(FIELD_NAMES["reason"]), "text", f"{failure_words(value)} ({value})")
 
 
 def _detail(key: str, value: Any) -> Detail:

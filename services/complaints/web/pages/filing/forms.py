@@ -30,10 +30,11 @@ from complaints.adapters.attachments import Attachment
 from complaints.domain.credit_code import LENGTH, VALUES, credit_code_problem
 from complaints.domain.values import Channel
 from complaints.web.api.schemas.fields import PHONE
-from complaints.web.api.schemas.filing import https_unless_loopback
+from complaints.web.api.schemas.filing import webhook_problem
 from complaints.web.pages.languages import LANGUAGES, current_language
 from complaints.web.runtime import runtime
 from shared.locale import CITY_TIME
+from shared.webhook_targets import REFUSED_ADDRESS
 
 _KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 NOTIFY_CHOICES = [SelectChoice("email", _l("E-mail")),
@@ -117,12 +118,20 @@ class FilingForm(FlaskForm):
             return
         try:
             checks.URL(schemes={"https", "http"})(field.data)
-            https_unless_loopback(field.data)
+            problem = webhook_problem(field.data)
         except ValidationError:
+            problem = "not_a_url"
+        if problem == REFUSED_ADDRESS:
+            raise StopValidation(
+                _("This address is inside a private network (such as 10.x.x.x, 192.168.x.x "
+                  "or localhost), which we do not send to. Give the address at which your "
+                  "system receives requests from the internet.")
+            )
+        if problem:
             raise StopValidation(
                 _("Enter an address that begins with https://, such as "
                   "https://example.com/huiyin")
-            ) from None
+            )
 
     def validate_happened_on(self, field: DateField) -> None:
         if field.data is None:

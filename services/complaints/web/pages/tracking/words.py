@@ -21,11 +21,13 @@ RATINGS = [
     SelectChoice(2, _l("Dissatisfied")),
     SelectChoice(1, _l("Very dissatisfied")),
 ]
-# The steps of a case the filer is told of (notify's policy), and their own.
+# The steps of a case the filer is told of (notify's policy), their own, and a message that
+# could not reach them.
 TIMELINE = (
     "Filed", "Accepted", "Referred", "Assigned", "Transferred", "InformationRequested",
     "InformationSupplied", "ProgressNoted", "Responded", "Rated", "ReviewConcluded",
     "Rectified", "FollowedUp", "Reopened", "Closed", "DeadlineExtended", "DeadlineRecomputed",
+    "FilerUnreachable",
 )  # fmt: skip
 
 # The aggregate's refusals of the filer's steps, in the filer's words.

@@ -1,0 +1,178 @@
+"""Many events' sends at once: each channel on workers of its own, each retry when it is due.
+
+The workers send, and record at once what they sent (so a crash cannot widen the window in
+which a message is sent twice). Everything else — failed tries, fallbacks, receipts, dead
+letters, what may be committed — happens on the thread that calls the dispatcher. A slow
+receiver holds one of its own channel's workers for one try (bounded by the timeouts), never
+another channel's, and a failed try waits in a queue ordered by due time, not in line.
+
+What survives a crash: each try and when the next is due are in the notify store, and a
+message is committed only once every notice it called for is sent or given up. A restart
+reads the uncommitted messages again and resumes each notification where it was.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import queue
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from uuid import UUID
+
+from notify.application.delivery import DeliveryError, Sender
+from notify.application.handling import Attempt, EventHandler, EventJob
+from notify.application.messages import RenderingError
+from notify.application.outbox import Outbox, unusable_message_letter
+from shared.contract.codec import ContractError
+from shared.contract.delivery_failures import INTERNAL_ERROR
+from shared.contract.envelope import decode_envelope
+from shared.stream.base import Message, Publisher
+
+log = logging.getLogger(__name__)
+
+# A message id (sent and recorded), a DeliveryError, or what recording it sent raised.
+Outcome = str | Exception
+
+
+class Dispatcher:
+    def __init__(self, handler: EventHandler) -> None:
+        self.handler = handler
+        self.outbox = Outbox()
+        self._pools = {
+            channel: ThreadPoolExecutor(count, thread_name_prefix=f"notify-{channel.value}")
+            for channel, count in handler.workers.items() if count > 0
+        }
+        self._outcomes: queue.SimpleQueue[tuple[Attempt, Outcome]] = queue.SimpleQueue()
+        self._in_flight = 0
+        self._due: list[tuple[float, int, Attempt]] = []
+        self._order = itertools.count()
+        self._jobs: dict[UUID, EventJob] = {}  # unfinished, by event id
+        # Per partition, the messages not yet returned as done, in the order they came.
+        self._arrived: dict[tuple[str, int], deque[tuple[Message, EventJob | None]]] = {}
+
+    @property
+    def busy(self) -> bool:
+        """Some event still has a notice neither sent nor given up."""
+        return bool(self._jobs)
+
+    @property
+    def pending(self) -> int:
+        """Messages taken and not yet returned as done."""
+        return sum(len(arrived) for arrived in self._arrived.values())
+
+    def accept(self, message: Message) -> None:
+        """Start handling `message`; one that breaks the contract is dead-lettered at once.
+
+        The same event again (redelivered while it is still being handled) joins its job.
+        """
+        job: EventJob | None = None
+        try:
+            envelope = decode_envelope(message.value)
+            job = self._jobs.get(envelope.event_id)
+            if job is None:
+                job, attempts = self.handler.start(envelope, self.outbox)
+                if not job.finished:
+                    self._jobs[envelope.event_id] = job
+                self._schedule(attempts)
+        except (ContractError, RenderingError) as error:
+            log.error("dead-lettered %s/%d@%d: %s", message.topic, message.partition,
+                      message.offset, error)
+            self.outbox.add_dead_letter(unusable_message_letter(message, str(error)))
+            job = None
+        self._arrived.setdefault((message.topic, message.partition), deque()).append(
+            (message, job))
+        self._launch_due()
+
+    def step(self, timeout: float) -> None:
+        """Start the tries that are due; record the outcomes of sends, waiting up to `timeout`
+        (less when a retry falls due sooner) for the first."""
+        self._launch_due()
+        wait = min(timeout, self._seconds_to_next_due())
+        try:
+            outcome = self._outcomes.get(timeout=wait) if wait > 0 else self._outcomes.get_nowait()
+        except queue.Empty:
+            outcome = None
+        while outcome is not None:
+            self._in_flight -= 1
+            self._settle(*outcome)
+            try:
+                outcome = self._outcomes.get_nowait()
+            except queue.Empty:
+                outcome = None
+        self._launch_due()
+
+    def flush(self, publisher: Publisher) -> list[Message]:
+        """Publish what the finished work produced; the messages that may now be committed —
+        each finished, and after everything before it in its partition."""
+        self.outbox.publish(publisher)
+        done: list[Message] = []
+        for arrived in self._arrived.values():
+            while arrived and (arrived[0][1] is None or arrived[0][1].finished):
+                done.append(arrived.popleft()[0])
+        return done
+
+    def close(self) -> None:
+        """Start nothing more; wait for the sends under way (each bounded by its timeouts) and
+        record how they went. Tries not yet due stay recorded for the next run."""
+        self._due.clear()
+        try:
+            while self._in_flight:
+                attempt, outcome = self._outcomes.get()
+                self._in_flight -= 1
+                self._settle(attempt, outcome)
+        finally:
+            for pool in self._pools.values():
+                pool.shutdown(wait=True)
+
+    def _schedule(self, attempts: list[Attempt]) -> None:
+        for attempt in attempts:
+            heapq.heappush(self._due, (attempt.due.timestamp(), next(self._order), attempt))
+
+    def _launch_due(self) -> None:
+        while self._due and self._due[0][0] <= self.handler.clock().timestamp():
+            _, _, attempt = heapq.heappop(self._due)
+            sender = self.handler.senders[attempt.channel]
+            pool = self._pools.get(attempt.channel)
+            if pool is None:
+                self._settle(attempt, self._try(sender, attempt))
+            else:
+                self._in_flight += 1
+                pool.submit(self._send_and_report, sender, attempt)
+
+    def _send_and_report(self, sender: Sender, attempt: Attempt) -> None:
+        """On a channel's worker: try, and hand the outcome back."""
+        self._outcomes.put((attempt, self._try(sender, attempt)))
+
+    def _try(self, sender: Sender, attempt: Attempt) -> Outcome:
+        outcome = _send(sender, attempt)
+        if isinstance(outcome, DeliveryError):
+            return outcome
+        try:
+            self.handler.record_sent(attempt, outcome)
+        except Exception as error:  # a store outage is raised again on the calling thread
+            return error
+        return outcome
+
+    def _settle(self, attempt: Attempt, outcome: Outcome) -> None:
+        following = self.handler.settle(attempt, outcome, self.outbox)
+        if attempt.job.finished:
+            self._jobs.pop(attempt.job.envelope.event_id, None)
+        self._schedule(following)
+
+    def _seconds_to_next_due(self) -> float:
+        if not self._due:
+            return float("inf")
+        return max(0.0, self._due[0][0] - self.handler.clock().timestamp())
+
+
+def _send(sender: Sender, attempt: Attempt) -> Outcome:
+    try:
+        return sender.send(attempt.dispatch)
+    except DeliveryError as error:
+        return error
+    except Exception as error:  # a sender's bug must not leave its event waiting forever
+        log.exception("notification %s: the %s sender broke", attempt.notification.id,
+                      attempt.channel)
+        return DeliveryError(INTERNAL_ERROR, repr(error))
