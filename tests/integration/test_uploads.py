@@ -157,6 +157,15 @@ def test_a_file_removed_from_a_failed_form_leaves_the_staging_area(client, runti
     assert [path.read_bytes() for path in staged(settings)] == [PNG]
 
 
+def test_a_form_sent_again_with_an_older_list_cannot_pile_up_files(client, runtime, settings):
+    form = Form(client)
+    form.send(files=[(PDF, "a.pdf")], subject="")
+    older = field_value(form.page, "kept_attachments")
+    form.send(files=[(PNG, "b.png")], subject="")
+    form.send(files=[(PDF + b"c", "c.pdf")], subject="", kept_attachments=older)
+    assert sorted(path.read_bytes() for path in staged(settings)) == [PDF, PDF + b"c"]
+
+
 def test_a_refused_file_is_never_written(client, runtime, settings):
     form = Form(client)
     too_large = b"%PDF-1.7\n" + bytes(10 * 1024 * 1024)

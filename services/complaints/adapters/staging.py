@@ -32,6 +32,7 @@ from complaints.adapters.attachments import (
 from complaints.settings import Settings
 
 _STAGING_ID = re.compile(r"^[0-9a-f]{32}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _BLOCK = 4096
 
 
@@ -63,6 +64,7 @@ class StagingArea:
         Each file is checked whole before it is written, so a refused file is never written.
         """
         kept = list(already)
+        self._keep_only(staging_id, {each.sha256 for each in kept})
         refused: list[AttachmentRefusedError] = []
         limits = self.store.limits
         for stream, raw_name in uploads:
@@ -82,6 +84,15 @@ class StagingArea:
             kept.append(attachment)
         return kept, refused
 
+    def _keep_only(self, staging_id: str, listed: set[str]) -> None:
+        """The folder holds what the form lists, no more: a form sent again with an older
+        list cannot pile files up beyond the form's limits."""
+        folder = self.folder(staging_id)
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if _SHA256.match(path.name) and path.name not in listed:
+                    path.unlink(missing_ok=True)
+
     def _write(self, staging_id: str, stream: BinaryIO, attachment: Attachment) -> None:
         final = self.folder(staging_id) / attachment.sha256
         with self._quota_lock():
@@ -91,7 +102,7 @@ class StagingArea:
 
     def discard(self, staging_id: str, sha256: str) -> None:
         """A file the reader took off the form before it was filed."""
-        if re.fullmatch(r"[0-9a-f]{64}", sha256):
+        if _SHA256.match(sha256):
             (self.folder(staging_id) / sha256).unlink(missing_ok=True)
 
     def promote(self, staging_id: str, attachments: Iterable[Attachment]) -> None:

@@ -119,8 +119,7 @@ def take_attachments(received: Received) -> str | None:
 
 def filed_with(received: Received) -> None:
     """The case is saved: its form's staging folder is emptied."""
-    if received.attachments:
-        staging_area().clear(received.staging_id)
+    staging_area().clear(received.staging_id)
 
 
 def refusal_message(refusal: AttachmentRefusedError, store: AttachmentStore) -> str:
