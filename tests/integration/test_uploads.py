@@ -19,6 +19,7 @@ import time_machine
 from flask.testing import FlaskClient
 
 from complaints import cli, processes
+from complaints.adapters.attachment_sweep import referenced_files
 from complaints.adapters.attachments import AttachmentStore, attachments_of
 from complaints.application.audit import all_case_ids
 from complaints.application.principals import Principal
@@ -335,6 +336,9 @@ def test_a_case_filed_through_the_api_or_imported_keeps_its_documents(
                                     case_id=case_id)
         sent.append(supply_through_the_page(client, app, case, filer_principal,
                                             PDF + bytes([number])))
+    # The sweep reads the events that carry attachments: they agree with the cases whole.
+    assert referenced_files(app) == {each.sha256 for case in cases(runtime)
+                                     for each in attachments_of(case.attachments)}
     swept = sweep_later(settings, timedelta(days=30))
     assert swept["unreferenced"] == 0
     assert stored(settings) == set(sent)
