@@ -1,9 +1,9 @@
 """Removing uploads no case refers to: forms left unfiled, and files of failed filings.
 
-Every case is read first (any case that cannot be read stops the sweep before it deletes
-anything), then, with the store locked against new files, each stored file that no case
-refers to and that is older than the staging expiry is deleted. Adding a file to a case sets
-its time to now, so a case being saved while the sweep runs keeps its files.
+The events that carry attachments are read first (one that cannot be read stops the sweep
+before it deletes anything), then, with the store locked against new files, each stored file
+that no case refers to and that is older than the staging expiry is deleted. Adding a file to a
+case sets its time to now, so a case being saved while the sweep runs keeps its files.
 """
 
 from __future__ import annotations
