@@ -31,7 +31,7 @@ from complaints.web.identity import PUBLIC_FILER
 from complaints.web.runtime import Runtime
 from tests.fixtures.filing import filing_command
 from tests.fixtures.samples import CFPB_SAMPLE
-from tests.fixtures.stores import settings_for
+from tests.fixtures.stores import STORES, settings_for
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
@@ -47,9 +47,10 @@ def store() -> str:
 
 
 @pytest.fixture
-def settings(store: str, tmp_path) -> Settings:
+def settings(store: str, request: pytest.FixtureRequest, tmp_path) -> Settings:
     # A small staging quota, so that filling it takes a few files.
-    return settings_for(store, str(tmp_path), HUIYIN_LOG_LEVEL="WARNING",
+    url = request.getfixturevalue("postgres_url") if store == "postgresql" else ""
+    return settings_for(store, str(tmp_path), url, HUIYIN_LOG_LEVEL="WARNING",
                         HUIYIN_MAX_REQUEST_BYTES="65536",
                         HUIYIN_UPLOAD_STAGING_BYTES=str(3 * 1024 * 1024))
 
@@ -285,6 +286,7 @@ def test_an_ordinary_office_file_is_taken(client, runtime, settings):
 # -- the sweep -----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("store", STORES)
 def test_the_sweep_removes_expired_staging_and_unreferenced_files_only(
     client, runtime, settings
 ):
@@ -305,6 +307,7 @@ def test_the_sweep_removes_expired_staging_and_unreferenced_files_only(
     assert stored(settings) == {kept.sha256}
 
 
+@pytest.mark.parametrize("store", STORES)
 def test_a_case_filed_through_the_api_or_imported_keeps_its_documents(
     client, runtime, settings, filer, tmp_path
 ):
