@@ -187,6 +187,14 @@ def watchdog_sweep(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
+def attachments_sweep(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Remove expired staging folders and stored files no case refers to."""
+    done = processes.sweep_attachments(settings)
+    print(f"huiyin attachments: {done['staging']} staged upload(s) expired, "
+          f"{done['unreferenced']} unreferenced file(s) removed")
+    return 0
+
+
 def calendar_load(settings: Settings, arguments: argparse.Namespace) -> int:
     """Check and store a year's official schedule, then recompute the provisional due times."""
     return calendar.load_schedule(
@@ -285,6 +293,9 @@ def _parser() -> argparse.ArgumentParser:
     watch["run"].add_argument(
         "--interval", type=float, default=30.0, help="seconds between sweeps (default 30)"
     )
+    _group(commands, "attachments", "the files filers attached", (
+        ("sweep", attachments_sweep, "remove uploads no case refers to, then exit"),
+    ))
     _group(commands, "stream", "prepare the event stream", (
         ("prepare", stream_prepare, "create the topics (Kafka) or the embedded log"),
     ))

@@ -19,6 +19,8 @@ from contextlib import ExitStack, contextmanager
 
 from eventsourcing.persistence import PersistenceError
 
+from complaints.adapters.attachment_sweep import sweep_uploads
+from complaints.adapters.staging import StagingArea, open_staging
 from complaints.application.case_application import VersionConflictError
 from complaints.application.service import Complaints
 from complaints.bootstrap import build_services
@@ -46,6 +48,7 @@ LAG_LOG_SECONDS = 60.0
 RELAY_POLL_SECONDS = 0.5
 RELAY_PROGRESS_LOG_SECONDS = 60.0
 RECEIPTS_POLL_SECONDS = 1.0
+UPLOADS_SWEEP_SECONDS = 3600.0
 
 
 # -- projections: the read models follow the notification log -------------------------------
@@ -297,26 +300,52 @@ def _receipts(settings: Settings) -> Iterator[tuple[Complaints, Subscription]]:
 # -- the watchdog: deadlines near or past ------------------------------------------------------
 
 
+def sweep_attachments(settings: Settings) -> Counter[str]:
+    """Remove the uploads no case refers to: expired staging folders, unreferenced files."""
+    services = build_services(settings)
+    try:
+        return sweep_uploads(services.complaints, open_staging(settings))
+    finally:
+        services.close()
+
+
 def sweep_once(settings: Settings) -> Counter[str]:
     with _case_index(settings) as (app, index):
         return Watchdog(app, index).sweep()
 
 
 def run_watchdog(settings: Settings, *, stop: threading.Event, interval: float = 30.0) -> None:
-    """Sweep every `interval` seconds until `stop` is set, riding out database outages."""
+    """Sweep every `interval` seconds until `stop` is set, riding out database outages; the
+    uploads no case refers to are swept too, every `UPLOADS_SWEEP_SECONDS`."""
     backoff = Backoff(interval)
+    uploads_due = 0.0
     while not stop.is_set():
         try:
             with _case_index(settings) as (app, index):
                 watchdog = Watchdog(app, index)
+                staging = open_staging(settings)
                 while not stop.is_set():
                     watchdog.sweep()
+                    if time.time() >= uploads_due:
+                        _sweep_uploads(app, staging)
+                        uploads_due = time.time() + UPLOADS_SWEEP_SECONDS
                     backoff.reset()
                     stop.wait(interval)
         except PersistenceError as error:
             delay = backoff.next()
             watchdog_log.warning("watchdog: store error (%s); retrying in %.1fs", error, delay)
             stop.wait(delay)
+
+
+def _sweep_uploads(app: Complaints, staging: StagingArea) -> None:
+    try:
+        done = sweep_uploads(app, staging)
+    except OSError as error:  # a full or read-only disk must not stop the deadlines
+        watchdog_log.warning("watchdog: cannot sweep the uploads (%s)", error)
+        return
+    if done["staging"] or done["unreferenced"]:
+        watchdog_log.info("watchdog: removed %d expired staging folder(s) and %d unreferenced "
+                          "file(s)", done["staging"], done["unreferenced"])
 
 
 def recompute_provisional_deadlines(settings: Settings, reason: str) -> int:

@@ -23,6 +23,9 @@ class Settings(CommonSettings):
     secure_cookies: bool = False
     # Webhooks on loopback (and plain http to them) may be filed: tests and development only.
     webhook_allow_loopback: bool = False
+    # Forms' files waiting for their case: all forms together, and how long one may wait.
+    upload_staging_bytes: int = 2 * 1024**3
+    upload_staging_hours: int = 24
 
     @property
     def postgres(self) -> PostgresURL | None:
@@ -31,6 +34,10 @@ class Settings(CommonSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "complaints.sqlite"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
 
     @property
     def store_name(self) -> str:
@@ -54,6 +61,10 @@ class Settings(CommonSettings):
             token_ttl_seconds=whole_number(env, "HUIYIN_TOKEN_TTL", 8 * 3600, 60, 7 * 24 * 3600),
             secure_cookies=flag(env, "HUIYIN_SECURE_COOKIES", False),
             webhook_allow_loopback=flag(env, ALLOW_LOOPBACK_VARIABLE, False),
+            upload_staging_bytes=whole_number(
+                env, "HUIYIN_UPLOAD_STAGING_BYTES", 2 * 1024**3, 1024**2, 1024**4
+            ),
+            upload_staging_hours=whole_number(env, "HUIYIN_UPLOAD_STAGING_HOURS", 24, 1, 720),
         )
         settings.postgres  # noqa: B018 - a bad URL fails here, at start-up
         return settings

@@ -74,6 +74,8 @@ def test_demo_mode_supplies_a_secret_key_and_nothing_else_does():
         ({"HUIYIN_LOG_FORMAT": "xml"}, "HUIYIN_LOG_FORMAT must be one of json, text"),
         ({"HUIYIN_MAX_REQUEST_BYTES": "10"}, "HUIYIN_MAX_REQUEST_BYTES must be between"),
         ({"HUIYIN_TOKEN_TTL": "1"}, "HUIYIN_TOKEN_TTL must be between 60"),
+        ({"HUIYIN_UPLOAD_STAGING_BYTES": "1000"}, "HUIYIN_UPLOAD_STAGING_BYTES must be between"),
+        ({"HUIYIN_UPLOAD_STAGING_HOURS": "0"}, "HUIYIN_UPLOAD_STAGING_HOURS must be between 1"),
         ({"HUIYIN_DATABASE_URL": "mysql://db/cases"}, "must start with postgresql://"),
         ({"HUIYIN_DATABASE_URL": "postgresql://db.internal"}, "must name a host and a database"),
     ],

@@ -2,7 +2,9 @@
 
 A blob lives at `<data dir>/attachments/<first two hex digits>/<sha256>`, written to a
 temporary file beside it and renamed into place, so a reader never sees half a file and the
-same bytes sent twice (by one filer or by two) are kept once.
+same bytes sent twice (by one filer or by two) are kept once. A file is checked whole (size,
+kind, an Office file's parts) from the stream the request already holds, before anything is
+written: a refused file is never written. Forms stage their files first (`staging.py`).
 
 What the case records is a reference string, `sha256:<hex>;type=<media type>;size=<bytes>;
 name=<file name>`: the content address first, then what the filer's file was. The name sits
@@ -13,19 +15,23 @@ the other's. So it is also covered by the case's chain of hashes like the rest o
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import io
 import os
 import re
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 PREFIX = "sha256:"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_BLOB_FOLDER = re.compile(r"^[0-9a-f]{2}$")
 _CHUNK = 64 * 1024
 _NAME_LENGTH = 120
 # Office Open XML names its kind of document in [Content_Types].xml; a macro-enabled one
@@ -62,7 +68,10 @@ KINDS = {
         FileKind("ppt", "application/vnd.ms-powerpoint", (".ppt",)),
     )
 }
+
+
 _OLE2 = ("doc", "xls", "ppt")  # one container format: the name's extension says which
+_MEDIA_TYPES = frozenset(kind.media_type for kind in KINDS.values())
 
 
 @dataclass(frozen=True)
@@ -70,11 +79,17 @@ class Limits:
     files: int = 5
     file_bytes: int = 10 * 1024 * 1024
     total_bytes: int = 20 * 1024 * 1024
+    # An Office file is a zip. Read from its central directory: what all its parts unpack to
+    # (never more than this, nor this many times the file once past `file_bytes`), and how
+    # many parts it has. Real documents stay far inside; a zip bomb does not.
+    unpacked_bytes: int = 100 * 1024 * 1024
+    unpacked_ratio: int = 100
+    parts: int = 1000
 
 
 class AttachmentRefusedError(Exception):
     """A file that is not kept; `reason` says why (too_many, empty, too_large, total_too_large,
-    not_allowed, name_mismatch), `name` which file."""
+    not_allowed, name_mismatch, out_of_proportion, staging_full, expired), `name` which file."""
 
     def __init__(self, reason: str, name: str) -> None:
         super().__init__(f"{name}: {reason}")
@@ -113,10 +128,15 @@ def attachments_of(references: Iterable[str]) -> list[Attachment]:
     return [found for reference in references if (found := Attachment.parse(reference))]
 
 
+def _control(character: str) -> bool:
+    """Control, format and unassigned characters, and the line and paragraph separators."""
+    return unicodedata.category(character)[0] == "C" or character in "\u2028\u2029"
+
+
 def clean_name(name: str) -> str:
     """The file's own name, without a client's folders or control characters, not too long."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rpartition("/")[2]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    name = "".join(ch for ch in name if not _control(ch)).strip()
     if len(name) > _NAME_LENGTH:
         stem, dot, extension = name.rpartition(".")
         keep = extension if dot and len(extension) <= 10 else ""
@@ -124,7 +144,64 @@ def clean_name(name: str) -> str:
     return name or "file"
 
 
+def reference_problem(reference: str) -> str | None:
+    """Why a reference string may not be recorded in a case; None when it may.
+
+    A stored file's reference must be exactly what `Attachment.reference` writes: the hex
+    digest, a kind this service takes, a size in digits and a name as `clean_name` leaves it.
+    """
+    if any(_control(ch) for ch in reference):
+        return "holds control characters"
+    if not reference.startswith(PREFIX):
+        return None
+    found = Attachment.parse(reference)
+    if found is None or found.media_type not in _MEDIA_TYPES:
+        return "is not a stored file's reference: sha256:<64 hex digits>;type=…;size=…;name=…"
+    name = found.name
+    if not name or name != clean_name(name) or "/" in name or name in (".", ".."):
+        return "names its file with characters a file name may not hold"
+    return None
+
+
+
+
+def inspect(stream: BinaryIO, name: str, limits: Limits) -> tuple[Attachment, BinaryIO]:
+    """Check one file whole, writing nothing: what it is, and a stream of it from its start.
+
+    Its kind and size come from its bytes, never from what the client said. The request's
+    parser holds each upload in a seekable file already; a stream that is not seekable is
+    read into memory, never past the size limit.
+    """
+    name = clean_name(name)
+    if not stream.seekable():
+        stream = _bounded_copy(stream, limits.file_bytes, name)
+    size = stream.seek(0, os.SEEK_END)
+    if size > limits.file_bytes:
+        raise AttachmentRefusedError("too_large", name)
+    if size == 0:
+        raise AttachmentRefusedError("empty", name)
+    stream.seek(0)
+    digest = hashlib.sha256()
+    while chunk := stream.read(_CHUNK):
+        digest.update(chunk)
+    kind = _kind_of(stream, size, name, limits)
+    stream.seek(0)
+    return Attachment(digest.hexdigest(), kind.media_type, size, name), stream
+
+
+def _bounded_copy(stream: BinaryIO, most: int, name: str) -> BinaryIO:
+    copy = io.BytesIO()
+    while chunk := stream.read(_CHUNK):
+        if copy.tell() + len(chunk) > most:
+            raise AttachmentRefusedError("too_large", name)
+        copy.write(chunk)
+    return copy
+
+
 class AttachmentStore:
+    """The files cases refer to, each under its SHA-256; `lock()` keeps the sweep off a file
+    that is being added to a case."""
+
     def __init__(self, root: Path, limits: Limits | None = None) -> None:
         self.root = root
         self.limits = limits or Limits()
@@ -137,68 +214,73 @@ class AttachmentStore:
     def holds(self, attachment: Attachment) -> bool:
         return self.path_of(attachment.sha256).is_file()
 
-    def keep_all(
-        self, uploads: Iterable[tuple[BinaryIO, str]], already: Iterable[Attachment] = ()
-    ) -> tuple[list[Attachment], list[AttachmentRefusedError]]:
-        """Keep each upload that fits beside `already`: (everything kept, what was refused)."""
-        kept = list(already)
-        refused: list[AttachmentRefusedError] = []
-        for stream, raw_name in uploads:
-            name = clean_name(raw_name)
-            try:
-                if len(kept) >= self.limits.files:
-                    raise AttachmentRefusedError("too_many", name)
-                attachment = self.keep(stream, name)
-                if sum(each.size for each in kept) + attachment.size > self.limits.total_bytes:
-                    raise AttachmentRefusedError("total_too_large", name)
-            except AttachmentRefusedError as refusal:
-                refused.append(refusal)
-                continue
-            if all(each.sha256 != attachment.sha256 for each in kept):
-                kept.append(attachment)
-        return kept, refused
-
     def keep(self, stream: BinaryIO, name: str) -> Attachment:
         """Check one file and keep it; AttachmentRefusedError if it is not acceptable."""
-        name = clean_name(name)
-        incoming = self.root / "incoming"
-        incoming.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=incoming, prefix="upload-")
-        try:
-            with os.fdopen(handle, "wb") as written:
-                digest, size = self._copy(stream, written, name)
-                written.flush()
-                os.fsync(written.fileno())
-            kind = _kind_of(Path(temporary), name)
-            attachment = Attachment(digest, kind.media_type, size, name)
-            final = self.path_of(digest)
-            if final.is_file():
-                return attachment  # the same bytes are kept already
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temporary, final)
-            _sync_directory(final.parent)
-            return attachment
-        finally:
-            Path(temporary).unlink(missing_ok=True)
+        attachment, checked = inspect(stream, name, self.limits)
+        final = self.path_of(attachment.sha256)
+        with self.lock(shared=True):
+            if not final.is_file():
+                write_atomically(checked, final, self.root / "incoming")
+            os.utime(final)
+        return attachment
 
-    def _copy(self, stream: BinaryIO, written: BinaryIO, name: str) -> tuple[str, int]:
-        digest = hashlib.sha256()
-        size = 0
-        while chunk := stream.read(_CHUNK):
-            size += len(chunk)
-            if size > self.limits.file_bytes:
-                raise AttachmentRefusedError("too_large", name)
-            digest.update(chunk)
-            written.write(chunk)
-        if size == 0:
-            raise AttachmentRefusedError("empty", name)
-        return digest.hexdigest(), size
+    def adopt(self, staged: Path, attachment: Attachment) -> None:
+        """Take a staged file into the store (a hard link, so the staging copy stays until the
+        case is saved); its time is set to now, so the sweep spares it while the case is saved."""
+        final = self.path_of(attachment.sha256)
+        with self.lock(shared=True):
+            if not final.is_file():
+                final.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(staged, final)
+                except FileExistsError:
+                    pass
+                except OSError:
+                    with staged.open("rb") as source:
+                        write_atomically(source, final, self.root / "incoming")
+                _sync_directory(final.parent)
+            os.utime(final)
+
+    def blobs(self) -> Iterator[Path]:
+        if not self.root.is_dir():
+            return
+        for folder in self.root.iterdir():
+            if folder.is_dir() and _BLOB_FOLDER.match(folder.name):
+                yield from (path for path in folder.iterdir() if _SHA256.match(path.name))
+
+    @contextmanager
+    def lock(self, *, shared: bool) -> Iterator[None]:
+        """Adding files takes it shared; the sweep takes it alone while it deletes."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _kind_of(path: Path, name: str) -> FileKind:
+def write_atomically(stream: BinaryIO, final: Path, scratch: Path) -> None:
+    """Write `stream` to `final` by way of a temporary file in `scratch`, then rename it."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=scratch, prefix="upload-")
+    try:
+        with os.fdopen(handle, "wb") as written:
+            while chunk := stream.read(_CHUNK):
+                written.write(chunk)
+            written.flush()
+            os.fsync(written.fileno())
+        os.replace(temporary, final)
+        _sync_directory(final.parent)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _kind_of(content: BinaryIO, size: int, name: str, limits: Limits) -> FileKind:
     """What the file is by its first bytes (and an Office file's parts); its name must agree."""
-    with path.open("rb") as content:
-        head = content.read(8)
+    content.seek(0)
+    head = content.read(8)
     if head.startswith(b"%PDF-"):
         code = "pdf"
     elif head.startswith(b"\xff\xd8\xff"):
@@ -206,7 +288,7 @@ def _kind_of(path: Path, name: str) -> FileKind:
     elif head.startswith(b"\x89PNG\r\n\x1a\n"):
         code = "png"
     elif head.startswith(b"PK\x03\x04"):
-        code = _office_open_xml(path)
+        code = _office_open_xml(content, size, name, limits)
     elif head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         # The old Office formats share this container; its name's extension says which it is.
         code = next((each for each in _OLE2 if _extension(name) in KINDS[each].extensions), None)
@@ -222,16 +304,25 @@ def _kind_of(path: Path, name: str) -> FileKind:
     return kind
 
 
-def _office_open_xml(path: Path) -> str | None:
+def _office_open_xml(content: BinaryIO, size: int, name: str, limits: Limits) -> str | None:
+    content.seek(0)
     try:
-        with zipfile.ZipFile(path) as archive:
-            info = archive.getinfo("[Content_Types].xml")
-            if info.file_size > _CONTENT_TYPES_MOST:
-                return None
-            types = archive.read(info).decode("utf-8", "replace")
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError):
+        with zipfile.ZipFile(content) as archive:
+            parts = archive.infolist()
+            unpacked = sum(part.file_size for part in parts)
+            if (len(parts) > limits.parts or unpacked > limits.unpacked_bytes
+                    or (unpacked > limits.file_bytes
+                        and unpacked > limits.unpacked_ratio * size)):
+                raise AttachmentRefusedError("out_of_proportion", name)
+            with archive.open("[Content_Types].xml") as part:
+                types = part.read(_CONTENT_TYPES_MOST + 1)
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError,
+            EOFError, ValueError):
         return None
-    return next((code for code, main in _OOXML_MAIN.items() if f'"{main}"' in types), None)
+    if len(types) > _CONTENT_TYPES_MOST:
+        return None
+    text = types.decode("utf-8", "replace")
+    return next((code for code, main in _OOXML_MAIN.items() if f'"{main}"' in text), None)
 
 
 def _extension(name: str) -> str:

@@ -15,6 +15,7 @@ from complaints.domain.values import (
     Stage,
     Visibility,
 )
+from complaints.web.api.schemas.attachments import attachment_references
 from complaints.web.api.schemas.fields import (
     VersionTag,
     aware_time,
@@ -70,7 +71,7 @@ class InformationRequestSchema(CommandSchema):
 
 class InformationSchema(CommandSchema):
     content = text(10_000)
-    attachments = text_list(20, 500, load_default=list)
+    attachments = attachment_references()
 
 
 class NoteSchema(CommandSchema):

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 from complaints.application.filing import FileCase
 from complaints.domain.filer import Filer
 from complaints.domain.values import Channel, Language
+from complaints.web.api.schemas.attachments import attachment_references
 from complaints.web.api.schemas.fields import (
     aware_time,
     category,
@@ -16,7 +17,6 @@ from complaints.web.api.schemas.fields import (
     one_of,
     phone,
     text,
-    text_list,
 )
 from complaints.web.runtime import runtime
 from shared.webhook_targets import (
@@ -95,7 +95,9 @@ class FilingSchema(Schema):
     filer = fields.Nested(FilerSchema, required=True)
     happened_on = fields.Date(metadata={"description": "when the matter happened"})
     happened_at_place = text(200, required=False)
-    attachments = text_list(20, 500, load_default=list, metadata={"description": "references"})
+    attachments = attachment_references(
+        metadata={"description": "references to documents kept elsewhere (paper files)"}
+    )
     confidential = fields.Boolean(load_default=False)
     anonymous = fields.Boolean(load_default=False)
     occurred_at = aware_time(

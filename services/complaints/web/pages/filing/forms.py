@@ -26,7 +26,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation
 
-from complaints.adapters.attachments import Attachment
 from complaints.domain.credit_code import LENGTH, VALUES, credit_code_problem
 from complaints.domain.values import Channel
 from complaints.web.api.schemas.fields import PHONE
@@ -175,8 +174,9 @@ def category_descriptions() -> dict[str, str]:
     }
 
 
-def submission(form: FilingForm, kept: list[Attachment]) -> dict[str, Any]:
-    """The form in the JSON API's shape, for the API's schema to make the filing command."""
+def submission(form: FilingForm) -> dict[str, Any]:
+    """The form in the JSON API's shape, for the API's schema to make the filing command
+    (its files are the staging area's, not the API's)."""
     filer = {
         "enterprise_name": form.enterprise_name.data.strip(),
         "contact_person": (form.contact_person.data or "").strip(),
@@ -195,7 +195,6 @@ def submission(form: FilingForm, kept: list[Attachment]) -> dict[str, Any]:
         "filer": filer,
         **({"happened_on": form.happened_on.data.isoformat()} if form.happened_on.data else {}),
         "happened_at_place": (form.happened_at_place.data or "").strip(),
-        "attachments": [each.reference for each in kept],
         "confidential": bool(form.confidential.data),
         "anonymous": bool(form.anonymous.data),
     }

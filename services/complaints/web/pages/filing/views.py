@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime
 
 from flask import (
@@ -17,17 +18,19 @@ from flask import (
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from complaints.adapters.attachments import Attachment
 from complaints.application.filing import IdempotencyKeyReusedError
 from complaints.domain.errors import InvalidValueError
 from complaints.web.api.schemas.filing import FilingSchema
 from complaints.web.identity import PUBLIC_FILER
 from complaints.web.pages.attachments import (
+    Received,
     attachment_store,
     body_limit,
     file_size,
+    filed_with,
     limits_text,
     receive_attachments,
+    take_attachments,
 )
 from complaints.web.pages.filing.forms import (
     FilingForm,
@@ -59,35 +62,45 @@ def file_complaint():
     form = FilingForm()
     form.category.choices = category_choices()
     problems: list[str] = []
-    kept: list[Attachment] = []
+    received: Received | None = None
     if not form.is_submitted():
         form.language.data = current_language()
         form.submission_key.data = secrets.token_urlsafe(24)
     else:
-        kept, refusals = receive_attachments(form.attachments, form.kept_attachments)
+        received = receive_attachments(form.attachments, form.kept_attachments)
         valid = form.validate()
-        form.attachments.errors = list(form.attachments.errors) + refusals
+        form.attachments.errors = list(form.attachments.errors) + received.refusals
         if form.submission_key.errors:
             # Only a form not made by this page lacks its key; a fresh one files once again.
             problems.append(_("Part of the form was missing. Check it and send it again."))
             form.submission_key.data = secrets.token_urlsafe(24)
-        elif valid and not refusals:
-            filed = _file(form, kept, problems)
+        elif valid and not received.refusals:
+            filed = _file(form, received, problems)
             if filed is not None:
                 return filed
     status = FORM_PROBLEM if problems or form.errors else 200
     return render_template(
-        "filing/form.html", form=form, problems=problems, kept=kept,
+        "filing/form.html", form=form, problems=problems,
+        kept=received.attachments if received else [],
         today=datetime.now(CITY_TIME).date().isoformat(),
         descriptions=category_descriptions(), limits_text=limits_text(),
         limits=attachment_store().limits, file_size=file_size,
     ), status
 
 
-def _file(form: FilingForm, kept: list[Attachment], problems: list[str]):
-    """File the case; a redirect to the confirmation, or None with the problem told."""
+def _file(form: FilingForm, received: Received, problems: list[str]):
+    """File the case; a redirect to the confirmation, or None with the problem told.
+
+    The form's staged files go into the store first, so a saved case never refers to a file
+    the store lacks; if the case is then not saved, the sweep removes them.
+    """
+    if (gone := take_attachments(received)) is not None:
+        form.attachments.errors = [*form.attachments.errors, gone]
+        return None
     try:
-        command = FilingSchema().load(submission(form, kept))
+        # The API takes no uploaded files' references; the form's own are added here.
+        command = replace(FilingSchema().load(submission(form)),
+                          attachments=tuple(received.references))
         filing = runtime().services.complaints.file_case(
             PUBLIC_FILER, command, idempotency_key=form.submission_key.data
         )
@@ -113,6 +126,7 @@ def _file(form: FilingForm, kept: list[Attachment], problems: list[str]):
                           "new case."))
         form.submission_key.data = secrets.token_urlsafe(24)
         return None
+    filed_with(received)
     session[_FILED] = {
         "reference": filing.reference,
         "access_code": filing.access_code,

@@ -28,8 +28,10 @@ from complaints.web.pages.attachments import (
     attachment_store,
     body_limit,
     file_size,
+    filed_with,
     limits_text,
     receive_attachments,
+    take_attachments,
 )
 from complaints.web.pages.sessions import current_principal, sign_in, sign_out
 from complaints.web.pages.tracking.forms import (
@@ -122,18 +124,21 @@ def supply_information(reference: str):
     if case_id is None:
         abort(403)
     form = InformationForm(prefix="information")
-    kept, refusals = receive_attachments(form.attachments, form.kept_attachments)
+    received = receive_attachments(form.attachments, form.kept_attachments)
     valid = form.validate()
-    form.attachments.errors = list(form.attachments.errors) + refusals
-    if valid and not refusals:
+    form.attachments.errors = list(form.attachments.errors) + received.refusals
+    if valid and not received.refusals:
+        if (gone := take_attachments(received)) is not None:
+            form.attachments.errors.append(gone)
+            return _case_page(case_id, information=form, kept=received.attachments)
         problem = _attempt(lambda: runtime().services.complaints.supply_information(
-            current_principal(), case_id, form.content.data.strip(),
-            [each.reference for each in kept]))
+            current_principal(), case_id, form.content.data.strip(), received.references))
         if problem is None:
+            filed_with(received)
             flash(_("Thank you. Your answer has been added to your case."))
             return redirect(url_for(".case", reference=reference), code=303)
         form.form_errors.append(problem)
-    return _case_page(case_id, information=form, kept=kept)
+    return _case_page(case_id, information=form, kept=received.attachments)
 
 
 @blp.route("/<reference>/rating", methods=["POST"])
