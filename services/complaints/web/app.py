@@ -16,6 +16,7 @@ from complaints.web.errors import register_error_handlers
 from complaints.web.metrics import Metrics
 from complaints.web.runtime import EXTENSION, SCORECARDS, Runtime
 from complaints.web.tokens import TokenIssuer
+from shared.installation import SecretFileError, demo_password
 from shared.logging_setup import configure_logging
 from shared.settings import SettingsError
 
@@ -37,7 +38,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     services = build_services(settings)
     case_index = open_case_index(settings)
     if settings.demo:
-        services.staff.ensure_demo_accounts()
+        try:
+            services.staff.ensure_demo_accounts(demo_password(settings.data_dir))
+        except SecretFileError as error:
+            raise SystemExit(f"huiyin: the demo password: {error}") from None
     app.extensions[EXTENSION] = Runtime(
         services=services,
         case_index=case_index,
