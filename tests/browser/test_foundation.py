@@ -244,3 +244,14 @@ def test_a_script_typed_as_the_username_comes_back_as_text(new_page):
     expect(page.locator("#username")).to_have_value(payload)
     assert page.evaluate("window.pwned") is None
     assert page.locator("main script, main img").count() == 0
+
+
+def test_the_api_docs_render_under_their_content_security_policy(new_page):
+    page = new_page("en")
+    response = page.goto("/docs")
+
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Huiyin complaints API")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    page.locator(".opblock-summary").first.click()  # an operation opens, with its schema
+    expect(page.locator(".opblock-body").first).to_be_visible()

@@ -11,7 +11,7 @@ from complaints.bootstrap import build_services
 from complaints.readmodels.case_index import open_case_index
 from complaints.readmodels.scorecards import open_scorecards
 from complaints.settings import Settings
-from complaints.web import api, docs, pages, request_hooks
+from complaints.web import api, docs, pages, request_hooks, security_headers
 from complaints.web.errors import register_error_handlers
 from complaints.web.metrics import Metrics
 from complaints.web.runtime import EXTENSION, SCORECARDS, Runtime
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # After the API, so that our handlers, not flask-smorest's, answer every error.
     register_error_handlers(app)
     request_hooks.install(app)
+    security_headers.install(app)
     # The pages at `/`: before docs.blp, so the landing page, not a redirect to /docs, answers `/`.
     pages.install(app, settings)
     app.register_blueprint(docs.blp)
