@@ -32,6 +32,8 @@ from shared.stream.kafka import quiet_client_logs
 
 BROKEN = 1
 UNUSABLE = 2
+# What every demo account's password was, before each installation made its own.
+LEGACY_DEMO_PASSWORD = "demo"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,6 +66,7 @@ def init(settings: Settings, arguments: argparse.Namespace) -> int:
                 return UNUSABLE
             accounts = services.staff.ensure_demo_accounts(password)
             _print_demo(settings, accounts, password)
+            _warn_of_the_old_demo_password(services)
     finally:
         services.close()
     return 0
@@ -344,6 +347,17 @@ def _print_demo(
     for username, role, department in accounts:
         print(f"  {username:<22} {role}{f' of {department}' if department else ''}")
     print()
+
+
+def _warn_of_the_old_demo_password(services: Services) -> None:
+    """Demo accounts made before each installation had its own password kept 'demo'."""
+    try:
+        services.staff.authenticate("intake", LEGACY_DEMO_PASSWORD)
+    except DomainError:
+        return
+    print(f"huiyin: the demo accounts of this store were made before demo passwords were "
+          f"random and still take {LEGACY_DEMO_PASSWORD!r}, not the password above; "
+          f"`make clean` starts a new demo", file=sys.stderr)
 
 
 def _describe(where: object) -> str:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from werkzeug.security import generate_password_hash
 
+from complaints.bootstrap import build_services
+from complaints.domain.staff import StaffAccount
+from complaints.settings import Settings
 from shared.installation import demo_password
 from tests.e2e.conftest import BIN, COMMAND_TIMEOUT_SECONDS, ROOT
 from tests.fixtures.processes import free_port
@@ -35,7 +39,7 @@ def test_init_prints_the_installations_own_demo_password(huiyin, demo, tmp_path)
     password = demo_password(tmp_path / "var")
     assert first.returncode == 0, first.stderr
     assert f"password: {password}" in first.stdout
-    assert "password: demo " not in first.stdout
+    assert "password: demo " not in first.stdout and "still take" not in first.stderr
     assert f"password: {password}" in again.stdout
 
 
@@ -57,3 +61,19 @@ def test_demo_mode_refuses_a_public_bind_given_to_gunicorn_itself(demo):
 
     assert result.returncode != 0
     assert f"HUIYIN_DEMO serves only this machine, not 0.0.0.0:{port}" in result.stderr
+
+
+def test_init_warns_when_older_demo_accounts_still_take_demo(huiyin, demo):
+    huiyin("init", **{**demo, "HUIYIN_DEMO": "0", "HUIYIN_SECRET_KEY": "k" * 32})
+    services = build_services(Settings.from_env({**demo, "HUIYIN_SECRET_KEY": "k" * 32,
+                                                 "HUIYIN_DEMO": "0"}))
+    try:  # as the demo made its accounts before each installation had its own password
+        services.complaints.save(StaffAccount(username="intake", role="intake", department=None,
+                                              password_hash=generate_password_hash("demo")))
+    finally:
+        services.close()
+
+    result = huiyin("init", **demo)
+
+    assert result.returncode == 0, result.stderr
+    assert "still take 'demo'" in result.stderr and "make clean" in result.stderr
