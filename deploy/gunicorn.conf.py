@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from complaints.settings import Settings
-from shared.settings import SettingsError
+from shared.settings import SettingsError, is_loopback_bind
 
 # A bad value stops the master here with its message, before any worker boots.
 try:
@@ -15,7 +15,7 @@ try:
 except SettingsError as error:
     sys.exit(f"huiyin: {error}")
 
-bind = os.environ.get("HUIYIN_BIND") or f"127.0.0.1:{_settings.port}"
+bind = _settings.bind.split(",")
 workers = _settings.workers
 worker_class = "gthread"
 threads = 4
@@ -36,10 +36,21 @@ _made_metrics_dir = []
 
 
 def on_starting(server):
-    """Give the workers one empty directory for their metrics (prometheus multiprocess mode).
+    """Refuse a demo served beyond this machine; give the workers a metrics directory.
 
-    Set before any worker forks, so every worker's prometheus-client sees it when imported.
+    The bind may also come from gunicorn's own `-b` or GUNICORN_CMD_ARGS, which override this
+    file: the addresses gunicorn is about to listen on are checked here, before it does.
+    The metrics directory (prometheus multiprocess mode) is set before any worker forks, so
+    every worker's prometheus-client sees it when imported.
     """
+    if _settings.demo:
+        outside = [str(address) for address in server.cfg.bind if not is_loopback_bind(address)]
+        if outside:
+            sys.exit(
+                f"huiyin: HUIYIN_DEMO serves only this machine, not {', '.join(outside)}; bind "
+                f"a loopback address such as 127.0.0.1:{_settings.port}, or run without "
+                f"HUIYIN_DEMO, with HUIYIN_SECRET_KEY and staff accounts of your own"
+            )
     given = os.environ.get(_METRICS_DIR)
     if given:
         Path(given).mkdir(parents=True, exist_ok=True)

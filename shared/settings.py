@@ -6,12 +6,15 @@ start-up into a frozen object; a bad value stops it with a message naming the va
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from shared.installation import SecretFileError, demo_secret_key
 
 
 class SettingsError(ValueError):
@@ -70,15 +73,20 @@ class CommonSettings:
     def read(cls, env: Mapping[str, str]) -> dict[str, Any]:
         """The common fields from `env`, for a service's own settings to extend."""
         demo = flag(env, "HUIYIN_DEMO", False)
+        data_dir = Path(env.get("HUIYIN_DATA_DIR", "var")).resolve()
         secret = env.get("HUIYIN_SECRET_KEY", "")
         if not secret:
             if not demo:
                 raise SettingsError("HUIYIN_SECRET_KEY is required (at least 32 characters)")
-            secret = "demo-secret-key-not-for-production-use!"
+            try:
+                # Made on first run and shared by every process of the installation.
+                secret = demo_secret_key(data_dir)
+            except (SecretFileError, OSError) as error:
+                raise SettingsError(f"HUIYIN_DEMO: the secret key: {error}") from None
         if len(secret) < 32:
             raise SettingsError("HUIYIN_SECRET_KEY must be at least 32 characters long")
         return {
-            "data_dir": Path(env.get("HUIYIN_DATA_DIR", "var")).resolve(),
+            "data_dir": data_dir,
             "secret_key": secret,
             "demo": demo,
             "log_level": choice(
@@ -136,3 +144,22 @@ def servers(env: Mapping[str, str], name: str) -> str:
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise SettingsError(f"{name} must be host:port[,host:port…], not {raw!r}")
     return raw
+
+
+def bind_addresses(raw: str) -> list[str]:
+    """gunicorn's bind value (`host:port`, `[v6]:port`, `unix:path`), comma-separated."""
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def is_loopback_bind(address: str) -> bool:
+    """Whether `address` only accepts connections from this machine."""
+    if address.startswith(("unix:", "fd://")):
+        return True
+    host = address.rpartition(":")[0] if ":" in address else address
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name, or nothing (every address): not provably this machine

@@ -23,6 +23,7 @@ from complaints.readmodels.scorecards import open_scorecards
 from complaints.settings import Settings
 from complaints.streaming import relay
 from complaints.timelimits import cli as calendar
+from shared.installation import DEMO_PASSWORD_FILE, SecretFileError, demo_password
 from shared.logging_setup import configure_logging
 from shared.settings import SettingsError
 from shared.stream.base import StreamUnavailableError
@@ -31,6 +32,8 @@ from shared.stream.kafka import quiet_client_logs
 
 BROKEN = 1
 UNUSABLE = 2
+# What every demo account's password was, before each installation made its own.
+LEGACY_DEMO_PASSWORD = "demo"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,8 +59,14 @@ def init(settings: Settings, arguments: argparse.Namespace) -> int:
         where = settings.postgres or settings.sqlite_path
         print(f"huiyin: the {settings.store_name} store is ready ({_describe(where)})")
         if settings.demo:
-            accounts = services.staff.ensure_demo_accounts()
-            _print_demo(settings, accounts)
+            try:
+                password = demo_password(settings.data_dir)
+            except SecretFileError as error:
+                print(f"huiyin: the demo password: {error}", file=sys.stderr)
+                return UNUSABLE
+            accounts = services.staff.ensure_demo_accounts(password)
+            _print_demo(settings, accounts, password)
+            _warn_of_the_old_demo_password(services)
     finally:
         services.close()
     return 0
@@ -338,13 +347,28 @@ def _read_password(from_stdin: bool) -> str | None:
     return first if first == second else None
 
 
-def _print_demo(settings: Settings, accounts: list[tuple[str, str, str | None]]) -> None:
+def _print_demo(
+    settings: Settings, accounts: list[tuple[str, str, str | None]], password: str
+) -> None:
     site = f"http://127.0.0.1:{settings.port}"
     print(f"\nHuiyin runs in demo mode: open {site}/ (the JSON API's documentation: {site}/docs)")
-    print(f"Demo logins (password: demo) for {site}/staff/sign-in and POST /api/v1/auth/token:")
+    print(f"Demo logins (password: {password}, this installation's own, kept in "
+          f"{settings.data_dir / DEMO_PASSWORD_FILE})")
+    print(f"for {site}/staff/sign-in and POST /api/v1/auth/token:")
     for username, role, department in accounts:
         print(f"  {username:<22} {role}{f' of {department}' if department else ''}")
     print()
+
+
+def _warn_of_the_old_demo_password(services: Services) -> None:
+    """Demo accounts made before each installation had its own password kept 'demo'."""
+    try:
+        services.staff.authenticate("intake", LEGACY_DEMO_PASSWORD)
+    except DomainError:
+        return
+    print(f"huiyin: the demo accounts of this store were made before demo passwords were "
+          f"random and still take {LEGACY_DEMO_PASSWORD!r}, not the password above; "
+          f"`make clean` starts a new demo", file=sys.stderr)
 
 
 def _describe(where: object) -> str:

@@ -7,8 +7,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.settings import CommonSettings, PostgresURL, flag, whole_number
+from shared.settings import (
+    CommonSettings,
+    PostgresURL,
+    SettingsError,
+    bind_addresses,
+    flag,
+    is_loopback_bind,
+    whole_number,
+)
 from shared.webhook_targets import ALLOW_LOOPBACK_VARIABLE
+
+METRICS_TOKEN_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -19,13 +29,17 @@ class Settings(CommonSettings):
     workers: int
     max_request_bytes: int
     token_ttl_seconds: int
-    # Session and language cookies only over HTTPS; off for plain HTTP on loopback.
+    # Where gunicorn listens (HUIYIN_BIND, gunicorn's syntax); loopback on PORT by default.
+    bind: str = "127.0.0.1:8000"
+    # Session and language cookies only over HTTPS: on unless the service is bound to loopback.
     secure_cookies: bool = False
     # Webhooks on loopback (and plain http to them) may be filed: tests and development only.
     webhook_allow_loopback: bool = False
     # Forms' files waiting for their case: all forms together, and how long one may wait.
     upload_staging_bytes: int = 2 * 1024**3
     upload_staging_hours: int = 24
+    # Prometheus sends it as a bearer token; without one, /metrics is not served at all.
+    metrics_token: str = ""
 
     @property
     def postgres(self) -> PostgresURL | None:
@@ -46,6 +60,16 @@ class Settings(CommonSettings):
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
+        port = whole_number(env, "PORT", 8000, 1, 65535)
+        bind = env.get("HUIYIN_BIND", "").strip() or f"127.0.0.1:{port}"
+        on_loopback = all(is_loopback_bind(address) for address in bind_addresses(bind))
+        if flag(env, "HUIYIN_DEMO", False) and not on_loopback:
+            # Before the secret is read or made: a refused start leaves nothing behind.
+            raise SettingsError(
+                f"HUIYIN_DEMO serves only this machine, so HUIYIN_BIND must be a loopback "
+                f"address such as 127.0.0.1:{port}, not {bind!r}; to serve others, run "
+                f"without HUIYIN_DEMO, with HUIYIN_SECRET_KEY and staff accounts of your own"
+            )
         common = CommonSettings.read(env)
         settings = cls(
             **common,
@@ -53,18 +77,29 @@ class Settings(CommonSettings):
                 env.get("HUIYIN_CALENDAR_DIR") or common["data_dir"] / "calendar"
             ).resolve(),
             database_url=env.get("HUIYIN_DATABASE_URL", ""),
-            port=whole_number(env, "PORT", 8000, 1, 65535),
+            port=port,
+            bind=bind,
             workers=whole_number(env, "HUIYIN_WORKERS", 2, 1, 64),
             max_request_bytes=whole_number(
                 env, "HUIYIN_MAX_REQUEST_BYTES", 1_000_000, 1_024, 100_000_000
             ),
             token_ttl_seconds=whole_number(env, "HUIYIN_TOKEN_TTL", 8 * 3600, 60, 7 * 24 * 3600),
-            secure_cookies=flag(env, "HUIYIN_SECURE_COOKIES", False),
+            secure_cookies=flag(env, "HUIYIN_SECURE_COOKIES", not on_loopback),
             webhook_allow_loopback=flag(env, ALLOW_LOOPBACK_VARIABLE, False),
             upload_staging_bytes=whole_number(
                 env, "HUIYIN_UPLOAD_STAGING_BYTES", 2 * 1024**3, 1024**2, 1024**4
             ),
             upload_staging_hours=whole_number(env, "HUIYIN_UPLOAD_STAGING_HOURS", 24, 1, 720),
+            metrics_token=_metrics_token(env),
         )
         settings.postgres  # noqa: B018 - a bad URL fails here, at start-up
         return settings
+
+
+def _metrics_token(env: Mapping[str, str]) -> str:
+    token = env.get("HUIYIN_METRICS_TOKEN", "").strip()
+    if token and len(token) < METRICS_TOKEN_LENGTH:
+        raise SettingsError(
+            f"HUIYIN_METRICS_TOKEN must be at least {METRICS_TOKEN_LENGTH} characters long"
+        )
+    return token

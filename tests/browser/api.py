@@ -3,12 +3,26 @@ whose pages are not the subject of the test."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import requests
 
-DEMO_PASSWORD = "demo"
+from shared.installation import DEMO_PASSWORD_FILE
+
+# Each installation makes its own at first run; the test servers are given this one instead,
+# written where the installation keeps it, as an operator may choose theirs.
+DEMO_PASSWORD = "browser-demo-password-2026"
 CREDIT_CODE = "91350100M000100Y43"
+
+
+def install_demo_password(data_dir: Path) -> None:
+    """Write DEMO_PASSWORD where a demo installation in `data_dir` keeps its password."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    kept = os.open(data_dir / DEMO_PASSWORD_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(kept, "w") as file:
+        file.write(DEMO_PASSWORD + "\n")
 
 
 class DemoApi:

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from tests.browser.api import DEMO_PASSWORD, install_demo_password
 from tests.fixtures.processes import (
     BIN,
     ROOT,
@@ -28,7 +29,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "var" / "screenshots"
 # What each reader's browser says it speaks (Accept-Language, navigator.language).
 BROWSER_LOCALES = {"zh": "zh-CN", "en": "en-US", "ru": "ru-RU"}
-DEMO_PASSWORD = "demo"
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +44,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "HUIYIN_LOG_FORMAT": "text",
         "PROMETHEUS_MULTIPROC_DIR": str(directory / "metrics"),
     })
+    install_demo_password(directory / "var")
     with ExitStack() as stack:
         try:
             base = stack.enter_context(gunicorn_server(env, directory / "gunicorn.log"))

@@ -29,6 +29,7 @@ from complaints.importing.mapping import load_mapping, shipped_mapping
 from complaints.readmodels.case_index import open_case_index
 from complaints.settings import Settings
 from complaints.timelimits.watchdog import Watchdog
+from tests.browser.api import DEMO_PASSWORD, install_demo_password
 from tests.fixtures.filing import filing_command
 from tests.fixtures.processes import (
     BIN,
@@ -160,6 +161,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "HUIYIN_LOG_FORMAT": "text",
         "PROMETHEUS_MULTIPROC_DIR": str(directory / "metrics"),
     })
+    install_demo_password(directory / "var")
     # The tables and the demo accounts first, so the history's catch-up counts them too.
     subprocess.run([str(BIN / "huiyin"), "init"], env={**env, "HUIYIN_CREATE_TABLES": "1"},
                    check=True, capture_output=True, timeout=120)
@@ -187,7 +189,7 @@ def api(server: str) -> requests.Session:
     """The JSON API, as the supervisor, to check the page against."""
     session = requests.Session()
     token = session.post(f"{server}/api/v1/auth/token",
-                         json={"username": "supervisor", "password": "demo"}).json()
+                         json={"username": "supervisor", "password": DEMO_PASSWORD}).json()
     session.headers["Authorization"] = f"Bearer {token['access_token']}"
     return session
 

@@ -12,12 +12,14 @@ import requests
 from tests.fixtures.processes import ServerStartError, gunicorn_server
 
 REQUEST_TIMEOUT_SECONDS = 10
+METRICS_TOKEN = "e2e-metrics-token-0123456789abcdefghij"
 
 
 @pytest.fixture
 def server(environment, tmp_path: Path) -> Iterator[str]:
     """gunicorn with two workers serving the app on a free loopback port; its base URL."""
-    env = {**environment, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    env = {**environment, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+           "HUIYIN_METRICS_TOKEN": METRICS_TOKEN}
     with ExitStack() as stack:
         try:
             base = stack.enter_context(gunicorn_server(env, tmp_path / "gunicorn.log"))
@@ -74,7 +76,8 @@ def test_operations_and_docs_answer_through_gunicorn(server):
 
     health = http.get(f"{server}/healthz", timeout=REQUEST_TIMEOUT_SECONDS)
     ready = http.get(f"{server}/readyz", timeout=REQUEST_TIMEOUT_SECONDS)
-    metrics = http.get(f"{server}/metrics", timeout=REQUEST_TIMEOUT_SECONDS)
+    metrics = http.get(f"{server}/metrics", timeout=REQUEST_TIMEOUT_SECONDS,
+                       headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     docs = http.get(f"{server}/docs", timeout=REQUEST_TIMEOUT_SECONDS)
     asset = http.get(f"{server}/docs/assets/swagger-ui-bundle.js", timeout=REQUEST_TIMEOUT_SECONDS)
     spec = http.get(f"{server}/openapi.json", timeout=REQUEST_TIMEOUT_SECONDS)

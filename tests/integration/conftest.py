@@ -17,6 +17,8 @@ from complaints.web.runtime import EXTENSION, Runtime
 from tests.fixtures.stores import STORES, settings_for
 
 PASSWORD = "correct horse battery staple"
+# Prometheus's bearer token for /metrics.
+METRICS_TOKEN = "metrics-token-for-the-tests-0123456789"
 # A valid unified social credit code (GB 32100-2015 check character).
 CREDIT_CODE = "91350100M000100Y43"
 
@@ -31,7 +33,7 @@ def settings(store: str, request: pytest.FixtureRequest, tmp_path) -> Settings:
     """Settings on each store in turn; the PostgreSQL one is a fresh database of its own."""
     url = request.getfixturevalue("postgres_url") if store == "postgresql" else ""
     return settings_for(store, str(tmp_path), url, HUIYIN_LOG_LEVEL="WARNING",
-                        HUIYIN_MAX_REQUEST_BYTES="65536")
+                        HUIYIN_MAX_REQUEST_BYTES="65536", HUIYIN_METRICS_TOKEN=METRICS_TOKEN)
 
 
 @pytest.fixture

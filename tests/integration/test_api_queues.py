@@ -90,7 +90,7 @@ def test_a_handler_searches_only_their_own_departments_cases(filer, intake, staf
     assert [row["reference"] for row in asked_for_other["items"]] == [tax.reference]
 
 
-def test_lists_mask_a_confidential_filer_for_handlers_only(filer, intake, staff, event_store):
+def test_lists_withhold_a_confidential_filer_from_handlers_only(filer, intake, staff, event_store):
     assigned(filer, intake, confidential=True)
     event_store.catch_up()
 
@@ -98,9 +98,15 @@ def test_lists_mask_a_confidential_filer_for_handlers_only(filer, intake, staff,
     supervisor_row = staff.login("supervisor").get("/api/v1/queues/TAX").json["items"][0]
     intake_row = intake.get("/api/v1/cases").json["items"][0]
 
-    assert "*" in handler_row["enterprise_name"]
-    assert "*" in handler_row["credit_code"]
+    handler_search = staff.login("handler-TAX").get("/api/v1/cases")
+
+    assert handler_row["enterprise_name"] is None and handler_row["credit_code"] is None
+    assert handler_row["filer_withheld"] is True
+    assert handler_search.json["items"][0]["filer_withheld"] is True
+    for part in ("黑河", "远东", "9135", "Y43"):
+        assert part not in handler_search.get_data(as_text=True)
     assert supervisor_row["enterprise_name"] == "黑河市远东商贸有限公司"
+    assert supervisor_row["filer_withheld"] is False
     assert intake_row["credit_code"] == "91350100M000100Y43"
 
 

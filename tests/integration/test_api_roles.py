@@ -191,22 +191,45 @@ def test_filing_on_a_staff_channel_needs_a_staff_token(client, assert_error, eve
     assert event_store.head() == head
 
 
-def test_a_handler_sees_a_confidential_filer_masked_intake_and_supervisor_see_it_whole(
+def test_a_handler_sees_nothing_of_a_confidential_filer_intake_and_supervisor_see_it_whole(
     assigned_case, staff
 ):
     ref = assigned_case.reference
-    handler_view = staff.login("handler-TAX").view(ref).json
+    handler_view = staff.login("handler-TAX").view(ref)
     intake_view = staff.login("intake").view(ref).json
     supervisor_view = staff.login("supervisor").view(ref).json
-    handler_history = staff.login("handler-TAX").history(ref).json
+    handler_history = staff.login("handler-TAX").history(ref)
 
-    assert handler_view["filer_masked"] is True
-    assert handler_view["filer"]["enterprise_name"] != "黑河市远东商贸有限公司"
-    assert "*" in handler_view["filer"]["credit_code"]
-    assert "*" in handler_history["events"][0]["data"]["filer"]["credit_code"]
+    assert handler_view.json["filer_masked"] is True
+    assert handler_view.json["filer"] == {"language": "zh", "withheld": True}
+    assert handler_history.json["events"][0]["data"]["filer"] == {"language": "zh",
+                                                                  "withheld": True}
+    for reply in (handler_view, handler_history):
+        text = reply.get_data(as_text=True)
+        for part in ("黑河", "商贸", "王", "+86", "wang", "@", "example.cn"):
+            assert part not in text, (part, reply.request.path)
     for whole in (intake_view, supervisor_view):
         assert whole["filer_masked"] is False
         assert whole["filer"]["enterprise_name"] == "黑河市远东商贸有限公司"
+
+
+def test_why_a_confidential_filer_was_unreachable_reaches_every_reader_as_a_code(
+    assigned_case, staff, runtime
+):
+    app = runtime.services.complaints
+    case_id = app.resolve_case_id(assigned_case.reference)
+    app.record_receipt(case_id, "n-1", delivered=False, channel="webhook",
+                       reason="webhook to https://hooks.farm-east.example/x failed: refused")
+    app.record_receipt(case_id, "n-2", delivered=False, channel="email",
+                       reason="timeout")
+
+    def reasons(username: str) -> list[str]:
+        events = staff.login(username).history(assigned_case.reference).json["events"]
+        return [event["data"]["reason"] for event in events
+                if event["type"] == "FilerUnreachable"]
+
+    assert reasons("handler-TAX") == ["unknown", "timeout"]
+    assert reasons("intake") == ["unknown", "timeout"]
 
 
 def test_a_filer_never_sees_internal_notes(filer, staff):

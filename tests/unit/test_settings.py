@@ -51,8 +51,8 @@ def test_settings_are_frozen():
         settings.port = 9000
 
 
-def test_demo_mode_supplies_a_secret_key_and_nothing_else_does():
-    assert Settings.from_env({"HUIYIN_DEMO": "1"}).secret_key
+def test_demo_mode_supplies_a_secret_key_and_nothing_else_does(tmp_path):
+    assert Settings.from_env({"HUIYIN_DEMO": "1", "HUIYIN_DATA_DIR": str(tmp_path)}).secret_key
     with pytest.raises(SettingsError, match="HUIYIN_SECRET_KEY is required"):
         Settings.from_env({})
 
@@ -97,3 +97,23 @@ def test_the_app_factory_exits_with_the_message_not_a_traceback(monkeypatch):
         create_app()
 
     assert str(exited.value) == "huiyin: PORT must be a whole number, not 'eighty'"
+
+
+def test_cookies_are_secure_unless_the_service_is_bound_to_loopback():
+    assert settings_from().secure_cookies is False
+    assert settings_from(HUIYIN_BIND="127.0.0.1:9000").secure_cookies is False
+    assert settings_from(HUIYIN_BIND="0.0.0.0:8000").secure_cookies is True
+    assert settings_from(HUIYIN_BIND="10.0.0.5:8000,127.0.0.1:8001").secure_cookies is True
+
+
+def test_an_explicit_cookie_setting_overrides_the_bind():
+    assert settings_from(HUIYIN_BIND="0.0.0.0:8000",
+                         HUIYIN_SECURE_COOKIES="0").secure_cookies is False
+    assert settings_from(HUIYIN_SECURE_COOKIES="1").secure_cookies is True
+
+
+def test_a_metrics_token_must_be_long():
+    assert settings_from().metrics_token == ""
+    assert settings_from(HUIYIN_METRICS_TOKEN="m" * 32).metrics_token == "m" * 32
+    with pytest.raises(SettingsError, match="HUIYIN_METRICS_TOKEN must be at least 32"):
+        settings_from(HUIYIN_METRICS_TOKEN="short")

@@ -14,8 +14,6 @@ from complaints.domain.errors import InvalidValueError
 from complaints.domain.staff import StaffAccount, staff_account_id
 from complaints.domain.values import STAFF_ROLES, Role
 
-DEMO_PASSWORD = "demo"
-
 
 class AccountExistsError(InvalidValueError):
     code = "account_exists"
@@ -76,15 +74,16 @@ class StaffDirectory:
         accounts += [(f"handler-{code}", "handler", code) for code in self.routing.departments]
         return accounts
 
-    def ensure_demo_accounts(self) -> list[tuple[str, str, str | None]]:
-        """Create the demo accounts that do not exist yet; all have the password 'demo'."""
+    def ensure_demo_accounts(self, password: str) -> list[tuple[str, str, str | None]]:
+        """Create the demo accounts that do not exist yet, all with the installation's
+        `password` (shared/installation.py: random, made on first run)."""
         for username, role, department in self.demo_accounts():
             try:
                 self.app.repository.get(staff_account_id(username))
             except AggregateNotFoundError:
                 # Another process may have created it a moment ago.
                 with contextlib.suppress(AccountExistsError):
-                    self.register(username, DEMO_PASSWORD, role, department)
+                    self.register(username, password, role, department)
         return self.demo_accounts()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from complaints.application.masking import mask_filer
+from complaints.application.masking import withhold_filer
 from complaints.application.principals import Principal
 from complaints.domain.case import Case
 from complaints.domain.chain import canonical
@@ -27,7 +27,7 @@ _STAFF = {Role.INTAKE, Role.HANDLER, Role.SUPERVISOR, Role.AUDITOR, Role.SYSTEM}
 
 
 def filer_masked_for(principal: Principal, case: Case) -> bool:
-    """Departments see the filer masked on a confidential or anonymous case."""
+    """Departments see nothing of who filed a confidential or anonymous case."""
     return principal.role is Role.HANDLER and (case.confidential or case.anonymous)
 
 
@@ -49,7 +49,7 @@ def case_view(case: Case, principal: Principal) -> dict[str, Any]:
         "attachments": list(case.attachments),
         "confidential": case.confidential,
         "anonymous": case.anonymous,
-        "filer": mask_filer(case.filer.as_record()) if masked else case.filer.as_record(),
+        "filer": withhold_filer(case.filer.as_record()) if masked else case.filer.as_record(),
         "filer_masked": masked,
         "filed_at": case.filed_at,
         "due_at": case.due_at,
@@ -111,14 +111,12 @@ def event_view(event: Any, case: Case, principal: Principal) -> dict[str, Any] |
     if principal.role is not Role.AUDITOR:
         for key in _SECRETS:
             data.pop(key, None)
-    if filer_masked_for(principal, case) and name == "Filed":
-        data["filer"] = mask_filer(data["filer"])
-    if filer_masked_for(principal, case) and name == "FilerNotified":
-        data.pop("text", None)
     if name == "FilerUnreachable":
         # Recorded before reasons were codes, a reason may hold the network's words and the
         # filer's URL: every reader gets a code (the stored event stays as it was, verifiable).
         data["reason"] = as_reason_code(data.get("reason", ""))
+    if filer_masked_for(principal, case):
+        _withhold_filer_in(name, data)
     stamp = event.stamp
     staff_actor = stamp.actor_role in {role.value for role in _STAFF}
     actor_id = stamp.actor_id
@@ -136,3 +134,12 @@ def event_view(event: Any, case: Case, principal: Principal) -> dict[str, Any] |
             "hash": event.hash,
         }
     )
+
+
+def _withhold_filer_in(name: str, data: dict[str, Any]) -> None:
+    """The events that hold who the filer is or how they were reached, as a department
+    that sees the filer withheld may read them."""
+    if name == "Filed":
+        data["filer"] = withhold_filer(data["filer"])
+    elif name == "FilerNotified":
+        data.pop("text", None)  # what the filer was told names them

@@ -11,11 +11,12 @@ from complaints.bootstrap import build_services
 from complaints.readmodels.case_index import open_case_index
 from complaints.readmodels.scorecards import open_scorecards
 from complaints.settings import Settings
-from complaints.web import api, docs, pages, request_hooks
+from complaints.web import api, docs, pages, request_hooks, security_headers
 from complaints.web.errors import register_error_handlers
 from complaints.web.metrics import Metrics
 from complaints.web.runtime import EXTENSION, SCORECARDS, Runtime
 from complaints.web.tokens import TokenIssuer
+from shared.installation import SecretFileError, demo_password
 from shared.logging_setup import configure_logging
 from shared.settings import SettingsError
 
@@ -37,7 +38,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     services = build_services(settings)
     case_index = open_case_index(settings)
     if settings.demo:
-        services.staff.ensure_demo_accounts()
+        try:
+            services.staff.ensure_demo_accounts(demo_password(settings.data_dir))
+        except SecretFileError as error:
+            raise SystemExit(f"huiyin: the demo password: {error}") from None
     app.extensions[EXTENSION] = Runtime(
         services=services,
         case_index=case_index,
@@ -54,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # After the API, so that our handlers, not flask-smorest's, answer every error.
     register_error_handlers(app)
     request_hooks.install(app)
+    security_headers.install(app)
     # The pages at `/`: before docs.blp, so the landing page, not a redirect to /docs, answers `/`.
     pages.install(app, settings)
     app.register_blueprint(docs.blp)

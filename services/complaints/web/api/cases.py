@@ -82,8 +82,8 @@ def get_case(case):
     """Read a case
 
     Roles: the filer (own case; internal notes never shown), intake, supervisor and auditor
-    (any case), a handler (cases their department leads or co-handles; the filer masked on a
-    confidential or anonymous case). The ETag is the case version, for `If-Match`.
+    (any case), a handler (cases their department leads or co-handles; nothing of who filed a
+    confidential or anonymous case: `filer_masked`). The ETag is the case version, for `If-Match`.
     """
     principal = current_principal()
     complaints = runtime().services.complaints
@@ -99,7 +99,7 @@ def get_case(case):
 def case_history(case, args):
     """Replay a case as of a moment
 
-    Roles: whoever may read the case (see Read a case), with the same masking; a filer never
+    Roles: whoever may read the case (see Read a case), with the filer withheld alike; a filer never
     sees internal notes. `as_of` is an event position or a time; the answer lists the events
     up to then and the case as it stood then.
     """

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from eventsourcing.persistence import PersistenceError
-from flask import Response
-from werkzeug.exceptions import ServiceUnavailable
+import hmac
 
+from eventsourcing.persistence import PersistenceError
+from flask import Response, request
+from werkzeug.exceptions import NotFound, ServiceUnavailable
+
+from complaints.application.principals import AuthenticationError
 from complaints.web.api.error_responses import documents_errors
 from complaints.web.api.parsing import ApiBlueprint
 from complaints.web.runtime import runtime
@@ -47,11 +50,23 @@ def readyz():
 @blp.doc(
     responses={"200": {"description": "Prometheus text format", "content": {"text/plain": {}}}}
 )
+@documents_errors(blp, 401, 404)
 def metrics():
     """Prometheus metrics
 
-    Roles: anyone who can reach the port (keep it inside the cluster). Requests and latencies
-    by endpoint, method and status; cases by state; how far the read model is behind.
+    Roles: the scraper holding `HUIYIN_METRICS_TOKEN`, sent as `Authorization: Bearer …`
+    (Prometheus: `authorization: {credentials_file: …}`); without that setting, 404.
+    Requests and latencies by endpoint, method and status; cases by state; how far the read
+    model is behind.
     """
+    _require_metrics_token(runtime().services.settings.metrics_token)
     body, content_type = runtime().metrics.exposition()
     return Response(body, content_type=content_type)
+
+
+def _require_metrics_token(token: str) -> None:
+    if not token:
+        raise NotFound("metrics are served only with HUIYIN_METRICS_TOKEN set")
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        raise AuthenticationError("send the metrics token as Authorization: Bearer …")

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import RAISE
 from werkzeug.exceptions import NotFound
 
-from complaints.application.masking import mask_filer
+from complaints.application.masking import row_for_department
 from complaints.application.principals import PermissionDeniedError, Principal
 from complaints.domain.values import Role
 from complaints.web.api.error_responses import documents_errors
@@ -23,7 +23,6 @@ blp = ApiBlueprint(
     description="Department queues and case search, from projections that say how far behind "
     "the event store they are (`lag`).",
 )
-_IDENTITY = ("enterprise_name", "credit_code")
 
 
 @blp.route("/cases", methods=["GET"])
@@ -35,7 +34,7 @@ def search_cases(filters):
     """Search and list cases
 
     Roles: intake, supervisor and auditor search every case; a handler only the cases of
-    their own department (the `department` filter is forced to it), with the filer masked on
+    their own department (the `department` filter is forced to it), with the filer withheld on
     confidential and anonymous cases, which a handler's search by enterprise name or credit
     code does not find. At most 200 per page.
     """
@@ -57,8 +56,8 @@ def department_queue(department, filters):
     """A department's queue
 
     Roles: a handler of that department, intake, supervisor. Nearest due time first, then
-    the earliest filed; filter by status (repeatable). Handlers see the filer masked on
-    confidential and anonymous cases.
+    the earliest filed; filter by status (repeatable). Handlers see nothing of the filer
+    of a confidential or anonymous case (`filer_withheld`).
     """
     principal = current_principal()
     require_role(principal, Role.HANDLER, Role.INTAKE, Role.SUPERVISOR)
@@ -83,7 +82,9 @@ def _page(principal: Principal, page: Any, filters: dict[str, Any]) -> dict[str,
     now = complaints.clock()
     items = [{**row, **complaints.deadlines.time_left(row, now)} for row in page.items]
     if principal.role is Role.HANDLER:
-        items = [_masked(row) for row in items]
+        items = [row_for_department(row) for row in items]
+    else:
+        items = [{**row, "filer_withheld": False} for row in items]
     return {
         "items": items,
         "total": page.total,
@@ -91,11 +92,3 @@ def _page(principal: Principal, page: Any, filters: dict[str, Any]) -> dict[str,
         "offset": filters["offset"],
         "lag": page.lag,
     }
-
-
-def _masked(row: dict[str, Any]) -> dict[str, Any]:
-    """Departments see a confidential or anonymous filer masked, as in the case view."""
-    if not (row.get("confidential") or row.get("anonymous")):
-        return row
-    identity = mask_filer({key: row.get(key) for key in _IDENTITY})
-    return {**row, **{key: identity[key] for key in _IDENTITY}}

@@ -10,7 +10,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import Blueprint, Flask, Response, current_app, get_flashed_messages, session
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    get_flashed_messages,
+    request,
+    session,
+)
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
@@ -52,6 +60,8 @@ for feature in (home.blp, staff.blp, dashboard.blp, audit.blp, filing.blp, track
     blp.register_blueprint(feature)
 
 _SESSION_KEY_LABEL = b"huiyin/page-sessions/v1"
+# The pages whose forms are shown again with what was typed (sign-in, filing, tracking).
+_ECHOING = ("/staff", "/track", "/file")
 
 # No inline scripts and nothing from another origin; style attributes are allowed (bar widths).
 CONTENT_SECURITY_POLICY = (
@@ -133,7 +143,8 @@ def _page_headers(response: Response) -> Response:
     if response.mimetype == "text/html":
         headers["Content-Language"] = HTML_LANG.get(current_language(), DEFAULT_LANGUAGE)
         response.vary.update(("Accept-Language", "Cookie"))
-    if "principal" in session:
-        # A signed-in page holds someone's work or personal data: no cache keeps it.
+    if "principal" in session or request.path.startswith(_ECHOING):
+        # A signed-in page holds someone's work or personal data, and a form sent back with
+        # its problems holds what was typed into it: no cache keeps either.
         headers["Cache-Control"] = "private, no-store"
     return remember_choice(response, current_app.config["SESSION_COOKIE_SECURE"])

@@ -60,8 +60,11 @@ class CaseSchema(Schema):
     attachments = fields.List(fields.String())
     confidential = fields.Boolean()
     anonymous = fields.Boolean()
-    filer = fields.Dict(metadata={"description": "masked for departments on confidential cases"})
-    filer_masked = fields.Boolean()
+    filer = fields.Dict(metadata={
+        "description": "who filed; on a confidential or anonymous case a department sees only "
+                       "`language`, `notify_by` and `withheld: true`"})
+    filer_masked = fields.Boolean(metadata={
+        "description": "the filer's identity and contact details are withheld from this reader"})
     filed_at = Timestamp()
     due_at = Timestamp(allow_none=True)
     deadline = fields.Nested(DeadlineSchema, allow_none=True)

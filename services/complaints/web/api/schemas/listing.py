@@ -57,6 +57,9 @@ class CaseRowSchema(Schema):
     subject = fields.String()
     enterprise_name = fields.String(allow_none=True)
     credit_code = fields.String(allow_none=True)
+    filer_withheld = fields.Boolean(metadata={
+        "description": "the filer of a confidential or anonymous case, withheld from its "
+                       "department: enterprise_name and credit_code are null"})
     lead_department = fields.String(allow_none=True)
     co_departments = fields.List(fields.String())
     confidential = fields.Boolean()

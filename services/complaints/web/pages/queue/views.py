@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
-from complaints.application.masking import mask_filer
+from complaints.application.masking import row_for_department
 from complaints.domain.values import Role, Status
 from complaints.readmodels.case_index.filters import QUEUE_ORDER, CaseFilter
 from complaints.readmodels.case_index.search_text import query_terms
@@ -25,7 +23,6 @@ blp.context_processor(vocabulary)
 
 PAGE_SIZE = 20
 MOST_PER_PAGE = 100
-_IDENTITY = ("enterprise_name", "credit_code")
 
 
 @blp.route("", methods=["GET"])
@@ -81,14 +78,7 @@ def _find(filters: QueueFilters, masked: bool, limit: int, offset: int):
     lag = index.lag()  # read before the rows, so the lag shown is never smaller than the truth
     items, total = index.recorder.find(case_filter, QUEUE_ORDER, (limit, offset))
     rows = [time_left(item, now) for item in items]
-    return [_masked(row) for row in rows] if masked else rows, total, lag
-
-
-def _masked(row: dict[str, Any]) -> dict[str, Any]:
-    if not (row.get("confidential") or row.get("anonymous")):
-        return row
-    identity = mask_filer({key: row.get(key) for key in _IDENTITY})
-    return {**row, **{key: identity[key] for key in _IDENTITY}}
+    return [row_for_department(row) for row in rows] if masked else rows, total, lag
 
 
 def _number(name: str, default: int, least: int, most: int | None) -> int:
