@@ -221,15 +221,15 @@ def test_why_a_confidential_filer_was_unreachable_reaches_every_reader_as_a_code
     app.record_receipt(case_id, "n-1", delivered=False, channel="webhook",
                        reason="webhook to https://hooks.farm-east.example/x failed: refused")
     app.record_receipt(case_id, "n-2", delivered=False, channel="email",
-                       reason="timeout")
+                       reason="email_timeout")
 
     def reasons(username: str) -> list[str]:
         events = staff.login(username).history(assigned_case.reference).json["events"]
         return [event["data"]["reason"] for event in events
                 if event["type"] == "FilerUnreachable"]
 
-    assert reasons("handler-TAX") == ["unknown", "timeout"]
-    assert reasons("intake") == ["unknown", "timeout"]
+    assert reasons("handler-TAX") == ["unknown", "email_timeout"]
+    assert reasons("intake") == ["unknown", "email_timeout"]
 
 
 def test_a_filer_never_sees_internal_notes(filer, staff):
