@@ -189,6 +189,19 @@ def test_a_command_that_does_not_fit_the_state_is_409_naming_it(
     assert event_store.version_of(case) == version
 
 
+def test_assigning_a_case_still_filed_is_409_naming_its_state(
+    filer, intake, assert_error, event_store
+):
+    filed = filer.file_case()  # not accepted: no department proposed yet
+    version = event_store.version_of(filed)
+
+    body = assert_error(intake.act(filed.reference, "assign", {}), 409, "invalid_state")
+
+    assert body["details"]["state"] == "filed"
+    assert "filed" in body["message"]
+    assert event_store.version_of(filed) == version
+
+
 def test_a_stale_if_match_is_409_version_conflict(intake, case, event_store, assert_error):
     current = intake.view(case.reference).headers["ETag"]
     intake.act(case.reference, "notes", {"text": "先记一笔"})

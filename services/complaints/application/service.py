@@ -58,7 +58,9 @@ class Complaints(FilingDesk, Upkeep):
         def assign(case: Case, stamp: Stamp) -> None:
             chosen_lead = lead or case.proposed_lead
             chosen_co = list(case.proposed_co if co is None else co)
-            self.routing.require_departments(chosen_lead, *chosen_co)
+            # A case not yet accepted has no proposed lead: the aggregate names its state.
+            named = [code for code in (chosen_lead, *chosen_co) if code is not None]
+            self.routing.require_departments(*named)
             due = self.deadlines.start(Stage.REPLY, case.category, stamp.occurred_at)
             case.assign(stamp, chosen_lead, chosen_co, due)
 
