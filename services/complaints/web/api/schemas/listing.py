@@ -5,11 +5,10 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from complaints.domain.values import Status
+from complaints.readmodels.case_index import MAX_OFFSET
 from complaints.web.api.schemas.fields import Timestamp, aware_time, category, one_of, reference
 
 MAX_PAGE = 200
-# Deeper than any list is read by people; beyond it, narrow the search instead.
-MAX_OFFSET = 100_000
 
 
 class PagingSchema(Schema):
