@@ -11,6 +11,8 @@ from complaints.application.filing import FileCase
 from complaints.domain.filer import Filer
 from complaints.domain.values import Channel, Language
 from complaints.web.api.schemas.fields import (
+    CREDIT_CODE,
+    CREDIT_CODE_FORMAT,
     aware_time,
     category,
     credit_code,
@@ -34,7 +36,13 @@ class FilerSchema(Schema):
     enterprise_name = text(200)
     credit_code = fields.String(
         validate=credit_code,
-        metadata={"description": "统一社会信用代码, 18 characters with its check character"},
+        # The validator checks all the pattern says, and the check character it cannot say.
+        metadata={
+            "description": "统一社会信用代码 (GB 32100-2015): 18 characters, the last the check "
+            "character computed from the first 17",
+            "pattern": CREDIT_CODE.pattern,
+            "format": CREDIT_CODE_FORMAT,
+        },
     )
     contact_person = text(100, required=False)
     phone = fields.String(validate=phone)
