@@ -234,6 +234,22 @@ def test_assigning_a_case_still_filed_is_409_naming_its_state(
     assert event_store.version_of(filed) == version
 
 
+@pytest.mark.parametrize("days", [16, 116_738, 10**15])
+def test_an_extension_past_the_limit_is_409_and_walks_no_calendar(
+    filer, staff, days, assert_error, event_store
+):
+    filed = filer.file_case()
+    version = event_store.version_of(filed)
+    supervisor = staff.login("supervisor")
+
+    reply = supervisor.act(filed.reference, "deadline/extension",
+                           {"stage": "accept", "working_days": days, "reason": "节假日"})
+
+    body = assert_error(reply, 409, "rule_violated")
+    assert body["details"]["rule"] == "extension_too_long"
+    assert event_store.version_of(filed) == version
+
+
 def test_a_stale_if_match_is_409_version_conflict(intake, case, event_store, assert_error):
     current = intake.view(case.reference).headers["ETag"]
     intake.act(case.reference, "notes", {"text": "先记一笔"})

@@ -227,9 +227,10 @@ class Complaints(FilingDesk, Upkeep):
     ) -> Case:
         def extend(case: Case, stamp: Stamp) -> None:
             deadline = case.running_deadline(Stage(stage))
-            due = self.deadlines.extended(deadline, working_days)
-            case.extend_deadline(
-                stamp, Stage(stage), working_days, reason, due, self.deadlines.max_extension
-            )
+            most = self.deadlines.max_extension
+            # Walk the calendar only for an extension the aggregate may grant: it refuses the
+            # rest (extension_too_long) before it reads the due time.
+            due = self.deadlines.extended(deadline, working_days if working_days <= most else 0)
+            case.extend_deadline(stamp, Stage(stage), working_days, reason, due, most)
 
         return self._act(principal, case_id, "extend_deadline", extend, **options)

@@ -8,6 +8,7 @@ from flask_smorest import Api
 
 from complaints.web import docs
 from complaints.web.api import auth, cases, commands, operations, queues, scorecards
+from complaints.web.api.links import CaseLinksPlugin
 from complaints.web.api.schemas.errors import ErrorSchema
 from complaints.web.api.schemas.fields import Timestamp
 from complaints.web.identity import SECURITY_SCHEME
@@ -40,7 +41,7 @@ def install(app: Flask) -> None:
         OPENAPI_SWAGGER_UI_URL=docs.ASSETS_URL,
         API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
     )
-    api = HuiyinApi(app)
+    api = HuiyinApi(app, spec_kwargs={"extra_plugins": [CaseLinksPlugin()]})
     api.register_field(Timestamp, "string", "date-time")
     api.spec.components.security_scheme(
         SECURITY_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

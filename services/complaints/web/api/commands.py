@@ -119,7 +119,9 @@ def _register(command: Command) -> None:
     view = blp.needs_token(view)
     view = blp.doc(summary=command.summary, description=f"Roles: {roles}. {command.about}")(view)
     view = blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})(view)
-    view = blp.arguments(command.schema, arg_name="body", required=False)(view)
+    # A body is optional only where every field of it is.
+    needs_body = any(field.required for field in command.schema().fields.values())
+    view = blp.arguments(command.schema, arg_name="body", required=needs_body)(view)
     view = blp.arguments(IfMatchHeaderSchema, location="headers", arg_name="headers")(view)
     blp.route(f"/<case>/{command.path}", methods=["POST"], parameters=[CASE_PARAMETER])(view)
 

@@ -22,6 +22,12 @@ CREDIT_CODE_FORMAT = "gb32100-credit-code"
 # An entity tag of a case version, as ETag gives it ("3"), weak (W/"3"), bare (3), or any (*).
 VERSION_TAG = re.compile(r'^(\*|(W/)?"[0-9]{1,18}"|[0-9]{1,18})$')
 FIRST_YEAR, LAST_YEAR = 1970, 2100
+# No store keeps NUL (PostgreSQL refuses it): `parsing.unstorable` refuses it in any string of
+# a request, and each text field says so in its pattern.
+STORABLE = re.compile(r"^[^\x00]*$")
+
+
+storable = validate.Regexp(STORABLE, error="text must not contain NUL (U+0000) characters")
 
 
 def text(maximum: int, *, required: bool = True, minimum: int = 1, **kwargs: Any) -> fields.String:
@@ -30,14 +36,14 @@ def text(maximum: int, *, required: bool = True, minimum: int = 1, **kwargs: Any
         kwargs.setdefault("load_default", "")
     return fields.String(
         required=required,
-        validate=validate.Length(min=minimum if required else 0, max=maximum),
+        validate=[validate.Length(min=minimum if required else 0, max=maximum), storable],
         **kwargs,
     )
 
 
 def text_list(maximum_items: int, maximum_length: int, *, minimum_items: int = 0, **kwargs: Any):
     return fields.List(
-        fields.String(validate=validate.Length(min=1, max=maximum_length)),
+        fields.String(validate=[validate.Length(min=1, max=maximum_length), storable]),
         validate=validate.Length(min=minimum_items, max=maximum_items),
         **kwargs,
     )
@@ -93,6 +99,9 @@ def plausible_year(value: datetime) -> None:
 
 def aware_time(**kwargs: Any) -> fields.AwareDateTime:
     """An ISO 8601 time that names its time zone; a naive time is refused."""
+    metadata = kwargs.setdefault("metadata", {})
+    years = f"between {FIRST_YEAR} and {LAST_YEAR}, with its time zone"
+    metadata["description"] = "; ".join(filter(None, (metadata.get("description"), years)))
     return fields.AwareDateTime(
         format="iso",
         validate=plausible_year,

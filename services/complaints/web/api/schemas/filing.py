@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +23,9 @@ from complaints.web.api.schemas.fields import (
     text_list,
 )
 
+# What marshmallow's URL field takes for a webhook: https, a host name with a top-level domain.
+WEBHOOK_URL = re.compile(r"^https://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
+                         r"\.[a-z]{2,}(/[A-Za-z0-9._~-]*)*$")
 # The inbox (the case's own history) is always on; these are the channels besides it.
 NOTIFY_CHANNELS = ("email", "sms", "webhook")
 
@@ -55,9 +59,10 @@ class FilerSchema(Schema):
     )
     webhook_url = fields.URL(
         schemes={"https", "http"},
-        validate=[validate.Length(max=2000), https_unless_loopback],
+        validate=[validate.Length(min=1, max=2000), https_unless_loopback],
         metadata={"description": "HTTPS; plain HTTP only to this machine, for development. "
-                  "Requests are signed with the webhook_secret given at filing."},
+                  "Requests are signed with the webhook_secret given at filing.",
+                  "format": "uri", "pattern": WEBHOOK_URL.pattern},
     )
 
 
