@@ -11,7 +11,7 @@ KAFKA_CONTROLLER_PORT ?= 9093
 HUIYIN_DATA_DIR ?= var
 RUN_ENV := HUIYIN_DEMO=1 HUIYIN_DATA_DIR=$(HUIYIN_DATA_DIR)
 
-.PHONY: .venv web-assets run test test-unit test-integration test-e2e test-browser chromium translations lint bench postgres postgres-stop kafka kafka-stop clean
+.PHONY: .venv web-assets run test test-unit test-integration test-fuzz test-e2e test-browser chromium translations lint bench fuzz postgres postgres-stop kafka kafka-stop clean
 # The tiers run one after another, cheapest first, and stop at the first that fails.
 .NOTPARALLEL:
 
@@ -42,10 +42,15 @@ run: $(STAMP) $(VENDORED)
 	$(RUN_ENV) $(BIN)/huiyin stream prepare
 	$(RUN_ENV) PORT=$${PORT:-8000} exec $(BIN)/supervisord -c deploy/supervisord.conf
 
-test: test-unit test-integration test-e2e test-browser
+test: test-unit test-integration test-fuzz test-e2e test-browser
 
-test-unit test-integration test-e2e test-browser: test-%: $(STAMP) $(VENDORED)
+test-unit test-integration test-fuzz test-e2e test-browser: test-%: $(STAMP) $(VENDORED)
 	$(BIN)/pytest tests/$* -q
+
+# schemathesis over the whole API for longer than `make test` does (100 examples an operation
+# and phase unless HUIYIN_FUZZ_EXAMPLES says otherwise), as a supervisor, a handler and no one.
+fuzz: $(STAMP) $(VENDORED)
+	$(BIN)/python -m tests.fuzz
 
 # The browser tier drives Debian's chromium through Playwright (never a browser download), with
 # Noto CJK so Chinese pages render; both are installed when missing. Under CI=true a failed

@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 
+from complaints.readmodels.case_index import MAX_OFFSET
+
 
 @pytest.fixture
 def intake(staff):
@@ -45,6 +47,36 @@ def test_json_nested_past_any_sense_is_400(client, assert_error, unchanged):
     )
 
     assert_error(reply, 400, "malformed_json")
+
+
+def json_operations(client, reference: str) -> list[str]:
+    """The path of every operation of the published document that takes a JSON body."""
+    spec = client.get("/openapi.json").json
+    return [
+        path.replace("{case}", reference)
+        for path, item in spec["paths"].items()
+        for operation in item.values()
+        if isinstance(operation, dict) and "requestBody" in operation
+    ]
+
+
+def test_an_integer_longer_than_python_reads_is_400_on_every_json_endpoint(
+    client, intake, case, assert_error, unchanged
+):
+    """Python refuses to read integers of more than 4,300 digits (a ValueError, not a JSON
+    syntax error): the body is malformed for us, whoever sends it."""
+    body = '{"x": ' + "9" * 4_301 + "}"
+    paths = json_operations(client, case.reference)
+    assert len(paths) > 15
+
+    for path in paths:
+        for caller in (client, intake.client):
+            headers = {} if caller is client else intake.headers()
+            reply = caller.post(path, data=body, content_type="application/json",
+                                headers=headers)
+            if caller is client and reply.status_code == 401:
+                continue  # an endpoint that needs a token says so before reading the body
+            assert_error(reply, 400, "malformed_json")
 
 
 def test_text_no_store_can_keep_is_422(client, filer, intake, assert_error, unchanged):
@@ -189,6 +221,35 @@ def test_a_command_that_does_not_fit_the_state_is_409_naming_it(
     assert event_store.version_of(case) == version
 
 
+def test_assigning_a_case_still_filed_is_409_naming_its_state(
+    filer, intake, assert_error, event_store
+):
+    filed = filer.file_case()  # not accepted: no department proposed yet
+    version = event_store.version_of(filed)
+
+    body = assert_error(intake.act(filed.reference, "assign", {}), 409, "invalid_state")
+
+    assert body["details"]["state"] == "filed"
+    assert "filed" in body["message"]
+    assert event_store.version_of(filed) == version
+
+
+@pytest.mark.parametrize("days", [16, 116_738, 10**15])
+def test_an_extension_past_the_limit_is_409_and_walks_no_calendar(
+    filer, staff, days, assert_error, event_store
+):
+    filed = filer.file_case()
+    version = event_store.version_of(filed)
+    supervisor = staff.login("supervisor")
+
+    reply = supervisor.act(filed.reference, "deadline/extension",
+                           {"stage": "accept", "working_days": days, "reason": "节假日"})
+
+    body = assert_error(reply, 409, "rule_violated")
+    assert body["details"]["rule"] == "extension_too_long"
+    assert event_store.version_of(filed) == version
+
+
 def test_a_stale_if_match_is_409_version_conflict(intake, case, event_store, assert_error):
     current = intake.view(case.reference).headers["ETag"]
     intake.act(case.reference, "notes", {"text": "先记一笔"})
@@ -206,6 +267,21 @@ def test_a_stale_if_match_is_409_version_conflict(intake, case, event_store, ass
     assert intake.act(case.reference, "assign", headers={"If-Match": fresh}).status_code == 409
     fresh = intake.view(case.reference).headers["ETag"]
     assert intake.act(case.reference, "assign", headers={"If-Match": fresh}).status_code == 200
+
+
+@pytest.mark.parametrize("number", ["²", "9" * 4_301, "١٢"])
+def test_a_version_or_position_that_is_no_plain_number_is_422(
+    intake, case, number, assert_error, unchanged
+):
+    """str.isdigit() says yes to superscripts and other scripts' digits, which int() refuses;
+    and int() refuses more than 4,300 digits."""
+    tagged = intake.act(case.reference, "notes", {"text": "x"}, headers={"If-Match": number})
+    quoted = intake.act(case.reference, "notes", {"text": "x"},
+                        headers={"If-Match": f'"{number}"'})
+
+    assert_error(tagged, 422, "invalid_input")
+    assert_error(quoted, 422, "invalid_input")
+    assert_error(intake.history(case.reference, as_of=number), 422, "invalid_input")
 
 
 @pytest.mark.parametrize("name", ["HY-2026-999999", str(uuid.uuid4()), "no-such-case"])
@@ -235,6 +311,25 @@ def test_bad_query_parameters_are_422(staff, case, assert_error):
     assert_error(supervisor.get("/api/v1/cases?stauts=filed"), 422, "invalid_input")
     assert_error(supervisor.get("/api/v1/queues/TAX?status=lost"), 422, "invalid_input")
     assert_error(supervisor.get("/api/v1/queues/NOWHERE"), 404, "not_found")
+
+
+@pytest.mark.parametrize("offset", [MAX_OFFSET + 1, 2**63, 2**64])
+def test_a_page_deeper_than_any_reader_goes_is_422_on_every_list(
+    staff, case, offset, assert_error
+):
+    """SQLite's and PostgreSQL's OFFSET are 64-bit: a larger one must never reach them."""
+    supervisor = staff.login("supervisor")
+    period = "from=2026-01-01&to=2026-12-31"
+
+    for path in (
+        f"/api/v1/cases?offset={offset}",
+        f"/api/v1/cases?status=filed&offset={offset}",
+        f"/api/v1/queues/TAX?offset={offset}",
+        f"/api/v1/scorecards/cases?figure=received&{period}&offset={offset}",
+    ):
+        body = assert_error(supervisor.get(path), 422, "invalid_input")
+        assert "offset" in body["details"]["fields"], path
+    assert supervisor.get(f"/api/v1/cases?offset={MAX_OFFSET}").status_code == 200
 
 
 def test_an_unexpected_error_is_500_in_the_shape_with_a_request_id(app, client, assert_error):

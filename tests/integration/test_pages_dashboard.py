@@ -436,6 +436,17 @@ def test_the_cases_behind_something_that_is_not_a_number_here_are_not_found(supe
     assert supervisor.get("/staff/dashboard/cases", {**PERIOD, **query}).status_code == 404
 
 
+@pytest.mark.parametrize("store", STORES, indirect=True)
+@pytest.mark.parametrize("query", [{"state": "filed"}, {"figure": "received"}])
+@pytest.mark.parametrize("offset", [2**63, 2**64])
+def test_a_page_past_any_list_is_not_found_on_either_store(supervisor, query, offset):
+    """SQLite's and PostgreSQL's OFFSET are 64-bit: a larger one must never reach them."""
+    reply = supervisor.get("/staff/dashboard/cases",
+                           {"from": "2026-12-01", "to": "2026-12-31", **query, "offset": offset})
+
+    assert reply.status_code == 404
+
+
 # -- the CSV ----------------------------------------------------------------------------------
 
 

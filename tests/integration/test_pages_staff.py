@@ -17,6 +17,7 @@ from complaints.domain.values import Role
 from complaints.web.pages.attachments import attachment_store
 from complaints.web.runtime import EXTENSION, Runtime
 from tests.fixtures.filing import filing_command
+from tests.fixtures.stores import STORES
 
 PASSWORD = "correct horse battery staple"
 CREDIT_CODE = "91350100M000100Y43"
@@ -358,6 +359,19 @@ def test_the_queue_pages_through_with_previous_and_next(desk, complaints, app_ru
     assert references[2] in section(second, "queue") and references[0] not in section(
         second, "queue")
     assert 'data-testid="previous"' in second.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_a_queue_page_past_the_last_shows_the_deepest_page_on_either_store(desk, complaints,
+                                                                           app_runtime):
+    """SQLite's and PostgreSQL's OFFSET are 64-bit: the page asked for is bounded first."""
+    assigned(complaints)
+    catch_up(app_runtime)
+    handler = desk("handler-TAX")
+
+    for offset in (2**63, 2**64, -(2**63) - 1):
+        reply = handler.get("/staff/queue", offset=offset)
+        assert reply.status_code == 200, offset
 
 
 def test_the_queue_says_when_it_is_behind_the_store(desk, complaints, app_runtime):

@@ -58,7 +58,9 @@ class Complaints(FilingDesk, Upkeep):
         def assign(case: Case, stamp: Stamp) -> None:
             chosen_lead = lead or case.proposed_lead
             chosen_co = list(case.proposed_co if co is None else co)
-            self.routing.require_departments(chosen_lead, *chosen_co)
+            # A case not yet accepted has no proposed lead: the aggregate names its state.
+            named = [code for code in (chosen_lead, *chosen_co) if code is not None]
+            self.routing.require_departments(*named)
             due = self.deadlines.start(Stage.REPLY, case.category, stamp.occurred_at)
             case.assign(stamp, chosen_lead, chosen_co, due)
 
@@ -225,9 +227,10 @@ class Complaints(FilingDesk, Upkeep):
     ) -> Case:
         def extend(case: Case, stamp: Stamp) -> None:
             deadline = case.running_deadline(Stage(stage))
-            due = self.deadlines.extended(deadline, working_days)
-            case.extend_deadline(
-                stamp, Stage(stage), working_days, reason, due, self.deadlines.max_extension
-            )
+            most = self.deadlines.max_extension
+            # Walk the calendar only for an extension the aggregate may grant: it refuses the
+            # rest (extension_too_long) before it reads the due time.
+            due = self.deadlines.extended(deadline, working_days if working_days <= most else 0)
+            case.extend_deadline(stamp, Stage(stage), working_days, reason, due, most)
 
         return self._act(principal, case_id, "extend_deadline", extend, **options)

@@ -22,9 +22,11 @@ class IntakeRules:
         self._referred(stamp=stamp, reason=reason, where_to=where_to)
 
     def assign(
-        self, stamp: Stamp, lead: str, co: list[str], due: DueTime | None = None
+        self, stamp: Stamp, lead: str | None, co: list[str], due: DueTime | None = None
     ) -> None:
         self._require("assign", Status.ACCEPTED)
+        if not lead:
+            raise CaseRuleError("lead_required", "name the lead department")
         if lead in co:
             raise CaseRuleError("lead_not_co_handler", "the lead department cannot also co-handle")
         self._assigned(stamp=stamp, lead=lead, co=co, **due_fields(due))

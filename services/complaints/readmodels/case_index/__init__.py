@@ -7,6 +7,11 @@ Its parts: `rows` (a case as a row), `projection` (notifications become rows), `
 """
 
 from complaints.readmodels.case_index.projection import CaseIndexProjection
-from complaints.readmodels.case_index.queries import CaseIndex, Page, open_case_index
+from complaints.readmodels.case_index.queries import (
+    MAX_OFFSET,
+    CaseIndex,
+    Page,
+    open_case_index,
+)
 
-__all__ = ["CaseIndex", "CaseIndexProjection", "Page", "open_case_index"]
+__all__ = ["MAX_OFFSET", "CaseIndex", "CaseIndexProjection", "Page", "open_case_index"]

@@ -23,6 +23,9 @@ from complaints.settings import Settings
 from shared.locale import CITY_TIME
 
 MAX_PAGE_SIZE = 500
+# The deepest a reader's page may start: past it, narrow the search. Far below the 64-bit
+# OFFSET of SQLite and PostgreSQL, which a larger number would overflow.
+MAX_OFFSET = 100_000
 
 
 @dataclass(frozen=True)
@@ -160,8 +163,8 @@ class CaseIndex:
     def _page(self, case_filter: CaseFilter, order: str, limit: int, offset: int) -> Page:
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}, not {limit}")
-        if offset < 0:
-            raise ValueError(f"offset must not be negative, not {offset}")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise ValueError(f"offset must be between 0 and {MAX_OFFSET}, not {offset}")
         lag = self.lag()
         items, total = self.recorder.find(case_filter, order, (limit, offset))
         return Page(items=items, total=total, lag=lag)

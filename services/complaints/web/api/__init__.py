@@ -8,9 +8,9 @@ from flask_smorest import Api
 
 from complaints.web import docs
 from complaints.web.api import auth, cases, commands, operations, queues, scorecards
-from complaints.web.api.schemas.cases import AsOf
+from complaints.web.api.links import CaseLinksPlugin
 from complaints.web.api.schemas.errors import ErrorSchema
-from complaints.web.api.schemas.fields import Timestamp, VersionTag
+from complaints.web.api.schemas.fields import Timestamp
 from complaints.web.identity import SECURITY_SCHEME
 
 API_DESCRIPTION = """Huiyin (回音) takes the complaints enterprises file about their business
@@ -41,12 +41,13 @@ def install(app: Flask) -> None:
         OPENAPI_SWAGGER_UI_URL=docs.ASSETS_URL,
         API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
     )
-    api = HuiyinApi(app)
+    api = HuiyinApi(app, spec_kwargs={"extra_plugins": [CaseLinksPlugin()]})
     api.register_field(Timestamp, "string", "date-time")
-    api.register_field(VersionTag, "string", None)
-    api.register_field(AsOf, "string", None)
     api.spec.components.security_scheme(
         SECURITY_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
-    for blueprint in BLUEPRINTS:
-        api.register_blueprint(blueprint)
+    # In the app's context: the document's enums of categories and departments are read from
+    # the routing table this app was started with, the one its validators check against.
+    with app.app_context():
+        for blueprint in BLUEPRINTS:
+            api.register_blueprint(blueprint)

@@ -20,7 +20,7 @@ blp = ApiBlueprint(
 @blp.route("/token", methods=["POST"])
 @blp.arguments(StaffCredentialsSchema, arg_name="credentials")
 @blp.response(200, TokenSchema)
-@documents_errors(blp, 400, 401, 413, 415, 422)
+@documents_errors(blp, 400, 401, 413, 415, 422, 429, 503)
 def staff_token(credentials):
     """Sign in as staff
 
@@ -36,7 +36,7 @@ def staff_token(credentials):
 @blp.route("/filer-token", methods=["POST"])
 @blp.arguments(FilerCredentialsSchema, arg_name="credentials")
 @blp.response(200, TokenSchema)
-@documents_errors(blp, 400, 401, 413, 415, 422)
+@documents_errors(blp, 400, 401, 413, 415, 422, 429, 503)
 def filer_token(credentials):
     """Open a case as its filer
 

@@ -25,7 +25,6 @@ from complaints.web.api.schemas.filing import (
 )
 from complaints.web.downloads import history_file
 from complaints.web.identity import (
-    NEEDS_TOKEN,
     PUBLIC_FILER,
     bearer_principal,
     current_principal,
@@ -76,7 +75,7 @@ def file_case(headers, command):
 
 @blp.route("/<case>", parameters=[CASE_PARAMETER])
 @blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})
-@blp.doc(**NEEDS_TOKEN)
+@blp.needs_token
 @documents_errors(blp, 401, 403, 404, 503)
 def get_case(case):
     """Read a case
@@ -94,7 +93,7 @@ def get_case(case):
 @blp.route("/<case>/history", parameters=[CASE_PARAMETER])
 @blp.arguments(HistoryArgsSchema, location="query", arg_name="args", unknown=RAISE)
 @blp.response(200, HistorySchema)
-@blp.doc(**NEEDS_TOKEN)
+@blp.needs_token
 @documents_errors(blp, 401, 403, 404, 422, 503)
 def case_history(case, args):
     """Replay a case as of a moment
@@ -117,7 +116,7 @@ def case_history(case, args):
 
 @blp.route("/<case>/verify", parameters=[CASE_PARAMETER])
 @blp.response(200, VerificationSchema)
-@blp.doc(**NEEDS_TOKEN)
+@blp.needs_token
 @documents_errors(blp, 401, 403, 404, 503)
 def verify_case(case):
     """Verify a case's chain of hashes
@@ -137,7 +136,7 @@ def verify_case(case):
     description="The history as a file (format huiyin.case-history, version 1).",
     headers={"Content-Disposition": {"schema": {"type": "string"}}},
 )
-@blp.doc(**NEEDS_TOKEN)
+@blp.needs_token
 @documents_errors(blp, 401, 403, 404, 503)
 def export_case(case):
     """Export a case's history, to verify offline

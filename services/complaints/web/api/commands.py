@@ -31,7 +31,7 @@ from complaints.web.api.schemas.commands import (
     ReviewConclusionSchema,
     TransferSchema,
 )
-from complaints.web.identity import NEEDS_TOKEN, current_principal
+from complaints.web.identity import current_principal
 from complaints.web.runtime import runtime
 
 blp = ApiBlueprint(
@@ -116,13 +116,12 @@ def _register(command: Command) -> None:
     roles = "; ".join(f"{role.value} ({reach[role].value})" for role in sorted(reach))
     view = _view_for(command)
     view = documents_errors(blp, 400, 401, 403, 404, 409, 413, 415, 422, 503)(view)
-    view = blp.doc(
-        summary=command.summary,
-        description=f"Roles: {roles}. {command.about}",
-        **NEEDS_TOKEN,
-    )(view)
+    view = blp.needs_token(view)
+    view = blp.doc(summary=command.summary, description=f"Roles: {roles}. {command.about}")(view)
     view = blp.response(200, CaseSchema, headers={"ETag": {"schema": {"type": "string"}}})(view)
-    view = blp.arguments(command.schema, arg_name="body", required=False)(view)
+    # A body is optional only where every field of it is.
+    needs_body = any(field.required for field in command.schema().fields.values())
+    view = blp.arguments(command.schema, arg_name="body", required=needs_body)(view)
     view = blp.arguments(IfMatchHeaderSchema, location="headers", arg_name="headers")(view)
     blp.route(f"/<case>/{command.path}", methods=["POST"], parameters=[CASE_PARAMETER])(view)
 

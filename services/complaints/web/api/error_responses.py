@@ -22,6 +22,7 @@ MEANINGS = {
     413: "The body is larger than the configured limit.",
     415: "The body is not application/json.",
     422: "The input does not validate; details.fields names each field's problem.",
+    429: "Too many attempts; the Retry-After header says how many seconds to wait.",
     503: "The event store cannot be reached.",
 }
 

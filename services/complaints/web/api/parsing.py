@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from flask import Request
+from flask import Request, current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError
 from webargs.flaskparser import FlaskParser
 
+from complaints.web.identity import NEEDS_TOKEN, current_principal
+
 
 class RequestParser(FlaskParser):
+    """Every API blueprint's parser, so the one place where the API reads JSON bodies."""
+
     def _raw_load_json(self, req: Request) -> Any:
         try:
             return super()._raw_load_json(req)
-        except RecursionError:
-            # Nesting past Python's recursion limit is no complaint anyone files: malformed.
-            error = json.JSONDecodeError("nested too deeply", "", 0)
-            return self._handle_invalid_json_error(error, req)
+        except json.JSONDecodeError:
+            raise  # webargs' own: an empty body is no body, anything else is malformed
+        except (RecursionError, ValueError) as error:
+            # Nesting past Python's recursion limit, or an integer longer than Python reads
+            # (more than 4,300 digits, a ValueError): no complaint anyone files, so malformed.
+            refusal = json.JSONDecodeError(f"unreadable: {type(error).__name__}", "?", 0)
+            return self._handle_invalid_json_error(refusal, req)
 
     def pre_load(self, location_data: Any, *, schema: Schema, req: Request, location: str) -> Any:
         if location in ("query", "querystring"):
@@ -36,9 +43,25 @@ class RequestParser(FlaskParser):
 
 
 class ApiBlueprint(Blueprint):
-    """flask-smorest's Blueprint, parsing with RequestParser."""
+    """flask-smorest's Blueprint, parsing with RequestParser, asking for the token first."""
 
     ARGUMENTS_PARSER = RequestParser()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.before_request(_token_before_input)
+
+    def needs_token(self, view: Callable) -> Callable:
+        """Document the bearer token the view needs, and check it before any input is read:
+        an anonymous caller learns that it must sign in, not what a valid body looks like."""
+        view.needs_token = True  # type: ignore[attr-defined]
+        return self.doc(**NEEDS_TOKEN)(view)
+
+
+def _token_before_input() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "needs_token", False):
+        current_principal()
 
 
 def unstorable(text: str) -> str | None:

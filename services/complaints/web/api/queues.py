@@ -13,7 +13,7 @@ from complaints.domain.values import Role
 from complaints.web.api.error_responses import documents_errors
 from complaints.web.api.parsing import ApiBlueprint
 from complaints.web.api.schemas.listing import CasePageSchema, QueueArgsSchema, SearchArgsSchema
-from complaints.web.identity import NEEDS_TOKEN, current_principal, require_role
+from complaints.web.identity import current_principal, require_role
 from complaints.web.runtime import runtime
 
 blp = ApiBlueprint(
@@ -28,7 +28,7 @@ blp = ApiBlueprint(
 @blp.route("/cases", methods=["GET"])
 @blp.arguments(SearchArgsSchema, location="query", arg_name="filters", unknown=RAISE)
 @blp.response(200, CasePageSchema)
-@blp.doc(**NEEDS_TOKEN)
+@blp.needs_token
 @documents_errors(blp, 401, 403, 422, 503)
 def search_cases(filters):
     """Search and list cases
@@ -50,7 +50,7 @@ def search_cases(filters):
 @blp.route("/queues/<department>", methods=["GET"])
 @blp.arguments(QueueArgsSchema, location="query", arg_name="filters", unknown=RAISE)
 @blp.response(200, CasePageSchema)
-@blp.doc(**NEEDS_TOKEN)
+@blp.needs_token
 @documents_errors(blp, 401, 403, 404, 422, 503)
 def department_queue(department, filters):
     """A department's queue

@@ -20,7 +20,7 @@ from complaints.web.api.schemas.scorecards import (
     ScorecardReportSchema,
 )
 from complaints.web.downloads import csv_response
-from complaints.web.identity import NEEDS_TOKEN, current_principal, require_role
+from complaints.web.identity import current_principal, require_role
 from complaints.web.runtime import scorecards
 
 blp = ApiBlueprint(
@@ -36,7 +36,7 @@ blp = ApiBlueprint(
 @blp.route("/scorecards", methods=["GET"])
 @blp.arguments(PeriodArgsSchema, location="query", arg_name="period", unknown=RAISE)
 @blp.response(200, ScorecardReportSchema)
-@blp.doc(**NEEDS_TOKEN)
+@blp.needs_token
 @documents_errors(blp, 401, 403, 422, 503)
 def department_scorecards(period):
     """Department scorecards for a period
@@ -59,7 +59,7 @@ def department_scorecards(period):
 @blp.arguments(PeriodArgsSchema, location="query", arg_name="period", unknown=RAISE)
 @blp.response(200, {"type": "string"}, content_type="text/csv",
               description="One row per department, then the total.")
-@blp.doc(**NEEDS_TOKEN)
+@blp.needs_token
 @documents_errors(blp, 401, 403, 422, 503)
 def scorecards_csv(period):
     """Department scorecards as CSV
@@ -76,7 +76,7 @@ def scorecards_csv(period):
 @blp.route("/scorecards/cases", methods=["GET"])
 @blp.arguments(CasesBehindArgsSchema, location="query", arg_name="query", unknown=RAISE)
 @blp.response(200, CasesBehindSchema)
-@blp.doc(**NEEDS_TOKEN)
+@blp.needs_token
 @documents_errors(blp, 401, 403, 422, 503)
 def cases_behind(query):
     """The cases behind a scorecard figure

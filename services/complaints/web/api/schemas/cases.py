@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
-from complaints.web.api.schemas.fields import Timestamp, plausible_year
+from complaints.web.api.schemas.fields import FIRST_YEAR, LAST_YEAR, Timestamp, plausible_year
 
 
 class ReviewStateSchema(Schema):
@@ -101,32 +102,52 @@ class EventSchema(Schema):
     hash = fields.String()
 
 
-class AsOf(fields.Field):
-    """An event position (a whole number) or an ISO time with a time zone."""
+# An event position, or an ISO time with its zone, as `as_of` takes them.
+POSITION = r"[1-9][0-9]{0,17}"
+ISO_TIME = (
+    r"(19[7-9][0-9]|20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?"
+    r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+)
+AS_OF = re.compile(f"^({POSITION}|{ISO_TIME})$")
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        raw = str(value).strip()
-        if raw.isdigit():
-            if int(raw) < 1:
-                raise ValidationError("a position counts from 1")
-            return int(raw)
-        try:
-            moment = datetime.fromisoformat(raw)
-        except ValueError:
-            raise ValidationError("as_of is an event position or an ISO time") from None
-        if moment.tzinfo is None:
-            raise ValidationError("an as_of time needs a time zone")
+
+class AsOf(fields.String):
+    """An event position (a whole number from 1) or an ISO time with a time zone."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        error = "as_of is an event position (1, 2, …) or an ISO time with its zone"
+        super().__init__(validate=validate.Regexp(AS_OF, error=error), **kwargs)
+
+
+def as_of_moment(value: str) -> int | datetime:
+    """A valid `as_of` read: its position, or its time (within the plausible years)."""
+    if re.fullmatch(POSITION, value):
+        return int(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError("not a time of the calendar", field_name="as_of") from None
+    try:
         plausible_year(moment)
-        return moment
+    except ValidationError as error:
+        raise ValidationError(error.messages, field_name="as_of") from None
+    return moment
 
 
 class HistoryArgsSchema(Schema):
     as_of = AsOf(
         metadata={
-            "description": "an event position (1, 2, …) or an ISO time with its zone; default: now",
-            "type": "string",
+            "description": "an event position (1, 2, …) or an ISO time with its zone, between "
+            f"{FIRST_YEAR} and {LAST_YEAR}; default: now",
         }
     )
+
+    @post_load
+    def moment(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if "as_of" in data:
+            data["as_of"] = as_of_moment(data["as_of"])
+        return data
 
 
 class HistorySchema(Schema):

@@ -17,20 +17,27 @@ from complaints.domain.values import (
 )
 from complaints.web.api.schemas.attachments import attachment_references
 from complaints.web.api.schemas.fields import (
-    VersionTag,
     aware_time,
     department,
     one_of,
+    tagged_version,
     text,
     text_list,
+    version_tag,
 )
 
 
 class IfMatchHeaderSchema(Schema):
-    expected_version = VersionTag(
+    expected_version = version_tag(
         data_key="If-Match",
         metadata={"description": 'the case version the change is based on, e.g. "3" (from ETag)'},
     )
+
+    @post_load
+    def version(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if "expected_version" in data:
+            data["expected_version"] = tagged_version(data["expected_version"])
+        return data
 
 
 class CommandSchema(Schema):

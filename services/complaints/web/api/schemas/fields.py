@@ -8,12 +8,26 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate
 
+from complaints.domain.credit_code import ALPHABET as CODE_ALPHABET
 from complaints.domain.credit_code import credit_code_problem
 from complaints.web.runtime import runtime
 
+# What the server checks, in the words of the OpenAPI document: these patterns are checked as
+# they are published (apispec documents a Regexp validator's pattern), never restated.
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{4,22}[0-9]$")
-REFERENCE = re.compile(r"^HY-\d{4}-\d{6,}$")
+REFERENCE = re.compile(r"^HY-[0-9]{4}-[0-9]{6,}$")
+CREDIT_CODE = re.compile(f"^[{CODE_ALPHABET}]{{2}}[0-9]{{6}}[{CODE_ALPHABET}]{{10}}$")
+# The check character cannot be said by a pattern: a format of its own names the rule.
+CREDIT_CODE_FORMAT = "gb32100-credit-code"
+# An entity tag of a case version, as ETag gives it ("3"), weak (W/"3"), bare (3), or any (*).
+VERSION_TAG = re.compile(r'^(\*|(W/)?"[0-9]{1,18}"|[0-9]{1,18})$')
 FIRST_YEAR, LAST_YEAR = 1970, 2100
+# No store keeps NUL (PostgreSQL refuses it): `parsing.unstorable` refuses it in any string of
+# a request, and each text field says so in its pattern.
+STORABLE = re.compile(r"^[^\x00]*$")
+
+
+storable = validate.Regexp(STORABLE, error="text must not contain NUL (U+0000) characters")
 
 
 def text(maximum: int, *, required: bool = True, minimum: int = 1, **kwargs: Any) -> fields.String:
@@ -22,14 +36,14 @@ def text(maximum: int, *, required: bool = True, minimum: int = 1, **kwargs: Any
         kwargs.setdefault("load_default", "")
     return fields.String(
         required=required,
-        validate=validate.Length(min=minimum if required else 0, max=maximum),
+        validate=[validate.Length(min=minimum if required else 0, max=maximum), storable],
         **kwargs,
     )
 
 
 def text_list(maximum_items: int, maximum_length: int, *, minimum_items: int = 0, **kwargs: Any):
     return fields.List(
-        fields.String(validate=validate.Length(min=1, max=maximum_length)),
+        fields.String(validate=[validate.Length(min=1, max=maximum_length), storable]),
         validate=validate.Length(min=minimum_items, max=maximum_items),
         **kwargs,
     )
@@ -48,28 +62,33 @@ def credit_code(value: str) -> None:
         raise ValidationError(f"not a unified social credit code: {problem}")
 
 
-def phone(value: str) -> None:
-    if not PHONE.match(value):
-        raise ValidationError("not a phone number: digits, optionally +, spaces, - and ()")
+phone = validate.Regexp(PHONE, error="not a phone number: digits, optionally +, spaces, - and ()")
+reference = validate.Regexp(REFERENCE, error="a case reference looks like HY-2026-000123")
 
 
-def reference(value: str) -> None:
-    if not REFERENCE.match(value):
-        raise ValidationError("a case reference looks like HY-2026-000123")
+class RoutingChoice(validate.Validator):
+    """One of the categories or departments of the routing table the service was started with.
+
+    `choices` is what apispec publishes as the field's enum, read from the same table.
+    """
+
+    def __init__(self, part: str, name: str) -> None:
+        self.part = part
+        self.name = name
+
+    @property
+    def choices(self) -> list[str]:
+        return sorted(getattr(runtime().services.routing, self.part))
+
+    def __call__(self, value: str) -> str:
+        if value not in getattr(runtime().services.routing, self.part):
+            known = ", ".join(self.choices)
+            raise ValidationError(f"unknown {self.name} {value!r}; known: {known}")
+        return value
 
 
-def category(value: str) -> None:
-    """A category of the routing table the service was started with."""
-    if value not in runtime().services.routing.categories:
-        known = ", ".join(sorted(runtime().services.routing.categories))
-        raise ValidationError(f"unknown category {value!r}; known: {known}")
-
-
-def department(value: str) -> None:
-    """A department code of the routing table, such as TAX or SAMR."""
-    if value not in runtime().services.routing.departments:
-        known = ", ".join(sorted(runtime().services.routing.departments))
-        raise ValidationError(f"unknown department {value!r}; known: {known}")
+category = RoutingChoice("categories", "category")
+department = RoutingChoice("departments", "department")
 
 
 def plausible_year(value: datetime) -> None:
@@ -80,6 +99,9 @@ def plausible_year(value: datetime) -> None:
 
 def aware_time(**kwargs: Any) -> fields.AwareDateTime:
     """An ISO 8601 time that names its time zone; a naive time is refused."""
+    metadata = kwargs.setdefault("metadata", {})
+    years = f"between {FIRST_YEAR} and {LAST_YEAR}, with its time zone"
+    metadata["description"] = "; ".join(filter(None, (metadata.get("description"), years)))
     return fields.AwareDateTime(
         format="iso",
         validate=plausible_year,
@@ -97,16 +119,12 @@ class Timestamp(fields.Field):
         return value
 
 
-class VersionTag(fields.Field):
-    """An entity tag of a case version: `"3"`, `W/"3"` or `3` mean version 3; `*` any."""
+def version_tag(**kwargs: Any) -> fields.String:
+    """An entity tag of a case version, read by `tagged_version` once it has validated."""
+    error = 'If-Match must be a case version such as "3"'
+    return fields.String(validate=validate.Regexp(VERSION_TAG, error=error), **kwargs)
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int | None:
-        raw = str(value).strip()
-        if raw == "*":
-            return None
-        if raw.startswith("W/"):
-            raw = raw[2:]
-        raw = raw.strip('"')
-        if not raw.isdigit():
-            raise ValidationError('If-Match must be a case version such as "3"')
-        return int(raw)
+
+def tagged_version(tag: str) -> int | None:
+    """The version a valid tag names: `"3"`, `W/"3"` and `3` mean 3; `*`, any (None)."""
+    return None if tag == "*" else int(tag.removeprefix("W/").strip('"'))

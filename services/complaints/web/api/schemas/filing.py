@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
@@ -11,6 +12,8 @@ from complaints.domain.filer import Filer
 from complaints.domain.values import Channel, Language
 from complaints.web.api.schemas.attachments import attachment_references
 from complaints.web.api.schemas.fields import (
+    CREDIT_CODE,
+    CREDIT_CODE_FORMAT,
     aware_time,
     category,
     credit_code,
@@ -27,6 +30,9 @@ from shared.webhook_targets import (
     webhook_url_problem,
 )
 
+# What marshmallow's URL field takes for a webhook: https, a host name with a top-level domain.
+WEBHOOK_URL = re.compile(r"^https://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
+                         r"\.[a-z]{2,}(/[A-Za-z0-9._~-]*)*$")
 # The inbox (the case's own history) is always on; these are the channels besides it.
 NOTIFY_CHANNELS = ("email", "sms", "webhook")
 
@@ -58,7 +64,13 @@ class FilerSchema(Schema):
     enterprise_name = text(200)
     credit_code = fields.String(
         validate=credit_code,
-        metadata={"description": "统一社会信用代码, 18 characters with its check character"},
+        # The validator checks all the pattern says, and the check character it cannot say.
+        metadata={
+            "description": "统一社会信用代码 (GB 32100-2015): 18 characters, the last the check "
+            "character computed from the first 17",
+            "pattern": CREDIT_CODE.pattern,
+            "format": CREDIT_CODE_FORMAT,
+        },
     )
     contact_person = text(100, required=False)
     phone = fields.String(validate=phone)
@@ -71,13 +83,14 @@ class FilerSchema(Schema):
     )
     webhook_url = fields.URL(
         schemes={"https", "http"},
-        validate=[validate.Length(max=2000), public_webhook],
+        validate=[validate.Length(min=1, max=2000), public_webhook],
         metadata={"description": "HTTPS to a public address: addresses inside a network "
                   "(private, loopback, link-local, unique-local, multicast, unspecified) and "
                   "internal names are refused with a reason code (webhook_refused_address, "
                   "webhook_refused_scheme, webhook_invalid_url). Loopback, over plain HTTP "
                   f"too, only where the operator sets {ALLOW_LOOPBACK_VARIABLE}, for tests. "
-                  "Requests are signed with the webhook_secret given at filing."},
+                  "Requests are signed with the webhook_secret given at filing.",
+                  "format": "uri", "pattern": WEBHOOK_URL.pattern},
     )
 
 

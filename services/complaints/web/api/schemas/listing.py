@@ -5,11 +5,17 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from complaints.domain.values import Status
-from complaints.web.api.schemas.fields import Timestamp, aware_time, category, one_of, reference
+from complaints.readmodels.case_index import MAX_OFFSET
+from complaints.web.api.schemas.fields import (
+    Timestamp,
+    aware_time,
+    category,
+    one_of,
+    reference,
+    storable,
+)
 
 MAX_PAGE = 200
-# Deeper than any list is read by people; beyond it, narrow the search instead.
-MAX_OFFSET = 100_000
 
 
 class PagingSchema(Schema):
@@ -19,16 +25,16 @@ class PagingSchema(Schema):
 
 class SearchArgsSchema(PagingSchema):
     text = fields.String(
-        validate=validate.Length(min=1, max=200),
+        validate=[validate.Length(min=1, max=200), storable],
         metadata={"description": "words of the subject or description, in zh, en or ru"},
     )
     reference = fields.String(validate=reference)
-    enterprise_name = fields.String(validate=validate.Length(min=1, max=200))
-    credit_code = fields.String(validate=validate.Length(min=1, max=18))
+    enterprise_name = fields.String(validate=[validate.Length(min=1, max=200), storable])
+    credit_code = fields.String(validate=[validate.Length(min=1, max=18), storable])
     category = fields.String(validate=category)
     status = one_of(Status)
     department = fields.String(
-        validate=validate.Length(min=1, max=40),
+        validate=[validate.Length(min=1, max=40), storable],
         metadata={"description": "lead or co-handling department; forced for handlers"},
     )
     filed_from = aware_time()

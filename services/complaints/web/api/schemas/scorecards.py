@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from complaints.readmodels.case_index import MAX_OFFSET
 from complaints.readmodels.scorecards.figures import FIGURES
 from complaints.web.api.schemas.fields import FIRST_YEAR, LAST_YEAR, department
 from complaints.web.api.schemas.listing import LagSchema
@@ -49,7 +50,7 @@ class CasesBehindArgsSchema(PeriodArgsSchema):
         metadata={"enum": list(FIGURES), "description": "the figure whose cases to list"},
     )
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=MAX_ITEMS))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class FigureSchema(Schema):

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from flask import Blueprint, abort, render_template, request, url_for
 
 from complaints.domain.values import Role, Status
+from complaints.readmodels.case_index import MAX_OFFSET
 from complaints.readmodels.scorecards.figures import FIGURES
 from complaints.web.downloads import csv_response
 from complaints.web.pages.dashboard.forms import Period, PeriodForm, quick_periods
@@ -70,7 +71,7 @@ def cases():
         return _picker_with_problems(form)
     figure, state = request.args.get("figure"), request.args.get("state")
     offset = request.args.get("offset", 0, type=int)
-    if (figure in FIGURES) == (state in set(Status)) or offset < 0:
+    if (figure in FIGURES) == (state in set(Status)) or not 0 <= offset <= MAX_OFFSET:
         abort(404)
     if figure:
         read_model = scorecards()

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from complaints.application.masking import row_for_department
 from complaints.domain.values import Role, Status
+from complaints.readmodels.case_index import MAX_OFFSET
 from complaints.readmodels.case_index.filters import QUEUE_ORDER, CaseFilter
 from complaints.readmodels.case_index.search_text import query_terms
 from complaints.timelimits.deadlines import CLOCKS_AGAINST_SOMEONE
@@ -42,7 +43,7 @@ def show():
         return render_template("queue/queue.html", filters=filters, own=own, rows=[],
                                page=None), 422
     limit = _number("limit", PAGE_SIZE, 1, MOST_PER_PAGE)
-    offset = _number("offset", 0, 0, None)
+    offset = _number("offset", 0, 0, MAX_OFFSET)
     rows, total, lag = _find(filters, principal.role is Role.HANDLER, limit, offset)
     return render_template(
         "queue/queue.html",
@@ -81,13 +82,13 @@ def _find(filters: QueueFilters, masked: bool, limit: int, offset: int):
     return [row_for_department(row) for row in rows] if masked else rows, total, lag
 
 
-def _number(name: str, default: int, least: int, most: int | None) -> int:
+def _number(name: str, default: int, least: int, most: int) -> int:
+    """The number asked for, within [least, most]; what is no number, the default."""
     try:
         value = int(request.args.get(name, default))
     except ValueError:
         return default
-    value = max(least, value)
-    return min(most, value) if most is not None else value
+    return min(most, max(least, value))
 
 
 def _page_url(offset: int, limit: int) -> str:

@@ -1,0 +1,167 @@
+"""The published OpenAPI document says what the server enforces, and who must sign in first."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from complaints.domain.values import Channel, Language, Outcome, Status, Visibility
+from complaints.readmodels.case_index import MAX_OFFSET
+from complaints.web.api.schemas.cases import AS_OF
+from complaints.web.api.schemas.fields import (
+    CREDIT_CODE,
+    CREDIT_CODE_FORMAT,
+    PHONE,
+    REFERENCE,
+    VERSION_TAG,
+)
+
+
+@pytest.fixture
+def spec(client):
+    return client.get("/openapi.json").json
+
+
+@pytest.fixture
+def schemas(spec):
+    return spec["components"]["schemas"]
+
+
+def operations(spec):
+    """(path, method, operation) of every operation in the document."""
+    return [
+        (path, method, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+def parameter(operation, name):
+    return next(p for p in operation["parameters"] if p["name"] == name)
+
+
+def query(spec, path, name):
+    return parameter(spec["paths"][path]["get"], name)["schema"]
+
+
+def test_the_routing_tables_categories_and_departments_are_enums(spec, schemas, runtime):
+    routing = runtime.services.routing
+    departments = sorted(routing.departments)
+
+    assert schemas["Filing"]["properties"]["category"]["enum"] == sorted(routing.categories)
+    assert query(spec, "/api/v1/cases", "category")["enum"] == sorted(routing.categories)
+    assert schemas["Assignment"]["properties"]["lead"]["enum"] == departments
+    assert schemas["Assignment"]["properties"]["co"]["items"]["enum"] == departments
+    assert schemas["Transfer"]["properties"]["to"]["enum"] == [*departments, None]
+    assert query(spec, "/api/v1/scorecards", "department")["enum"] == departments
+
+
+def test_the_closed_lists_of_the_domain_are_enums(spec, schemas):
+    def values(enum):
+        return [member.value for member in enum]
+
+    assert schemas["Filing"]["properties"]["channel"]["enum"] == values(Channel)
+    assert schemas["Filer"]["properties"]["language"]["enum"] == values(Language)
+    assert schemas["Note"]["properties"]["visibility"]["enum"] == values(Visibility)
+    assert schemas["Response"]["properties"]["outcome"]["enum"] == values(Outcome)
+    assert query(spec, "/api/v1/cases", "status")["enum"] == values(Status)
+    assert query(spec, "/api/v1/queues/{department}", "status")["items"]["enum"] == values(Status)
+    assert schemas["Rating"]["properties"]["channel"]["enum"] == values(Channel)
+    score = schemas["Rating"]["properties"]["score"]
+    assert (score["type"], score["minimum"], score["maximum"]) == ("integer", 1, 5)
+
+
+def test_the_patterns_the_server_checks_are_published_as_they_are_checked(spec, schemas):
+    filer = schemas["Filer"]["properties"]
+    assert filer["phone"]["pattern"] == PHONE.pattern
+    assert filer["credit_code"]["pattern"] == CREDIT_CODE.pattern
+    assert filer["credit_code"]["format"] == CREDIT_CODE_FORMAT
+    assert schemas["FilerCredentials"]["properties"]["reference"]["pattern"] == REFERENCE.pattern
+    assert query(spec, "/api/v1/cases", "reference")["pattern"] == REFERENCE.pattern
+    accept = spec["paths"]["/api/v1/cases/{case}/accept"]["post"]
+    assert parameter(accept, "If-Match")["schema"]["pattern"] == VERSION_TAG.pattern
+    history = spec["paths"]["/api/v1/cases/{case}/history"]["get"]
+    assert parameter(history, "as_of")["schema"]["pattern"] == AS_OF.pattern
+    for path in ("/api/v1/cases", "/api/v1/queues/{department}", "/api/v1/scorecards/cases"):
+        assert query(spec, path, "offset")["maximum"] == MAX_OFFSET
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [('"3"', True), ('W/"3"', True), ("3", True), ("*", True), ("²", False), ("١٢", False),
+     ("9" * 19, False), ('"3', False), ("three", False)],
+)
+def test_the_if_match_pattern_is_the_servers_rule(intake_case, value, valid):
+    session, reference = intake_case
+    reply = session.act(reference, "notes", {"text": "笔记"}, headers={"If-Match": value})
+
+    assert bool(VERSION_TAG.search(value)) is valid
+    assert (reply.status_code != 422) is valid, reply.get_json()
+
+
+@pytest.fixture
+def intake_case(staff, filer):
+    intake = staff.login("intake")
+    case = filer.file_case()
+    return intake, case.reference
+
+
+def test_an_anonymous_request_is_401_before_its_input_is_read(client, spec, filer, assert_error):
+    """A bad body or query from someone not signed in learns that they must sign in, never
+    what a valid request would hold (the categories, the departments…)."""
+    reference = filer.file_case().reference
+    secured = [
+        (path, method, operation)
+        for path, method, operation in operations(spec)
+        if operation.get("security")
+    ]
+    assert len(secured) >= 25
+
+    for path, method, operation in secured:
+        url = path.replace("{case}", reference).replace("{department}", "TAX")
+        query = {param["name"]: "?" for param in operation.get("parameters", [])
+                 if param["in"] == "query"}
+        reply = client.open(url, method=method.upper(), query_string={**query, "nope": "1"},
+                            json={"category": "none such", "to": "NOWHERE"},
+                            headers={"If-Match": "yesterday"})
+
+        body = assert_error(reply, 401, "unauthenticated")
+        assert "tax" not in reply.get_data(as_text=True), (method, path, body)
+
+
+def test_every_operation_lists_the_statuses_it_can_answer_in_the_error_shape(spec):
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, method, operation in operations(spec):
+        declared = operation["responses"]
+        expected = set()
+        if operation.get("security"):
+            expected |= {"401", "403"}
+        if "requestBody" in operation:
+            expected |= {"400", "413", "415", "422"}
+        if any(param["in"] in ("query", "header") for param in operation.get("parameters", [])):
+            expected.add("422")
+        if "{case}" in path:
+            expected.add("404")
+        if path.startswith("/api/"):
+            expected.add("503")
+        assert expected <= set(declared), (method, path, expected - set(declared))
+        for status, response in declared.items():
+            if status[0] in "45":
+                assert response["content"]["application/json"]["schema"] == error, (path, status)
+    sign_in = spec["paths"]["/api/v1/auth/token"]["post"]["responses"]
+    assert "429" in sign_in
+
+
+def test_the_credit_code_pattern_holds_every_valid_code_and_says_the_rest_but_the_check():
+    from complaints.domain.credit_code import ALPHABET, check_character, credit_code_problem
+
+    first17 = "91350100M000100Y4"
+    assert not credit_code_problem(first17 + check_character(first17))
+    assert CREDIT_CODE.search(first17 + check_character(first17))
+    wrong_check = next(c for c in ALPHABET if c != check_character(first17))
+    assert CREDIT_CODE.search(first17 + wrong_check)  # only the check character is beyond it
+    for bad in ("91350100M000100Y4", "9I350100M000100Y43", "91A50100M000100Y43", ""):
+        assert credit_code_problem(bad) and not CREDIT_CODE.search(bad)
+    assert re.fullmatch(r"\^.*\$", CREDIT_CODE.pattern)
