@@ -81,6 +81,66 @@ def create_user(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
+def staff_list(settings: Settings, arguments: argparse.Namespace) -> int:
+    with _opened(settings) as services:
+        accounts = list(services.staff.accounts())
+    for account in accounts:
+        department = f" of {account.department}" if account.department else ""
+        state = "  (disabled)" if account.disabled else ""
+        print(f"{account.username:<24} {account.role}{department}{state}")
+    print(f"huiyin: {len(accounts)} account(s)")
+    return 0
+
+
+def staff_set_password(settings: Settings, arguments: argparse.Namespace) -> int:
+    password = _read_password(arguments.password_stdin)
+    if password is None:
+        print("huiyin: the two passwords differ; nothing was changed", file=sys.stderr)
+        return UNUSABLE
+    return _on_account(
+        settings, arguments.username,
+        lambda staff, name: staff.set_password(name, password),
+        "has a new password; every earlier sign-in has ended",
+    )
+
+
+def staff_disable(settings: Settings, arguments: argparse.Namespace) -> int:
+    return _on_account(
+        settings, arguments.username,
+        lambda staff, name: staff.disable(name),
+        "is disabled; every sign-in has ended", "was disabled already",
+    )
+
+
+def staff_enable(settings: Settings, arguments: argparse.Namespace) -> int:
+    return _on_account(
+        settings, arguments.username,
+        lambda staff, name: staff.enable(name),
+        "is enabled; its owner signs in again", "was not disabled",
+    )
+
+
+def staff_delete(settings: Settings, arguments: argparse.Namespace) -> int:
+    return _on_account(
+        settings, arguments.username,
+        lambda staff, name: staff.delete(name),
+        "is deleted; every sign-in has ended (its history stays)",
+    )
+
+
+def _on_account(
+    settings: Settings, username: str, change: Callable, done: str, unchanged: str = ""
+) -> int:
+    with _opened(settings) as services:
+        try:
+            changed = change(services.staff, username)
+        except DomainError as error:
+            print(f"huiyin: {error.message}", file=sys.stderr)
+            return UNUSABLE
+    print(f"huiyin: {username.lower()} {unchanged if changed is False else done}")
+    return 0
+
+
 def verify(settings: Settings, arguments: argparse.Namespace) -> int:
     if bool(arguments.case) == arguments.all:
         print("huiyin: name one CASE or give --all", file=sys.stderr)
@@ -247,6 +307,19 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--role", required=True, choices=[role.value for role in STAFF_ROLES])
     user.add_argument("--department", help="a handler's department code, such as TAX")
     user.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    accounts = _group(commands, "staff", "staff accounts: list, disable, enable, delete", (
+        ("list", staff_list, "every account, its role and whether it is disabled"),
+        ("set-password", staff_set_password,
+         "give an account a new password (asked twice, or read from standard input)"),
+        ("disable", staff_disable, "stop an account signing in; its sign-ins end at once"),
+        ("enable", staff_enable, "let a disabled account sign in again"),
+        ("delete", staff_delete, "delete an account; its sign-ins end at once"),
+    ))
+    for action in ("set-password", "disable", "enable", "delete"):
+        accounts[action].add_argument("username")
+    accounts["set-password"].add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     check = command(
