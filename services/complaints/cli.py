@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from complaints import processes
+from complaints.adapters.access_store import open_access_store
 from complaints.application import audit, history_export
 from complaints.bootstrap import Services, build_services
 from complaints.domain.errors import DomainError
@@ -53,6 +54,8 @@ def init(settings: Settings, arguments: argparse.Namespace) -> int:
         _close(open_case_index(settings, create_tables=True))
         open_scorecards(services.complaints, create=True)
         relay.open_relay_positions(services.complaints, create=True)
+        # Page sessions and rate-limit counters, shared by the workers.
+        open_access_store(settings.database_url, settings.data_dir, create=True).close()
         where = settings.postgres or settings.sqlite_path
         print(f"huiyin: the {settings.store_name} store is ready ({_describe(where)})")
         if settings.demo:

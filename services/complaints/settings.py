@@ -7,7 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.settings import CommonSettings, PostgresURL, flag, whole_number
+from limits import parse_many
+
+from shared.settings import CommonSettings, PostgresURL, SettingsError, flag, whole_number
+
+# Failed sign-ins per account (a username, a case reference) and per client address; filings
+# and uploads without login per client address. In the `limits` notation, `;` between windows.
+SIGN_IN_ACCOUNT_LIMITS = "10 per minute; 50 per hour"
+SIGN_IN_ADDRESS_LIMITS = "30 per minute; 300 per hour"
+ANONYMOUS_FILING_LIMITS = "60 per minute; 600 per hour"
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,11 @@ class Settings(CommonSettings):
     token_ttl_seconds: int
     # Session and language cookies only over HTTPS; off for plain HTTP on loopback.
     secure_cookies: bool = False
+    # Proxies in front that set X-Forwarded-For/-Proto (0: none; the peer is the client).
+    trusted_proxies: int = 0
+    sign_in_account_limits: str = SIGN_IN_ACCOUNT_LIMITS
+    sign_in_address_limits: str = SIGN_IN_ADDRESS_LIMITS
+    anonymous_filing_limits: str = ANONYMOUS_FILING_LIMITS
 
     @property
     def postgres(self) -> PostgresURL | None:
@@ -50,6 +63,28 @@ class Settings(CommonSettings):
             ),
             token_ttl_seconds=whole_number(env, "HUIYIN_TOKEN_TTL", 8 * 3600, 60, 7 * 24 * 3600),
             secure_cookies=flag(env, "HUIYIN_SECURE_COOKIES", False),
+            trusted_proxies=whole_number(env, "HUIYIN_TRUSTED_PROXIES", 0, 0, 10),
+            sign_in_account_limits=rate_limits(
+                env, "HUIYIN_SIGN_IN_ACCOUNT_LIMITS", SIGN_IN_ACCOUNT_LIMITS
+            ),
+            sign_in_address_limits=rate_limits(
+                env, "HUIYIN_SIGN_IN_ADDRESS_LIMITS", SIGN_IN_ADDRESS_LIMITS
+            ),
+            anonymous_filing_limits=rate_limits(
+                env, "HUIYIN_ANONYMOUS_FILING_LIMITS", ANONYMOUS_FILING_LIMITS
+            ),
         )
         settings.postgres  # noqa: B018 - a bad URL fails here, at start-up
         return settings
+
+
+def rate_limits(env: Mapping[str, str], name: str, default: str) -> str:
+    """Rate limits such as `10 per minute; 50 per hour`, checked now rather than at a request."""
+    raw = env.get(name, "").strip() or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise SettingsError(
+            f"{name} must be rate limits such as {default!r}, not {raw!r}"
+        ) from None
+    return raw

@@ -66,7 +66,8 @@ def test_create_user_registers_staff_once(huiyin):
         "--password-stdin", stdin="s3cret-pass-phrase\n",
     )  # fmt: skip
     no_department = huiyin(
-        "create-user", "someone", "--role", "handler", "--password-stdin", stdin="s3cret-pass-phrase\n"
+        "create-user", "someone", "--role", "handler", "--password-stdin",
+        stdin="s3cret-pass-phrase\n",
     )
 
     assert created.returncode == 0, created.stderr

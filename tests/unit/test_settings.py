@@ -68,6 +68,9 @@ def test_demo_mode_supplies_a_secret_key_and_nothing_else_does():
         ({"HUIYIN_MAX_REQUEST_BYTES": "10"}, "HUIYIN_MAX_REQUEST_BYTES must be between"),
         ({"HUIYIN_TOKEN_TTL": "1"}, "HUIYIN_TOKEN_TTL must be between 60"),
         ({"HUIYIN_DATABASE_URL": "mysql://db/cases"}, "must start with postgresql://"),
+        ({"HUIYIN_SIGN_IN_ACCOUNT_LIMITS": "lots"}, "HUIYIN_SIGN_IN_ACCOUNT_LIMITS must be rate"),
+        ({"HUIYIN_ANONYMOUS_FILING_LIMITS": "9 per fortnight"}, "HUIYIN_ANONYMOUS_FILING_LIMI"),
+        ({"HUIYIN_TRUSTED_PROXIES": "-1"}, "HUIYIN_TRUSTED_PROXIES must be between 0 and 10"),
         ({"HUIYIN_DATABASE_URL": "postgresql://db.internal"}, "must name a host and a database"),
     ],
 )
