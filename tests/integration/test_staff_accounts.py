@@ -4,6 +4,8 @@ at once to the tokens and page sessions already handed out, on both stores."""
 from __future__ import annotations
 
 import io
+import re
+from html import unescape
 
 import pytest
 
@@ -152,3 +154,64 @@ def test_commands_on_an_unknown_account_say_so(operator):
         status, output = operator("staff", action, "nobody")
         assert status == cli.UNUSABLE
         assert "no account 'nobody'" in output
+
+
+# -- page sessions ---------------------------------------------------------------------------
+
+SESSION_COOKIE = "huiyin_session"
+
+
+def form_token(page) -> str:
+    html = page.get_data(as_text=True)
+    return unescape(re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1))
+
+
+def sign_in_page(client, username: str, password: str = PASSWORD):
+    page = client.get("/staff/sign-in")
+    return client.post("/staff/sign-in", data={
+        "csrf_token": form_token(page), "username": username, "password": password})
+
+
+def signed_in(client) -> bool:
+    return client.get("/staff").status_code == 200
+
+
+def test_a_signed_out_session_cookie_no_longer_signs_in(client, staff):
+    staff.login("intake")
+    assert sign_in_page(client, "intake").status_code == 303
+    kept = client.get_cookie(SESSION_COOKIE).value
+
+    client.post("/staff/sign-out", data={"csrf_token": form_token(client.get("/staff"))})
+    client.set_cookie(SESSION_COOKIE, kept)
+
+    assert not signed_in(client)
+
+
+def test_disabling_or_a_new_password_ends_a_page_session_at_once(client, staff, operator):
+    staff.login("auditor")
+    sign_in_page(client, "auditor")
+    assert signed_in(client)
+
+    operator("staff", "disable", "auditor")
+    assert not signed_in(client)
+
+    operator("staff", "enable", "auditor")
+    sign_in_page(client, "auditor")
+    assert signed_in(client)
+    operator("staff", "set-password", "auditor", "--password-stdin", stdin=NEW_PASSWORD + "\n")
+    assert not signed_in(client)
+
+
+def test_a_filer_s_signed_out_session_no_longer_opens_the_case(client, filer):
+    case = filer.file_case()
+    page = client.get("/track")
+    client.post("/track", data={"csrf_token": form_token(page), "reference": case.reference,
+                                "access_code": case.access_code})
+    assert client.get(f"/track/{case.reference}").status_code == 200
+    kept = client.get_cookie(SESSION_COOKIE).value
+
+    page = client.get(f"/track/{case.reference}")
+    client.post("/track/sign-out", data={"csrf_token": form_token(page)})
+    client.set_cookie(SESSION_COOKIE, kept)
+
+    assert client.get(f"/track/{case.reference}").status_code == 302
