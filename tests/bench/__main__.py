@@ -1,16 +1,17 @@
-"""`python -m tests.bench [filing|stream|import|scorecards]`: every benchmark, or those named."""
+"""`python -m tests.bench [NAME …]`: every benchmark, or those named (see BENCHMARKS)."""
 
 from __future__ import annotations
 
 import sys
 
-from tests.bench import filing, importing, scorecards, stream
+from tests.bench import filing, importing, scorecards, sign_in_flood, stream
 
 BENCHMARKS = {
     "filing": filing.run,
     "stream": stream.run,
     "import": importing.run,
     "scorecards": scorecards.run,
+    "sign-in-flood": sign_in_flood.run,
 }
 
 

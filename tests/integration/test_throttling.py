@@ -116,7 +116,7 @@ def test_forwarded_for_is_believed_only_behind_a_configured_proxy(store, request
                                       HUIYIN_TRUSTED_PROXIES="1", **STRICT))
     try:
         behind = proxied.test_client()
-        for n in range(5):
+        for _ in range(5):
             token(behind, "x", "wrong", headers={"X-Forwarded-For": "203.0.113.1"})
         assert_error(token(behind, "x", "wrong", headers={"X-Forwarded-For": "203.0.113.1"}),
                      429, "too_many_requests")
