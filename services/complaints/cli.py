@@ -305,7 +305,9 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     command("init", init, "create the store's and the read model's tables (demo: the accounts)")
-    user = command("create-user", create_user, "register a staff account")
+    user = command(
+        "create-user", create_user, "register a staff account (a password of 12+ characters)"
+    )
     user.add_argument("username")
     user.add_argument("--role", required=True, choices=[role.value for role in STAFF_ROLES])
     user.add_argument("--department", help="a handler's department code, such as TAX")
