@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from complaints import processes
+from complaints.adapters.access_store import open_access_store
 from complaints.application import audit, history_export
 from complaints.bootstrap import Services, build_services
 from complaints.domain.errors import DomainError
@@ -56,6 +57,8 @@ def init(settings: Settings, arguments: argparse.Namespace) -> int:
         _close(open_case_index(settings, create_tables=True))
         open_scorecards(services.complaints, create=True)
         relay.open_relay_positions(services.complaints, create=True)
+        # Page sessions and rate-limit counters, shared by the workers.
+        open_access_store(settings.database_url, settings.data_dir, create=True).close()
         where = settings.postgres or settings.sqlite_path
         print(f"huiyin: the {settings.store_name} store is ready ({_describe(where)})")
         if settings.demo:
@@ -65,8 +68,8 @@ def init(settings: Settings, arguments: argparse.Namespace) -> int:
                 print(f"huiyin: the demo password: {error}", file=sys.stderr)
                 return UNUSABLE
             accounts = services.staff.ensure_demo_accounts(password)
+            _renew_the_old_demo_passwords(services, accounts, password)
             _print_demo(settings, accounts, password)
-            _warn_of_the_old_demo_password(services)
     finally:
         services.close()
     return 0
@@ -87,6 +90,66 @@ def create_user(settings: Settings, arguments: argparse.Namespace) -> int:
             return UNUSABLE
     department = f" of {account.department}" if account.department else ""
     print(f"huiyin: created {account.username}, {account.role}{department}")
+    return 0
+
+
+def staff_list(settings: Settings, arguments: argparse.Namespace) -> int:
+    with _opened(settings) as services:
+        accounts = list(services.staff.accounts())
+    for account in accounts:
+        department = f" of {account.department}" if account.department else ""
+        state = "  (disabled)" if account.disabled else ""
+        print(f"{account.username:<24} {account.role}{department}{state}")
+    print(f"huiyin: {len(accounts)} account(s)")
+    return 0
+
+
+def staff_set_password(settings: Settings, arguments: argparse.Namespace) -> int:
+    password = _read_password(arguments.password_stdin)
+    if password is None:
+        print("huiyin: the two passwords differ; nothing was changed", file=sys.stderr)
+        return UNUSABLE
+    return _on_account(
+        settings, arguments.username,
+        lambda staff, name: staff.set_password(name, password),
+        "has a new password; every earlier sign-in has ended",
+    )
+
+
+def staff_disable(settings: Settings, arguments: argparse.Namespace) -> int:
+    return _on_account(
+        settings, arguments.username,
+        lambda staff, name: staff.disable(name),
+        "is disabled; every sign-in has ended", "was disabled already",
+    )
+
+
+def staff_enable(settings: Settings, arguments: argparse.Namespace) -> int:
+    return _on_account(
+        settings, arguments.username,
+        lambda staff, name: staff.enable(name),
+        "is enabled; its owner signs in again", "was not disabled",
+    )
+
+
+def staff_delete(settings: Settings, arguments: argparse.Namespace) -> int:
+    return _on_account(
+        settings, arguments.username,
+        lambda staff, name: staff.delete(name),
+        "is deleted; every sign-in has ended (its history stays)",
+    )
+
+
+def _on_account(
+    settings: Settings, username: str, change: Callable, done: str, unchanged: str = ""
+) -> int:
+    with _opened(settings) as services:
+        try:
+            changed = change(services.staff, username)
+        except DomainError as error:
+            print(f"huiyin: {error.message}", file=sys.stderr)
+            return UNUSABLE
+    print(f"huiyin: {username.lower()} {unchanged if changed is False else done}")
     return 0
 
 
@@ -259,11 +322,26 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     command("init", init, "create the store's and the read model's tables (demo: the accounts)")
-    user = command("create-user", create_user, "register a staff account")
+    user = command(
+        "create-user", create_user, "register a staff account (a password of 12+ characters)"
+    )
     user.add_argument("username")
     user.add_argument("--role", required=True, choices=[role.value for role in STAFF_ROLES])
     user.add_argument("--department", help="a handler's department code, such as TAX")
     user.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    accounts = _group(commands, "staff", "staff accounts: list, disable, enable, delete", (
+        ("list", staff_list, "every account, its role and whether it is disabled"),
+        ("set-password", staff_set_password,
+         "give an account a new password (asked twice, or read from standard input)"),
+        ("disable", staff_disable, "stop an account signing in; its sign-ins end at once"),
+        ("enable", staff_enable, "let a disabled account sign in again"),
+        ("delete", staff_delete, "delete an account; its sign-ins end at once"),
+    ))
+    for action in ("set-password", "disable", "enable", "delete"):
+        accounts[action].add_argument("username")
+    accounts["set-password"].add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     check = command(
@@ -360,15 +438,23 @@ def _print_demo(
     print()
 
 
-def _warn_of_the_old_demo_password(services: Services) -> None:
-    """Demo accounts made before each installation had its own password kept 'demo'."""
-    try:
-        services.staff.authenticate("intake", LEGACY_DEMO_PASSWORD)
-    except DomainError:
-        return
-    print(f"huiyin: the demo accounts of this store were made before demo passwords were "
-          f"random and still take {LEGACY_DEMO_PASSWORD!r}, not the password above; "
-          f"`make clean` starts a new demo", file=sys.stderr)
+def _renew_the_old_demo_passwords(
+    services: Services, accounts: list[tuple[str, str, str | None]], password: str
+) -> None:
+    """Demo accounts made before each installation had its own password took 'demo', which
+    anyone can read in older sources: they are given this installation's password."""
+    renewed = []
+    for username, _role, _department in accounts:
+        try:
+            services.staff.authenticate(username, LEGACY_DEMO_PASSWORD)
+        except DomainError:
+            continue
+        services.staff.set_password(username, password)
+        renewed.append(username)
+    if renewed:
+        print(f"huiyin: {len(renewed)} demo accounts made before demo passwords were random "
+              f"took {LEGACY_DEMO_PASSWORD!r}; they now take the password above",
+              file=sys.stderr)
 
 
 def _describe(where: object) -> str:

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from limits import parse_many
+
 from shared.settings import (
     CommonSettings,
     PostgresURL,
@@ -19,6 +21,12 @@ from shared.settings import (
 from shared.webhook_targets import ALLOW_LOOPBACK_VARIABLE
 
 METRICS_TOKEN_LENGTH = 32
+
+# Failed sign-ins per account (a username, a case reference) and per client address; filings
+# and uploads without login per client address. In the `limits` notation, `;` between windows.
+SIGN_IN_ACCOUNT_LIMITS = "10 per minute; 50 per hour"
+SIGN_IN_ADDRESS_LIMITS = "30 per minute; 300 per hour"
+ANONYMOUS_FILING_LIMITS = "60 per minute; 600 per hour"
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,11 @@ class Settings(CommonSettings):
     upload_staging_hours: int = 24
     # Prometheus sends it as a bearer token; without one, /metrics is not served at all.
     metrics_token: str = ""
+    # Proxies in front that set X-Forwarded-For/-Proto (0: none; the peer is the client).
+    trusted_proxies: int = 0
+    sign_in_account_limits: str = SIGN_IN_ACCOUNT_LIMITS
+    sign_in_address_limits: str = SIGN_IN_ADDRESS_LIMITS
+    anonymous_filing_limits: str = ANONYMOUS_FILING_LIMITS
 
     @property
     def postgres(self) -> PostgresURL | None:
@@ -91,6 +104,16 @@ class Settings(CommonSettings):
             ),
             upload_staging_hours=whole_number(env, "HUIYIN_UPLOAD_STAGING_HOURS", 24, 1, 720),
             metrics_token=_metrics_token(env),
+            trusted_proxies=whole_number(env, "HUIYIN_TRUSTED_PROXIES", 0, 0, 10),
+            sign_in_account_limits=rate_limits(
+                env, "HUIYIN_SIGN_IN_ACCOUNT_LIMITS", SIGN_IN_ACCOUNT_LIMITS
+            ),
+            sign_in_address_limits=rate_limits(
+                env, "HUIYIN_SIGN_IN_ADDRESS_LIMITS", SIGN_IN_ADDRESS_LIMITS
+            ),
+            anonymous_filing_limits=rate_limits(
+                env, "HUIYIN_ANONYMOUS_FILING_LIMITS", ANONYMOUS_FILING_LIMITS
+            ),
         )
         settings.postgres  # noqa: B018 - a bad URL fails here, at start-up
         return settings
@@ -103,3 +126,13 @@ def _metrics_token(env: Mapping[str, str]) -> str:
             f"HUIYIN_METRICS_TOKEN must be at least {METRICS_TOKEN_LENGTH} characters long"
         )
     return token
+def rate_limits(env: Mapping[str, str], name: str, default: str) -> str:
+    """Rate limits such as `10 per minute; 50 per hour`, checked now rather than at a request."""
+    raw = env.get(name, "").strip() or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise SettingsError(
+            f"{name} must be rate limits such as {default!r}, not {raw!r}"
+        ) from None
+    return raw

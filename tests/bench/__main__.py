@@ -1,11 +1,10 @@
-"""`python -m tests.bench [filing|stream|import|scorecards|notify]`: every benchmark, or those
-named."""
+"""`python -m tests.bench [NAME …]`: every benchmark, or those named (see BENCHMARKS)."""
 
 from __future__ import annotations
 
 import sys
 
-from tests.bench import filing, importing, notify, scorecards, stream
+from tests.bench import filing, importing, notify, scorecards, sign_in_flood, stream
 
 BENCHMARKS = {
     "filing": filing.run,
@@ -13,6 +12,7 @@ BENCHMARKS = {
     "import": importing.run,
     "scorecards": scorecards.run,
     "notify": notify.run,
+    "sign-in-flood": sign_in_flood.run,
 }
 
 

@@ -59,14 +59,15 @@ def test_create_user_registers_staff_once(huiyin):
 
     created = huiyin(
         "create-user", "handler-tax-1", "--role", "handler", "--department", "TAX",
-        "--password-stdin", stdin="s3cret-pass\n",
+        "--password-stdin", stdin="s3cret-pass-phrase\n",
     )  # fmt: skip
     again = huiyin(
         "create-user", "handler-tax-1", "--role", "handler", "--department", "TAX",
-        "--password-stdin", stdin="s3cret-pass\n",
+        "--password-stdin", stdin="s3cret-pass-phrase\n",
     )  # fmt: skip
     no_department = huiyin(
-        "create-user", "someone", "--role", "handler", "--password-stdin", stdin="s3cret-pass\n"
+        "create-user", "someone", "--role", "handler", "--password-stdin",
+        stdin="s3cret-pass-phrase\n",
     )
 
     assert created.returncode == 0, created.stderr

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 from werkzeug.security import generate_password_hash
 
 from complaints.bootstrap import build_services
+from complaints.domain.errors import DomainError
 from complaints.domain.staff import StaffAccount
 from complaints.settings import Settings
 from shared.installation import demo_password
@@ -39,7 +41,7 @@ def test_init_prints_the_installations_own_demo_password(huiyin, demo, tmp_path)
     password = demo_password(tmp_path / "var")
     assert first.returncode == 0, first.stderr
     assert f"password: {password}" in first.stdout
-    assert "password: demo " not in first.stdout and "still take" not in first.stderr
+    assert "password: demo " not in first.stdout and "took" not in first.stderr
     assert f"password: {password}" in again.stdout
 
 
@@ -63,7 +65,7 @@ def test_demo_mode_refuses_a_public_bind_given_to_gunicorn_itself(demo):
     assert f"HUIYIN_DEMO serves only this machine, not 0.0.0.0:{port}" in result.stderr
 
 
-def test_init_warns_when_older_demo_accounts_still_take_demo(huiyin, demo):
+def test_init_gives_older_demo_accounts_that_take_demo_the_installations_password(huiyin, demo):
     huiyin("init", **{**demo, "HUIYIN_DEMO": "0", "HUIYIN_SECRET_KEY": "k" * 32})
     services = build_services(Settings.from_env({**demo, "HUIYIN_SECRET_KEY": "k" * 32,
                                                  "HUIYIN_DEMO": "0"}))
@@ -76,4 +78,12 @@ def test_init_warns_when_older_demo_accounts_still_take_demo(huiyin, demo):
     result = huiyin("init", **demo)
 
     assert result.returncode == 0, result.stderr
-    assert "still take 'demo'" in result.stderr and "make clean" in result.stderr
+    assert "took 'demo'; they now take the password above" in result.stderr
+    password = demo_password(Path(demo["HUIYIN_DATA_DIR"]))
+    services = build_services(Settings.from_env(demo))
+    try:
+        with pytest.raises(DomainError):
+            services.staff.authenticate("intake", "demo")
+        assert services.staff.authenticate("intake", password).actor_id == "intake"
+    finally:
+        services.close()

@@ -30,7 +30,7 @@ def server(environment, tmp_path: Path) -> Iterator[str]:
 
 def test_a_case_is_filed_and_read_back_through_gunicorn(server, huiyin):
     created = huiyin(
-        "create-user", "intake", "--role", "intake", "--password-stdin", stdin="pw-1234\n"
+        "create-user", "intake", "--role", "intake", "--password-stdin", stdin="pw-1234-5678-90\n"
     )
     assert created.returncode == 0, created.stderr
     http = requests.Session()
@@ -49,7 +49,7 @@ def test_a_case_is_filed_and_read_back_through_gunicorn(server, huiyin):
     )
     token = http.post(
         f"{server}/api/v1/auth/token",
-        json={"username": "intake", "password": "pw-1234"},
+        json={"username": "intake", "password": "pw-1234-5678-90"},
         timeout=REQUEST_TIMEOUT_SECONDS,
     )
     bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}

@@ -77,6 +77,9 @@ def test_demo_mode_supplies_a_secret_key_and_nothing_else_does(tmp_path):
         ({"HUIYIN_UPLOAD_STAGING_BYTES": "1000"}, "HUIYIN_UPLOAD_STAGING_BYTES must be between"),
         ({"HUIYIN_UPLOAD_STAGING_HOURS": "0"}, "HUIYIN_UPLOAD_STAGING_HOURS must be between 1"),
         ({"HUIYIN_DATABASE_URL": "mysql://db/cases"}, "must start with postgresql://"),
+        ({"HUIYIN_SIGN_IN_ACCOUNT_LIMITS": "lots"}, "HUIYIN_SIGN_IN_ACCOUNT_LIMITS must be rate"),
+        ({"HUIYIN_ANONYMOUS_FILING_LIMITS": "9 per fortnight"}, "HUIYIN_ANONYMOUS_FILING_LIMI"),
+        ({"HUIYIN_TRUSTED_PROXIES": "-1"}, "HUIYIN_TRUSTED_PROXIES must be between 0 and 10"),
         ({"HUIYIN_DATABASE_URL": "postgresql://db.internal"}, "must name a host and a database"),
     ],
 )

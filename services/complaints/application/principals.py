@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
@@ -28,6 +28,9 @@ class Principal:
     role: Role
     department: str | None = None
     case_id: UUID | None = None
+    # Staff: the account's generation when they signed in (see domain/staff.py); a token or a
+    # session is honoured only while the account still has it. Not part of who they are.
+    generation: int | None = field(default=None, compare=False)
 
     def stamp(self, occurred_at: datetime) -> Stamp:
         return Stamp(actor_id=self.actor_id, actor_role=self.role.value, occurred_at=occurred_at)

@@ -1,8 +1,10 @@
-"""Staff accounts: registered by an operator, signed in with a password."""
+"""Staff accounts: registered by an operator, signed in with a password, revocable at once."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
@@ -10,13 +12,29 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from complaints.application.principals import AuthenticationError, Principal
 from complaints.application.routing import RoutingTable
-from complaints.domain.errors import InvalidValueError
+from complaints.domain.errors import DomainError, InvalidValueError
 from complaints.domain.staff import StaffAccount, staff_account_id
 from complaints.domain.values import STAFF_ROLES, Role
+
+MIN_PASSWORD_LENGTH = 12
+_PAGE = 500
+_REGISTERED = f"{StaffAccount.__module__}:{StaffAccount.Registered.__qualname__}"
 
 
 class AccountExistsError(InvalidValueError):
     code = "account_exists"
+
+
+class AccountNotFoundError(DomainError):
+    code = "account_not_found"
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    username: str
+    role: str
+    department: str | None
+    disabled: bool
 
 
 class StaffDirectory:
@@ -27,6 +45,13 @@ class StaffDirectory:
     def register(
         self, username: str, password: str, role: str, department: str | None = None
     ) -> StaffAccount:
+        _check_password(password)
+        return self._register(username, password, role, department)
+
+    def _register(
+        self, username: str, password: str, role: str, department: str | None
+    ) -> StaffAccount:
+        """Register without the password rule: only for the demo accounts, never an operator's."""
         staff_role = Role(role)
         if staff_role not in STAFF_ROLES:
             raise InvalidValueError(f"{role} is not a staff role", field="role")
@@ -38,32 +63,98 @@ class StaffDirectory:
             department = self.routing.supervising_department
         else:
             department = None
-        if len(password) < 4:
-            raise InvalidValueError("a password has at least 4 characters", field="password")
+        password_hash = generate_password_hash(password)
         account = StaffAccount(
             username=username.lower(),
             role=staff_role.value,
             department=department,
-            password_hash=generate_password_hash(password),
+            password_hash=password_hash,
         )
         try:
             self.app.save(account)
         except IntegrityError:
-            raise AccountExistsError(f"there is already an account {username!r}") from None
+            existing = self._load(username)
+            if existing is None or not existing.deleted:
+                raise AccountExistsError(f"there is already an account {username!r}") from None
+            # The name of a deleted account may be given again, with nothing of the old one.
+            existing.reregister(staff_role.value, department, password_hash)
+            self.app.save(existing)
+            return existing
         return account
 
     def authenticate(self, username: str, password: str) -> Principal:
-        try:
-            account = self.app.repository.get(staff_account_id(username))
-        except AggregateNotFoundError:
+        account = self._load(username)
+        if account is None or not account.may_sign_in:
             # Hash anyway, so a wrong name takes as long as a wrong password.
             check_password_hash(_DUMMY_HASH, password)
-            raise AuthenticationError("the username or the password is wrong") from None
+            raise AuthenticationError("the username or the password is wrong")
         if not check_password_hash(account.password_hash, password):
             raise AuthenticationError("the username or the password is wrong")
         return Principal(
-            actor_id=account.username, role=Role(account.role), department=account.department
+            actor_id=account.username,
+            role=Role(account.role),
+            department=account.department,
+            generation=account.generation,
         )
+
+    def confirm(self, principal: Principal) -> None:
+        """Refuse a staff member's token or session that a later change has ended: the account
+        was deleted or disabled, its password changed, or it never existed."""
+        account = self._load(principal.actor_id)
+        if (
+            account is None
+            or not account.may_sign_in
+            or principal.generation != account.generation
+            or principal.role.value != account.role
+            or principal.department != account.department
+        ):
+            raise AuthenticationError("this sign-in has ended; sign in again")
+
+    def set_password(self, username: str, password: str) -> None:
+        _check_password(password)
+        account = self._existing(username)
+        account.change_password(generate_password_hash(password))
+        self.app.save(account)
+
+    def disable(self, username: str) -> bool:
+        """Disable the account and end its sign-ins; False if it was disabled already."""
+        account = self._existing(username)
+        if account.disabled:
+            return False
+        account.disable()
+        self.app.save(account)
+        return True
+
+    def enable(self, username: str) -> bool:
+        account = self._existing(username)
+        if not account.disabled:
+            return False
+        account.enable()
+        self.app.save(account)
+        return True
+
+    def delete(self, username: str) -> None:
+        """End the account and its sign-ins; its history stays, as every history does."""
+        account = self._existing(username)
+        account.delete()
+        self.app.save(account)
+
+    def accounts(self) -> Iterator[AccountSummary]:
+        """Every account not deleted, in the order they were first registered."""
+        start = None
+        while True:
+            page = self.app.recorder.select_notifications(
+                start=start, limit=_PAGE, topics=[_REGISTERED], inclusive_of_start=False
+            )
+            for notification in page:
+                account = self.app.repository.get(notification.originator_id)
+                if not account.deleted:
+                    yield AccountSummary(
+                        account.username, account.role, account.department, account.disabled
+                    )
+            if len(page) < _PAGE:
+                return
+            start = page[-1].id
 
     def demo_accounts(self) -> list[tuple[str, str, str | None]]:
         accounts = [
@@ -78,13 +169,30 @@ class StaffDirectory:
         """Create the demo accounts that do not exist yet, all with the installation's
         `password` (shared/installation.py: random, made on first run)."""
         for username, role, department in self.demo_accounts():
-            try:
-                self.app.repository.get(staff_account_id(username))
-            except AggregateNotFoundError:
+            if self._load(username) is None:
                 # Another process may have created it a moment ago.
                 with contextlib.suppress(AccountExistsError):
                     self.register(username, password, role, department)
         return self.demo_accounts()
+
+    def _load(self, username: str) -> StaffAccount | None:
+        try:
+            return self.app.repository.get(staff_account_id(username))
+        except AggregateNotFoundError:
+            return None
+
+    def _existing(self, username: str) -> StaffAccount:
+        account = self._load(username)
+        if account is None or account.deleted:
+            raise AccountNotFoundError(f"there is no account {username!r}")
+        return account
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidValueError(
+            f"a password has at least {MIN_PASSWORD_LENGTH} characters", field="password"
+        )
 
 
 _DUMMY_HASH = generate_password_hash("not-a-real-password")

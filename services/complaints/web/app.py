@@ -7,11 +7,12 @@ import os
 
 from flask import Flask
 
+from complaints.adapters.access_store import open_access_store
 from complaints.bootstrap import build_services
 from complaints.readmodels.case_index import open_case_index
 from complaints.readmodels.scorecards import open_scorecards
 from complaints.settings import Settings
-from complaints.web import api, docs, pages, request_hooks, security_headers
+from complaints.web import api, docs, pages, request_hooks, security_headers, throttling
 from complaints.web.errors import register_error_handlers
 from complaints.web.metrics import Metrics
 from complaints.web.runtime import EXTENSION, SCORECARDS, Runtime
@@ -48,6 +49,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         tokens=TokenIssuer(settings.secret_key, settings.token_ttl_seconds),
         # prometheus-client reads this variable itself when imported; we follow its choice.
         metrics=Metrics(case_index, os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None),
+        access=open_access_store(
+            settings.database_url, settings.data_dir, create=settings.create_tables
+        ),
     )
     # The scorecards beside the event store, for the API and the dashboard.
     app.extensions[SCORECARDS] = open_scorecards(
@@ -62,6 +66,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     # The pages at `/`: before docs.blp, so the landing page, not a redirect to /docs, answers `/`.
     pages.install(app, settings)
     app.register_blueprint(docs.blp)
+    # Last: it wraps the sign-in and filing views registered above.
+    throttling.install(app, settings, app.extensions[EXTENSION].access)
     log.info(
         "complaints app ready",
         extra={"store": settings.store_name, "demo": settings.demo, "pid": os.getpid()},

@@ -7,6 +7,7 @@ from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 from flask import Flask, g, jsonify
+from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, UnsupportedMediaType
 
 from complaints.application.case_application import CaseNotFoundError, VersionConflictError
@@ -14,6 +15,7 @@ from complaints.application.filing import IdempotencyKeyReusedError
 from complaints.application.principals import AuthenticationError, PermissionDeniedError
 from complaints.application.staff import AccountExistsError
 from complaints.domain.errors import CaseRuleError, CaseStateError, DomainError
+from complaints.web.throttling import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ HTTP_CODES = {
     413: "request_too_large",
     415: "unsupported_media_type",
     422: "invalid_input",
+    429: "too_many_requests",
     500: "internal_error",
     503: "store_unavailable",
 }
@@ -86,11 +89,25 @@ def handle_http_exception(error: HTTPException):
     message = data.get("message") or error.description
     if not message or message == type(error).description:
         message = GENERIC_MESSAGES.get(status, error.name)
+    if status == 429:
+        return too_many_requests()
     response = error_body(
         status, HTTP_CODES.get(status, error.name.lower().replace(" ", "_")), message
     )
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def too_many_requests():
+    """A throttled request (complaints.web.throttling): when to try again, in the header too."""
+    wait = retry_after_seconds() or 60
+    response = error_body(
+        429, "too_many_requests",
+        f"too many attempts from here or on this account; try again in {wait} seconds",
+        retry_after=wait,
+    )
+    response.headers["Retry-After"] = str(wait)
     return response
 
 
@@ -112,6 +129,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_store_unavailable)
     app.register_error_handler(InterfaceError, handle_store_unavailable)
+    app.register_error_handler(StorageError, handle_store_unavailable)
     app.register_error_handler(Exception, handle_unexpected)
 
 

@@ -9,7 +9,7 @@ from complaints.application.principals import (
     PermissionDeniedError,
     Principal,
 )
-from complaints.domain.values import Role
+from complaints.domain.values import STAFF_ROLES, Role
 from complaints.web.runtime import runtime
 
 # A filer using the public form or the JSON API without signing in.
@@ -25,7 +25,11 @@ def bearer_principal() -> Principal | None:
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != BEARER or not token.strip():
         raise AuthenticationError("use an Authorization: Bearer <token> header")
-    return runtime().tokens.read(token.strip())
+    principal = runtime().tokens.read(token.strip())
+    if principal.role in STAFF_ROLES:
+        # Signed, but honoured only while the account stands as it was when the token was made.
+        runtime().services.staff.confirm(principal)
+    return principal
 
 
 def current_principal() -> Principal:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from complaints.adapters.access_store import AccessStore
 from complaints.bootstrap import Services
 from complaints.readmodels.case_index import CaseIndex
 from complaints.readmodels.scorecards import Scorecards
@@ -22,9 +23,12 @@ class Runtime:
     case_index: CaseIndex
     tokens: TokenIssuer
     metrics: Metrics
+    # Page sessions and rate-limit counters, shared by every worker (adapters/access_store.py).
+    access: AccessStore
 
     def close(self) -> None:
         self.case_index.close()
+        self.access.close()
         self.services.close()
 
 

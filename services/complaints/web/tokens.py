@@ -47,6 +47,7 @@ class TokenIssuer:
             "role": principal.role.value,
             "dept": principal.department,
             "case": str(principal.case_id) if principal.case_id else None,
+            "gen": principal.generation,
             "iat": now,
             "exp": now + timedelta(seconds=self._ttl),
         }
@@ -77,4 +78,5 @@ class TokenIssuer:
             role=role,
             department=claims.get("dept"),
             case_id=case_id,
+            generation=claims.get("gen") if isinstance(claims.get("gen"), int) else None,
         )

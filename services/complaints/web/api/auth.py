@@ -25,7 +25,8 @@ def staff_token(credentials):
     """Sign in as staff
 
     Roles: anyone may ask; only a registered staff account (intake, handler, supervisor,
-    auditor) gets a token, which carries its role and department.
+    auditor) gets a token, which carries its role and department. Failed sign-ins are
+    limited per username and per client address: past the limit, 429 with Retry-After.
     """
     principal = runtime().services.staff.authenticate(
         credentials["username"], credentials["password"]
@@ -41,7 +42,8 @@ def filer_token(credentials):
     """Open a case as its filer
 
     Roles: the filer, with the reference and the access code given at filing. The token
-    reaches that one case only.
+    reaches that one case only. Failed sign-ins are limited per reference and per client
+    address: past the limit, 429 with Retry-After.
     """
     principal = runtime().services.complaints.authenticate_filer(
         credentials["reference"], credentials["access_code"]

@@ -56,7 +56,7 @@ def etag(version: int) -> dict[str, str]:
 @blp.arguments(FilingSchema, arg_name="command")
 @blp.response(201, FilingReplySchema, headers={"Location": {"schema": {"type": "string"}}})
 @blp.alt_response(200, schema=FilingReplySchema, description="A retried request, answered again.")
-@documents_errors(blp, 400, 401, 403, 413, 415, 422, 503)
+@documents_errors(blp, 400, 401, 403, 413, 415, 422, 429, 503)
 def file_case(headers, command):
     """File a case
 

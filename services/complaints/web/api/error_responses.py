@@ -22,7 +22,9 @@ MEANINGS = {
     413: "The body is larger than the configured limit.",
     415: "The body is not application/json.",
     422: "The input does not validate; details.fields names each field's problem.",
-    429: "Too many attempts; the Retry-After header says how many seconds to wait.",
+    429: "Too many failed sign-ins for this account or from this address, or too many filings "
+    "without login from this address; the Retry-After header (and details.retry_after) says "
+    "in how many seconds to try again.",
     503: "The event store cannot be reached.",
 }
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 
 from eventsourcing.persistence import InterfaceError, OperationalError
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, g, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
 
 from complaints.domain.errors import DomainError
 from complaints.web import errors as api_errors
+from complaints.web.throttling import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +34,19 @@ def install(app: Flask) -> None:
     """
     app.register_error_handler(HTTPException, _either(_http_page, api_errors.handle_http_exception))
     app.register_error_handler(DomainError, _either(_domain_page, api_errors.handle_domain_error))
-    for unreachable in (OperationalError, InterfaceError):
+    for unreachable in (OperationalError, InterfaceError, StorageError):
         app.register_error_handler(
             unreachable, _either(_unavailable_page, api_errors.handle_store_unavailable)
         )
     app.register_error_handler(Exception, _either(_unexpected_page, api_errors.handle_unexpected))
 
 
-def error_page(status: int, kind: str | None = None) -> Response | tuple:
+def error_page(status: int, kind: str | None = None, **words: object) -> Response | tuple:
     """The error page for `status`; `kind` picks a more precise explanation (csrf)."""
     try:
         body = render_template(
-            "errors/error.html", status=status, kind=kind, request_id=g.get("request_id")
+            "errors/error.html", status=status, kind=kind, request_id=g.get("request_id"),
+            **words,
         )
     except Exception:
         # The error page itself failed (a broken template): say so plainly, never loop.
@@ -63,6 +67,11 @@ def _http_page(error: HTTPException):
     if isinstance(error, CSRFError):
         log.info("form refused: %s", error.description, extra={"path": request.path})
         return error_page(400, "csrf")
+    if error.code == 429:
+        wait = retry_after_seconds() or 60
+        response = make_response(error_page(429, minutes=math.ceil(wait / 60)))
+        response.headers["Retry-After"] = str(wait)
+        return response
     return error_page(error.code or 500)
 
 

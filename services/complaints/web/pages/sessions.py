@@ -1,4 +1,10 @@
-"""Who is signed in to the pages: the session cookie turned into the API's own Principal."""
+"""Who is signed in to the pages: the session cookie turned into the API's own Principal.
+
+The cookie is signed, but a signature alone cannot be taken back: each sign-in also has a
+record in the access store, which signing out deletes, and a staff member's session holds the
+account's generation, checked against the directory on every request (as tokens are), so
+signing out, disabling, deleting and a new password end a session at once.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +18,15 @@ from uuid import UUID
 
 from flask import abort, g, redirect, request, session, url_for
 
-from complaints.application.principals import Principal
+from complaints.application.principals import AuthenticationError, Principal
 from complaints.domain.values import STAFF_ROLES, Role
+from complaints.web.runtime import runtime
 
 # A working day; counted from signing in, however busy the session was since.
 SESSION_LIFETIME = timedelta(hours=8)
 _KEY = "principal"
 _SIGNED_IN_AT = "signed_in_at"
+_RECORD = "session_id"
 _ROLES = {role.value: role for role in Role if role is not Role.SYSTEM}
 
 
@@ -31,12 +39,19 @@ def sign_in(principal: Principal) -> None:
         "role": principal.role.value,
         "department": principal.department,
         "case_id": str(principal.case_id) if principal.case_id else None,
+        "generation": principal.generation,
     }
     session[_SIGNED_IN_AT] = int(time.time())
+    session[_RECORD] = runtime().access.start_session(
+        principal.actor_id, SESSION_LIFETIME.total_seconds()
+    )
     g.pop("principal", None)
 
 
 def sign_out() -> None:
+    record = session.get(_RECORD)
+    if isinstance(record, str):
+        runtime().access.end_session(record)
     session.clear()
     g.principal = None
 
@@ -104,9 +119,24 @@ def _from_session() -> Principal | None:
     if role is None or not stored.get("actor_id"):
         return None
     case_id = stored.get("case_id")
-    return Principal(
+    generation = stored.get("generation")
+    principal = Principal(
         actor_id=stored["actor_id"],
         role=role,
         department=stored.get("department"),
         case_id=UUID(case_id) if case_id else None,
+        generation=generation if isinstance(generation, int) else None,
     )
+    record = session.get(_RECORD)
+    if not isinstance(record, str) or not runtime().access.session_alive(
+        record, principal.actor_id
+    ):
+        session.clear()  # signed out (here or elsewhere), or from before records were kept
+        return None
+    if role in STAFF_ROLES:
+        try:
+            runtime().services.staff.confirm(principal)
+        except AuthenticationError:
+            session.clear()
+            return None
+    return principal
