@@ -306,7 +306,7 @@ def test_the_index_says_how_far_behind_the_event_store_it_is(settings, desk, ind
 def test_staff_account_events_move_the_position_but_add_no_row(settings, desk, index):
     desk.file()
     services = build_services(settings)
-    services.staff.register("wang", "secret", "handler", "TAX")
+    services.staff.register("wang", "secret-of-wang", "handler", "TAX")
     services.close()
 
     catch_up_projections(settings)
