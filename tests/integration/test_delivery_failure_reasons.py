@@ -4,10 +4,8 @@ reaches no handler through the history or the case page."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime
-from html import unescape
 
 import pytest
 
@@ -17,6 +15,7 @@ from shared.contract.receipts import Receipt, encode_receipt
 from shared.contract.topics import RECEIPTS
 from shared.stream.base import Outgoing
 from shared.stream.factory import open_publisher
+from tests.fixtures.pages import flat_text_of
 from tests.integration.test_pages_staff import Desk
 from tests.integration.test_pages_tracking import Tracker
 
@@ -48,10 +47,6 @@ def deliver(settings, *receipts: Receipt) -> None:
     finally:
         publisher.close()
     receive_once(settings)
-
-
-def text_of(response) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
 
 
 @pytest.fixture
@@ -96,16 +91,16 @@ def test_a_confidential_filers_webhook_reaches_no_handler(unreachable, staff, ap
     page = Desk(app, "handler-TAX").get(f"/staff/cases/{unreachable.reference}")
     assert page.status_code == 200
     assert "amur-secret" not in page.get_data(as_text=True)
-    assert "The filer could not be reached: call them" in text_of(page)
+    assert "The filer could not be reached: call them" in flat_text_of(page)
 
 
 def test_the_case_page_puts_the_reasons_into_the_readers_words(unreachable, staff, app):
     staff.login("supervisor")
     desk = Desk(app, "supervisor")
-    english = text_of(desk.get(f"/staff/cases/{unreachable.reference}"))
+    english = flat_text_of(desk.get(f"/staff/cases/{unreachable.reference}"))
     assert "The webhook's server could not be connected to." in english
     assert "No reason was recorded." in english
-    chinese = text_of(desk.get(f"/staff/cases/{unreachable.reference}", lang="zh"))
+    chinese = flat_text_of(desk.get(f"/staff/cases/{unreachable.reference}", lang="zh"))
     assert "无法连接 Webhook 服务器。" in chinese
 
 
@@ -113,7 +108,7 @@ def test_the_audit_page_puts_the_reasons_into_words(unreachable, staff, app):
     staff.login("auditor")
     page = Desk(app, "auditor").get(f"/staff/audit/{unreachable.reference}", lang="ru")
     assert page.status_code == 200
-    assert "Не удалось подключиться к серверу вебхука." in text_of(page)
+    assert "Не удалось подключиться к серверу вебхука." in flat_text_of(page)
     assert "302 Found" not in page.get_data(as_text=True)
 
 
@@ -122,6 +117,6 @@ def test_the_filer_is_told_on_the_tracking_page_why_a_message_did_not_reach_them
 ):
     page = Tracker(client).open(unreachable, "ru")
     assert page.status_code == 200
-    text = text_of(page)
+    text = flat_text_of(page)
     assert "Сообщение о вашем деле не удалось доставить." in text
     assert "Не удалось подключиться к серверу вебхука." in text

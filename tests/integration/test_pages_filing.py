@@ -17,6 +17,7 @@ from complaints.adapters.attachments import Attachment, attachments_of
 from complaints.application.audit import all_case_ids
 from complaints.domain.values import Role
 from complaints.web.runtime import Runtime
+from tests.fixtures.pages import field_value, text_of
 
 VALID_CODE = "91350100M000100Y43"
 PAYLOAD = '<img src=x onerror=alert(1)><script>alert(1)</script>'
@@ -40,18 +41,6 @@ def docx() -> bytes:
             'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'))
         archive.writestr("word/document.xml", "<w:document/>")
     return buffer.getvalue()
-
-
-def field_value(html: str, name: str) -> str | None:
-    tag = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', html)
-    if tag is None:
-        return None
-    value = re.search(r'value="([^"]*)"', tag.group(0))
-    return unescape(value.group(1)) if value else ""
-
-
-def text_of(response) -> str:
-    return unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 class FilingPages:

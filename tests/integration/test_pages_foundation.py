@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
-from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,6 +17,7 @@ from complaints.web.app import create_app
 from complaints.web.pages.languages import local_date, local_datetime
 from complaints.web.pages.sessions import local_path, staff_required
 from complaints.web.runtime import EXTENSION
+from tests.fixtures.pages import text_of
 
 PASSWORD = "correct horse battery staple"
 LANG_COOKIE = "huiyin_lang"
@@ -73,10 +73,6 @@ def csrf_token(page) -> str:
 
 def html_lang(response) -> str:
     return re.search(r'<html lang="([^"]+)"', response.get_data(as_text=True)).group(1)
-
-
-def text_of(response) -> str:
-    return unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 def set_cookie(response, name: str) -> str:

@@ -17,6 +17,7 @@ from complaints.domain.values import Role
 from complaints.web.pages.attachments import attachment_store
 from complaints.web.runtime import EXTENSION, Runtime
 from tests.fixtures.filing import filing_command
+from tests.fixtures.pages import flat_text_of
 from tests.fixtures.stores import STORES
 
 PASSWORD = "correct horse battery staple"
@@ -30,10 +31,6 @@ TAX = Principal("handler-tax", Role.HANDLER, "TAX")
 def store() -> str:
     """The pages add nothing to the store's work: SQLite is enough."""
     return "sqlite"
-
-
-def text_of(response) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
 
 
 def csrf_token(response) -> str:
@@ -203,7 +200,7 @@ def test_the_same_intake_form_sent_twice_files_one_case(desk, complaints):
     assert first.headers["Location"] == second.headers["Location"]
     other = file_for_caller(intake, submission="double-click", subject="另一件事")
     assert other.status_code == 422
-    assert "sent before with other details" in text_of(other)
+    assert "sent before with other details" in flat_text_of(other)
 
 
 @pytest.mark.parametrize(("fields", "field", "message"), [
@@ -248,7 +245,7 @@ def test_intake_dispatches_a_filed_case_to_the_proposed_department(desk, complai
     case = complaints.load_case(complaints.resolve_case_id(reference))
     assert (case.status, case.lead_department, case.co_departments) == (
         "assigned", "CUSTOMS", ["COMMERCE"])
-    assert f"{reference} was dispatched to Customs" in text_of(intake.get("/staff/intake"))
+    assert f"{reference} was dispatched to Customs" in flat_text_of(intake.get("/staff/intake"))
 
 
 def test_dispatching_to_a_proposed_co_handler_makes_it_lead_only(desk, complaints):
@@ -296,7 +293,7 @@ def test_a_handler_sees_their_departments_queue_nearest_deadline_first(desk, com
     queue = desk("handler-TAX").get("/staff/queue", department="LAND")
     table = section(queue, "queue")
     assert queue.status_code == 200
-    assert "Queue of Tax Bureau" in text_of(queue)
+    assert "Queue of Tax Bureau" in flat_text_of(queue)
     assert elsewhere not in table  # a handler's queue is their own, whatever was asked
     assert table.index(sooner) < table.index(co_handled) < table.index(later)
     assert "15 working days" in section(queue, f"row-{sooner}")
@@ -351,11 +348,11 @@ def test_the_queue_pages_through_with_previous_and_next(desk, complaints, app_ru
     catch_up(app_runtime)
     handler = desk("handler-TAX")
     first = handler.get("/staff/queue", limit=2)
-    assert "Cases 1–2 of 5" in text_of(first)
+    assert "Cases 1–2 of 5" in flat_text_of(first)
     next_link = unescape(re.search(r'href="([^"]+)" data-testid="next"',
                                    first.get_data(as_text=True)).group(1))
     second = handler.client.get(next_link)
-    assert "Cases 3–4 of 5" in text_of(second)
+    assert "Cases 3–4 of 5" in flat_text_of(second)
     assert references[2] in section(second, "queue") and references[0] not in section(
         second, "queue")
     assert 'data-testid="previous"' in second.get_data(as_text=True)
@@ -411,15 +408,15 @@ def test_each_role_sees_only_the_steps_it_may_take(desk, complaints, username, o
     assert page.status_code == 200
     assert steps_on(page) == offered
     if not offered:
-        assert "nothing for your role to do" in text_of(page)
+        assert "nothing for your role to do" in flat_text_of(page)
 
 
 def test_a_handler_cannot_open_another_departments_case(desk, complaints):
     reference = assigned(complaints, lead="LAND", category="land")
     page = desk("handler-TAX").get(f"/staff/cases/{reference}")
     assert page.status_code == 403
-    assert "You cannot open this page" in text_of(page)
-    assert "出口退税" not in text_of(page)
+    assert "You cannot open this page" in flat_text_of(page)
+    assert "出口退税" not in flat_text_of(page)
 
 
 def test_a_handler_cannot_act_on_another_departments_case_even_with_a_token(desk,
@@ -451,7 +448,7 @@ def test_a_handler_replies_and_the_case_page_shows_it(desk, complaints):
                        actions="核对申报\n加快审核")
     assert sent.status_code == 303 and sent.headers["Location"] == f"/staff/cases/{reference}"
     page = handler.get(f"/staff/cases/{reference}")
-    assert "The reply was sent." in text_of(page)
+    assert "The reply was sent." in flat_text_of(page)
     assert section(page, "status") == "Replied"
     assert "退税已于三月到账。" in section(page, "reply")
     case = complaints.load_case(complaints.resolve_case_id(reference))
@@ -493,7 +490,7 @@ def test_a_step_the_case_no_longer_offers_is_explained_at_the_top(desk, complain
     sent = handler.act(reference, "respond", version=current + 1, outcome="resolved",
                        reply="again")
     assert sent.status_code == 422
-    assert "cannot be taken while the case is “Replied”" in text_of(sent)
+    assert "cannot be taken while the case is “Replied”" in flat_text_of(sent)
 
 
 def test_every_step_form_needs_its_csrf_token(desk, complaints):
@@ -503,7 +500,7 @@ def test_every_step_form_needs_its_csrf_token(desk, complaints):
         "note-progress-version": str(version_of(complaints, reference)),
         "note-progress-text": "no token", "note-progress-visibility": "internal"})
     assert sent.status_code == 400
-    assert "The form could not be sent" in text_of(sent)
+    assert "The form could not be sent" in flat_text_of(sent)
     assert version_of(complaints, reference) == 3
 
 
@@ -622,7 +619,7 @@ def test_each_step_form_tells_its_mistakes_beside_it(desk, complaints, build, us
 def test_the_closed_loop_of_a_bad_review_on_the_case_page(desk, complaints):
     reference = responded(complaints, score=1)
     supervisor = desk("supervisor")
-    assert "A bad review awaits its re-check" in text_of(supervisor.get(
+    assert "A bad review awaits its re-check" in flat_text_of(supervisor.get(
         f"/staff/cases/{reference}"))
     assert supervisor.act(reference, "conclude_review", result="upheld",
                           explanation="退税确有延误").status_code == 303
@@ -661,7 +658,7 @@ def test_a_handler_sees_nothing_of_a_confidential_filer_and_notes_marked_interna
     for part in ("黑河", "商贸", "9135", "Y43", "王", "+86", "1234", "@", "*"):
         assert part not in filer, part
     assert "Withheld" in filer
-    assert "how to reach them is withheld from departments" in text_of(page)
+    assert "how to reach them is withheld from departments" in flat_text_of(page)
     timeline = section(page, "timeline")
     assert "内部意见 " not in timeline.split("Internal: the filer never sees this")[0]
     assert "Public: the filer sees this" in timeline
@@ -674,7 +671,7 @@ def test_the_case_page_speaks_chinese_and_russian(desk, complaints):
     reader = desk("handler-TAX")
     for language, words in (("zh", "您现在可以办理"), ("ru", "Что можно сделать сейчас")):
         page = reader.get(f"/staff/cases/{reference}", lang=language)
-        assert words in text_of(page), language
+        assert words in flat_text_of(page), language
 
 
 def test_typed_markup_is_shown_as_text_on_the_case_page(desk, complaints):

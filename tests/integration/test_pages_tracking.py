@@ -21,6 +21,7 @@ from complaints.domain.values import Role
 from complaints.web.identity import PUBLIC_FILER
 from complaints.web.runtime import Runtime
 from tests.fixtures.filing import filing_command
+from tests.fixtures.pages import text_of
 
 INTAKE = Principal(actor_id="intake-wang", role=Role.INTAKE)
 HANDLER = Principal(actor_id="handler-customs-li", role=Role.HANDLER, department="CUSTOMS")
@@ -68,10 +69,6 @@ def reply(app: Complaints, filing: Filing, text: str = "Груз выпущен 
 
 def form_token(page: str) -> str:
     return unescape(re.search(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"', page).group(1))
-
-
-def text_of(response) -> str:
-    return unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 class Tracker:

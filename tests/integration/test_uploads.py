@@ -10,7 +10,6 @@ import re
 import threading
 import zipfile
 from datetime import datetime, timedelta
-from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from complaints.settings import Settings
 from complaints.web.identity import PUBLIC_FILER
 from complaints.web.runtime import Runtime
 from tests.fixtures.filing import filing_command
+from tests.fixtures.pages import field_value, text_of
 from tests.fixtures.samples import CFPB_SAMPLE
 from tests.fixtures.stores import STORES, settings_for
 
@@ -53,18 +53,6 @@ def settings(store: str, request: pytest.FixtureRequest, tmp_path) -> Settings:
     return settings_for(store, str(tmp_path), url, HUIYIN_LOG_LEVEL="WARNING",
                         HUIYIN_MAX_REQUEST_BYTES="65536",
                         HUIYIN_UPLOAD_STAGING_BYTES=str(3 * 1024 * 1024))
-
-
-def field_value(html: str, name: str) -> str | None:
-    tag = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', html)
-    if tag is None:
-        return None
-    value = re.search(r'value="([^"]*)"', tag.group(0))
-    return unescape(value.group(1)) if value else ""
-
-
-def text_of(response) -> str:
-    return unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 def office(entries: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
