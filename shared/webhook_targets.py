@@ -23,7 +23,7 @@ REFUSED_ADDRESS = "webhook_refused_address"
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 # Names that resolve inside a network, never on the public internet.
-_INTERNAL_SUFFIXES = (
+INTERNAL_SUFFIXES = (
     ".internal", ".local", ".localdomain", ".home.arpa", ".lan", ".intranet", ".corp",
     ".private",
 )
@@ -57,7 +57,7 @@ def webhook_url_problem(url: str, allow_loopback: bool = False) -> str | None:
         return address_problem(address, allow_loopback)
     if host == "localhost" or host.endswith(".localhost"):
         return None if allow_loopback else REFUSED_ADDRESS
-    if "." not in host or host.endswith(_INTERNAL_SUFFIXES):
+    if "." not in host or host.endswith(INTERNAL_SUFFIXES):
         return REFUSED_ADDRESS
     return None
 

@@ -24,14 +24,18 @@ from complaints.web.api.schemas.fields import (
 from complaints.web.runtime import runtime
 from shared.webhook_targets import (
     ALLOW_LOOPBACK_VARIABLE,
+    INTERNAL_SUFFIXES,
     INVALID_URL,
     REFUSED_ADDRESS,
     REFUSED_SCHEME,
     webhook_url_problem,
 )
 
-# What marshmallow's URL field takes for a webhook: https, a host name with a top-level domain.
-WEBHOOK_URL = re.compile(r"^https://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*"
+# What filing takes for a webhook, as the document publishes it: https, a host name with a
+# top-level domain, none of the names that are internal by their form (webhook_url_problem).
+_LABEL = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+_INTERNAL = "|".join(re.escape(suffix.lstrip(".")) for suffix in (*INTERNAL_SUFFIXES, ".localhost"))
+WEBHOOK_URL = re.compile(rf"^https://(?![^/]*\.({_INTERNAL})(/|$)){_LABEL}(\.{_LABEL})*"
                          r"\.[a-z]{2,}(/[A-Za-z0-9._~-]*)*$")
 # The inbox (the case's own history) is always on; these are the channels besides it.
 NOTIFY_CHANNELS = ("email", "sms", "webhook")
