@@ -1,4 +1,5 @@
-"""`make fuzz`: the fuzz tier with more examples per operation (HUIYIN_FUZZ_EXAMPLES)."""
+"""`make fuzz`: the fuzz tier with more examples per operation (HUIYIN_FUZZ_EXAMPLES) and more
+stateful scenarios (HUIYIN_FUZZ_SCENARIOS)."""
 
 from __future__ import annotations
 
@@ -8,4 +9,5 @@ import sys
 import pytest
 
 os.environ.setdefault("HUIYIN_FUZZ_EXAMPLES", "100")
+os.environ.setdefault("HUIYIN_FUZZ_SCENARIOS", "300")
 sys.exit(pytest.main(["tests/fuzz", "-q", "-s", *sys.argv[1:]]))

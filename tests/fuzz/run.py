@@ -16,6 +16,8 @@ from typing import Any
 PHASES = "examples,coverage,fuzzing,stateful"
 HOOKS = "tests.fuzz.hooks"
 CONFIG = Path(__file__).with_name("schemathesis.toml")
+# Names the caller to the hooks, which make generated filings the ones this caller may send.
+CALLER_VARIABLE = "HUIYIN_FUZZ_CALLER"
 
 
 @dataclass
@@ -36,18 +38,43 @@ class Outcome:
         found = re.search(r"API Links:\s+(.+)", self.output)
         return found.group(1).strip() if found else "none"
 
+    @property
+    def links_covered(self) -> int:
+        """How many distinct links the stateful phase followed (schemathesis's "covered")."""
+        found = re.search(r"API Links:\s+(\d+) covered", self.output)
+        return int(found.group(1)) if found else 0
+
+    @property
+    def scenarios(self) -> int:
+        found = re.search(r"Scenarios:\s+(\d+)", self.output)
+        return int(found.group(1)) if found else 0
+
     def summary(self) -> str:
         failed = [f"{f['code']} {f['title']} on {', '.join(f['operations'])}"
                   for f in self.report.get("failures", [])]
-        return (f"{self.caller}: {self.cases} cases, links {self.links}, "
+        return (f"{self.caller}: {self.cases} cases, {self.scenarios} stateful scenarios, "
+                f"links {self.links}, "
                 f"exit {self.exit_code}; failures: {failed or 'none'}")
 
 
+def settings_file(workdir: Path, scenarios: int) -> Path:
+    """CONFIG, with the number of scenarios the stateful phase runs (its own max-examples,
+    which the command line's --max-examples does not set for it)."""
+    path = workdir / CONFIG.name
+    path.write_text(CONFIG.read_text() + f"""
+# Written by tests/fuzz/run.py: how many scenarios the stateful phase runs.
+[phases.stateful.generation]
+max-examples = {scenarios}
+""")
+    return path
+
+
 def run(url: str, caller: str, token: str | None, max_examples: int, workdir: Path,
-        seed: int | None = None) -> Outcome:
+        seed: int | None = None, scenarios: int = 30) -> Outcome:
     report = workdir / f"{caller}.json"
+    config = settings_file(workdir, scenarios)
     command = [
-        str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(CONFIG),
+        str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(config),
         "run", f"{url}/openapi.json",
         "--checks", "all", "--phases", PHASES, "--max-examples", str(max_examples),
         "--workers", "1", "--no-color", "--continue-on-failure",
@@ -58,7 +85,8 @@ def run(url: str, caller: str, token: str | None, max_examples: int, workdir: Pa
         command += ["--seed", str(seed)]
     if token:
         command += ["--header", f"Authorization: Bearer {token}"]
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS, "PYTHONPATH": os.getcwd()}
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS, "PYTHONPATH": os.getcwd(),
+           CALLER_VARIABLE: caller}
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=workdir,
                           check=False)
     data = json.loads(report.read_text()) if report.exists() else {}

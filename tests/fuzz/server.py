@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,21 @@ class Served:
     tokens: dict[str, str | None]
 
 
+def _a_case_led_by_tax(client, supervisor: str) -> None:
+    """One case filed, accepted and led by TAX before schemathesis starts, so the case list
+    gives every caller a case to follow links to (the handler files none of their own)."""
+    filed = client.post("/api/v1/cases", json={
+        "channel": "web", "category": "tax", "subject": "出口退税未到账",
+        "description": "我公司一月申报出口退税，至今未到账。",
+        "filer": {"enterprise_name": "黑河市远东商贸有限公司"},
+    })
+    reference = filed.json["reference"]
+    staff = {"Authorization": f"Bearer {supervisor}"}
+    for step, body in (("accept", {}), ("assign", {"lead": "TAX"})):
+        reply = client.post(f"/api/v1/cases/{reference}/{step}", json=body, headers=staff)
+        assert reply.status_code == 200, reply.json
+
+
 @contextmanager
 def served_api(data_dir: str) -> Iterator[Served]:
     app = create_app(settings_for("sqlite", data_dir, HUIYIN_LOG_LEVEL="ERROR"))
@@ -36,6 +52,9 @@ def served_api(data_dir: str) -> Iterator[Served]:
         reply = client.post("/api/v1/auth/token", json={"username": username,
                                                          "password": PASSWORD})
         tokens[username] = reply.json["access_token"]
+    _a_case_led_by_tax(client, tokens["supervisor"])
+    # werkzeug logs every request at INFO; schemathesis sends thousands.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -8,6 +8,7 @@ import pytest
 
 from complaints.domain.values import Channel, Language, Outcome, Status, Visibility
 from complaints.readmodels.case_index import MAX_OFFSET
+from complaints.web.api.links import link_name
 from complaints.web.api.schemas.cases import AS_OF
 from complaints.web.api.schemas.fields import (
     CREDIT_CODE,
@@ -165,3 +166,63 @@ def test_the_credit_code_pattern_holds_every_valid_code_and_says_the_rest_but_th
     for bad in ("91350100M000100Y4", "9I350100M000100Y43", "91A50100M000100Y43", ""):
         assert credit_code_problem(bad) and not CREDIT_CODE.search(bad)
     assert re.fullmatch(r"\^.*\$", CREDIT_CODE.pattern)
+
+
+def resolve(spec, schema):
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        schema = spec["components"]["schemas"][name]
+    return schema
+
+
+def schema_at(spec, schema, pointer):
+    """The schema of what a JSON pointer reaches in a body of `schema`, or None."""
+    for part in pointer.strip("/").split("/"):
+        schema = resolve(spec, schema)
+        schema = schema.get("items") if part.isdigit() else schema.get("properties", {}).get(part)
+        if schema is None:
+            return None
+    return resolve(spec, schema)
+
+
+def parameters_at(spec, ref):
+    """(in, name) of each parameter of the operation `ref` points to, its path's included."""
+    path, method = ref.removeprefix("#/paths/").rsplit("/", 1)
+    item = spec["paths"][path.replace("~1", "/").replace("~0", "~")]
+    return {(p["in"], p["name"]) for p in item.get("parameters", []) + item[method].get(
+        "parameters", [])}
+
+
+def test_every_link_names_an_operation_its_parameters_and_what_the_answer_carries(spec):
+    linked = {}
+    for path, method, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            for name, link in response.get("links", {}).items():
+                linked.setdefault((path, method, status), set()).add(name)
+                names = parameters_at(spec, link["operationRef"])
+                for parameter_name, expression in link["parameters"].items():
+                    where, _, bare = parameter_name.rpartition(".")
+                    assert (where or "path", bare) in names, (path, name, parameter_name)
+                    if expression.startswith("$response.body#"):
+                        body = response["content"]["application/json"]["schema"]
+                        found = schema_at(spec, body, expression.split("#", 1)[1])
+                        assert found is not None and found.get("type") == "string", (
+                            path, status, name, expression)
+                    else:
+                        header = expression.removeprefix("$response.header.")
+                        assert header in response.get("headers", {}), (path, name, expression)
+
+    on_a_case = {link_name(p, m) for p, m, _ in operations(spec) if "{case}" in p}
+    # The filing's answers, a case read and the case list lead to every operation on a case.
+    for source in (("/api/v1/cases", "post", "201"), ("/api/v1/cases", "post", "200"),
+                   ("/api/v1/cases/{case}", "get", "200"), ("/api/v1/cases", "get", "200")):
+        assert linked[source] == on_a_case, source
+    assert len(on_a_case) == 20
+
+
+def test_a_case_read_hands_its_version_on_to_each_step_as_if_match(spec):
+    links = spec["paths"]["/api/v1/cases/{case}"]["get"]["responses"]["200"]["links"]
+    steps = [link for link in links.values() if link["operationRef"].endswith("/post")]
+    assert steps
+    for link in steps:
+        assert link["parameters"]["header.If-Match"] == "$response.header.ETag"
