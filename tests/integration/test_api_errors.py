@@ -127,6 +127,11 @@ def test_a_body_over_the_limit_is_413(client, filer, settings, assert_error, unc
         ({"occurred_at": "0001-01-01T00:00:00+14:00"}, "occurred_at"),
         ({"happened_on": "yesterday"}, "happened_on"),
         ({"confidential": "perhaps"}, "confidential"),
+        # The document says boolean: JSON's true and false, not what marshmallow would read.
+        ({"anonymous": 0}, "anonymous"),
+        ({"anonymous": 1}, "anonymous"),
+        ({"confidential": "true"}, "confidential"),
+        ({"confidential": "yes"}, "confidential"),
     ],
 )
 def test_an_invalid_filing_is_422_naming_the_field(
@@ -163,6 +168,8 @@ def test_a_bad_credit_code_is_422_and_says_what_is_wrong(client, filer, assert_e
         ("notes", {"text": "x", "occurred_at": "2026-01-01 09:00"}, "occurred_at"),
         ("information-requests", {"items": []}, "items"),
         ("refer", {"reason": "not ours"}, "where_to"),
+        ("follow-up", {"method": "phone", "satisfied": 1}, "satisfied"),
+        ("follow-up", {"method": "phone", "satisfied": "false"}, "satisfied"),
     ],
 )
 def test_an_invalid_command_body_is_422(

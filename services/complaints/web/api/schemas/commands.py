@@ -17,6 +17,7 @@ from complaints.domain.values import (
 )
 from complaints.web.api.schemas.attachments import attachment_references
 from complaints.web.api.schemas.fields import (
+    JsonBoolean,
     aware_time,
     department,
     one_of,
@@ -128,7 +129,7 @@ class RectificationSchema(CommandSchema):
 
 class FollowUpSchema(CommandSchema):
     method = one_of(ContactMethod, required=True)
-    satisfied = fields.Boolean(required=True)
+    satisfied = JsonBoolean(required=True)
     notes = text(5_000, required=False)
 
 

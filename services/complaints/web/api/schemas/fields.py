@@ -56,6 +56,16 @@ def one_of(values: Any, **kwargs: Any) -> fields.String:
     return fields.String(validate=validate.OneOf(choices), metadata=metadata, **kwargs)
 
 
+class JsonBoolean(fields.Boolean):
+    """JSON's true or false, as the document's `type: boolean` says: not 0, 1, "true" or "yes",
+    which marshmallow's Boolean would also read."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 def credit_code(value: str) -> None:
     problem = credit_code_problem(value)
     if problem:

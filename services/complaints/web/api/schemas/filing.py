@@ -14,6 +14,7 @@ from complaints.web.api.schemas.attachments import attachment_references
 from complaints.web.api.schemas.fields import (
     CREDIT_CODE,
     CREDIT_CODE_FORMAT,
+    JsonBoolean,
     aware_time,
     category,
     credit_code,
@@ -115,8 +116,8 @@ class FilingSchema(Schema):
     attachments = attachment_references(
         metadata={"description": "references to documents kept elsewhere (paper files)"}
     )
-    confidential = fields.Boolean(load_default=False)
-    anonymous = fields.Boolean(load_default=False)
+    confidential = JsonBoolean(load_default=False)
+    anonymous = JsonBoolean(load_default=False)
     occurred_at = aware_time(
         metadata={"description": "staff only: when the call or visit took place"}
     )
