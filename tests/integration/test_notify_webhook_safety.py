@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import socket
 import ssl
 import subprocess
 import time
@@ -79,13 +80,22 @@ def test_a_loopback_webhook_is_not_called_unless_the_operator_allows_loopback(
     "https://[fd00:ec2::254]/latest/meta-data/",
     "https://metadata.google.internal/computeMetadata/v1/",
 ])
-def test_an_internal_address_is_refused_at_once_and_never_retried(make_notify, url):  # noqa: F811
+def test_an_internal_address_is_refused_at_once_and_never_retried(
+    make_notify, url, monkeypatch  # noqa: F811
+):
     notify = make_notify()  # even with loopback allowed
-    started = time.monotonic()
+    tried: list[object] = []
+    connect = socket.socket.connect
+
+    def recorded_connect(self, address):
+        tried.append(address)
+        return connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", recorded_connect)
 
     notify.handle(webhook_filing(url))
 
-    assert time.monotonic() - started < 2  # no connection was tried, nor a second time
+    assert tried == []  # no connection was tried, nor a second time
     (letter,) = notify.dead_letters()
     assert (letter.last_error, letter.attempts) == ("webhook_refused_address", 1)
     assert [r.reason for r in notify.receipts() if not r.delivered] == ["webhook_refused_address"]
@@ -168,9 +178,8 @@ def test_tls_is_checked_for_the_host_while_connecting_to_its_checked_address(
 
 def test_a_receiver_that_never_answers_costs_one_read_timeout(hanging_receiver):
     post = PublicPost(Timeouts(connect=1, read=0.5), allow_loopback=True)
-    started = time.monotonic()
 
     with pytest.raises(DeliveryError, match="webhook_timeout"):
         post.post(hanging_receiver.url, b"{}", {})
 
-    assert 0.4 < time.monotonic() - started < 1.5
+    assert len(hanging_receiver.connections) == 1  # one try, given up at its read timeout
