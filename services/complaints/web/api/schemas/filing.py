@@ -34,10 +34,11 @@ from shared.webhook_targets import (
 
 # What filing takes for a webhook, as the document publishes it: https, a host name with a
 # top-level domain, none of the names that are internal by their form (webhook_url_problem).
-_LABEL = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"  # at most 63 characters, as DNS says
 _INTERNAL = "|".join(re.escape(suffix.lstrip(".")) for suffix in (*INTERNAL_SUFFIXES, ".localhost"))
-WEBHOOK_URL = re.compile(rf"^https://(?![^/]*\.({_INTERNAL})(/|$)){_LABEL}(\.{_LABEL})*"
-                         r"\.[a-z]{2,}(/[A-Za-z0-9._~-]*)*$")
+_URL_CHARACTER = r"([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})"
+WEBHOOK_URL = re.compile(rf"^https://(?![^/?#]*\.({_INTERNAL})([/?#]|$)){_LABEL}(\.{_LABEL})*"
+                         rf"\.[a-z]{{2,}}(/{_URL_CHARACTER}*)*(\?({_URL_CHARACTER}|[/?])+)?$")
 # The inbox (the case's own history) is always on; these are the channels besides it.
 NOTIFY_CHANNELS = ("email", "sms", "webhook")
 
