@@ -43,7 +43,7 @@ def kept_secret(path: Path, make: Callable[[], str]) -> str:
     """The value in `path`, made by `make` and stored there first if there is none."""
     if not path.exists():
         _create(path, make())
-    return _read(path)
+    return read_secret(path)
 
 
 def _create(path: Path, value: str) -> None:
@@ -62,7 +62,8 @@ def _create(path: Path, value: str) -> None:
         os.unlink(candidate)
 
 
-def _read(path: Path) -> str:
+def read_secret(path: Path) -> str:
+    """A secret kept in a file only its owner may read."""
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise SecretFileError(

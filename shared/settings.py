@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from shared.installation import SecretFileError, demo_secret_key
+from shared.sealing import KeyRing, SealingError, read_key_ring
 
 
 class SettingsError(ValueError):
@@ -59,6 +60,8 @@ class CommonSettings:
     log_format: str
     create_tables: bool
     kafka_bootstrap_servers: str
+    # The key-encryption keys that wrap every case's data key (shared.sealing).
+    key_ring: KeyRing
 
     @property
     def stream_path(self) -> Path:
@@ -85,6 +88,10 @@ class CommonSettings:
                 raise SettingsError(f"HUIYIN_DEMO: the secret key: {error}") from None
         if len(secret) < 32:
             raise SettingsError("HUIYIN_SECRET_KEY must be at least 32 characters long")
+        try:
+            key_ring = read_key_ring(env, data_dir, demo=demo)
+        except (SealingError, SecretFileError, OSError) as error:
+            raise SettingsError(str(error)) from None
         return {
             "data_dir": data_dir,
             "secret_key": secret,
@@ -95,6 +102,7 @@ class CommonSettings:
             "log_format": choice(env, "HUIYIN_LOG_FORMAT", "json", ("json", "text")),
             "create_tables": flag(env, "HUIYIN_CREATE_TABLES", True),
             "kafka_bootstrap_servers": servers(env, "KAFKA_BOOTSTRAP_SERVERS"),
+            "key_ring": key_ring,
         }
 
     @classmethod

@@ -3,6 +3,16 @@
 Every event's data carries `case`, what a consumer needs to address the filer and the
 departments without asking the complaints service. Internal notes have no type here: they
 never go on the wire.
+
+Personal values travel sealed (schema version 2). Each field named in `SEALED_FIELDS` (in the
+event's data) and `SEALED_FILER_FIELDS` (in `case.filer`) holds a token `sealed:1:<base64>`:
+AES-256-GCM under the case's own data key, the case id as associated data
+(`shared.sealing.DataKey`), or null where the filing gave none. The key travels wrapped by
+the operator's KEK on `huiyin.case-keys` (`shared.contract.case_keys`), so a consumer holding
+that KEK opens the tokens, and nobody does once the case's data is erased: the key is then
+tombstoned, `case.personal_data_erased` says so, and each later event's
+`case.personal_data_erased` is true. A case filed before sealing (no key) may still carry
+its values in clear; version 1 carried every value in clear.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from shared.contract.event_types import (
     INFORMATION_REQUESTED,
     INFORMATION_SUPPLIED,
     NOTIFY_CHANNELS,
+    PERSONAL_DATA_ERASED,
     PUBLIC_UPDATE,
     RATED,
     RATING_INVALIDATED,
@@ -35,6 +46,32 @@ from shared.contract.event_types import (
     TRANSFERRED,
 )
 from shared.locale import LANGUAGES
+from shared.sealing import is_token
+
+# Where a personal value travels as a token (schema version 2).
+SEALED_FILER_FIELDS = ("enterprise_name", "contact_person", "email", "phone", "webhook_url")
+SEALED_FIELDS: dict[str, tuple[str, ...]] = {
+    FILED: ("subject",),
+    RATED: ("comment",),
+    REOPENED: ("reason",),
+}
+# Why a case's personal data was erased (complaints' ErasureBasis), as the wire names it.
+ERASURE_BASES = ("filer_request", "retention_expired", "purpose_fulfilled")
+
+
+class Sealed(fields.String):
+    """A sealed token; or, from a case filed before sealing, the value in clear, which must
+    then pass `clear` (an email or URL check)."""
+
+    def __init__(self, clear: fields.Field | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.clear = clear
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if is_token(text) or self.clear is None:
+            return text
+        return self.clear.deserialize(text, attr, data, **kwargs)
 
 
 def _text(**kwargs) -> fields.String:
@@ -68,6 +105,22 @@ class FilerSchema(Schema):
     )
 
 
+class SealedFilerSchema(Schema):
+    """How to reach the filer, each detail sealed (`SEALED_FILER_FIELDS`); null if not given."""
+
+    enterprise_name = Sealed(allow_none=True, load_default=None)
+    contact_person = Sealed(allow_none=True, load_default=None)
+    email = Sealed(fields.Email(), allow_none=True, load_default=None)
+    phone = Sealed(allow_none=True, load_default=None)
+    webhook_url = Sealed(
+        fields.URL(schemes={"https", "http"}, require_tld=False),
+        allow_none=True, load_default=None,
+    )
+    notify_by = fields.List(
+        fields.String(validate=validate.OneOf(NOTIFY_CHANNELS)), load_default=list
+    )
+
+
 class CaseContextSchema(Schema):
     """The case as it stands after the event: who filed it, in which language, who handles it."""
 
@@ -79,6 +132,13 @@ class CaseContextSchema(Schema):
     lead_department = _maybe_text()
     co_departments = _texts()
     filer = fields.Nested(FilerSchema, required=True)
+
+
+class SealedCaseContextSchema(CaseContextSchema):
+    """Version 2: the filer's details sealed, and whether the case's personal data is erased."""
+
+    filer = fields.Nested(SealedFilerSchema, required=True)
+    personal_data_erased = fields.Boolean(required=True)
 
 
 class CaseEventSchema(Schema):
@@ -206,9 +266,13 @@ class EscalatedSchema(CaseEventSchema):
     reason = _text()
 
 
+class PersonalDataErasedSchema(CaseEventSchema):
+    basis = _text(validate=validate.OneOf(ERASURE_BASES))
+
+
 # (event type, schema version) → the schema of its data. A new version is a new entry;
 # consumers refuse versions they do not know rather than guess.
-DATA_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
+DATA_SCHEMAS_V1: dict[tuple[str, int], type[Schema]] = {
     (FILED, 1): FiledSchema,
     (ACCEPTED, 1): AcceptedSchema,
     (REFERRED, 1): ReferredSchema,
@@ -230,6 +294,20 @@ DATA_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     (DEADLINE_APPROACHING, 1): DeadlineSchema,
     (DEADLINE_BREACHED, 1): DeadlineSchema,
     (ESCALATED, 1): EscalatedSchema,
+}
+
+
+def _sealed(schema: type[Schema]) -> type[Schema]:
+    """Version 2 of a version 1 schema: the same fields, the case context sealed."""
+    return type(f"{schema.__name__}V2", (schema,), {
+        "case": fields.Nested(SealedCaseContextSchema, required=True),
+    })
+
+
+DATA_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
+    **DATA_SCHEMAS_V1,
+    **{(event_type, 2): _sealed(schema) for (event_type, _), schema in DATA_SCHEMAS_V1.items()},
+    (PERSONAL_DATA_ERASED, 2): _sealed(PersonalDataErasedSchema),
 }
 EVENT_TYPES = tuple(dict.fromkeys(event_type for event_type, _ in DATA_SCHEMAS))
 # The version a producer writes today, per type.

@@ -16,6 +16,10 @@ UNREACHABLE = "unreachable"
 HTTP_STATUS = "http_status"
 # A sender broke in a way nobody foresaw: notify's log says how.
 INTERNAL_ERROR = "internal_error"
+# Not tried, or not tried again: the case's personal data was erased, the filer's address
+# with it. Recorded in notify's own store only: such a notice is neither a failure reported
+# back to the case (there is no one to reach, and the case says why) nor a dead letter.
+PERSONAL_DATA_ERASED = "personal_data_erased"
 # What the complaints service records and shows for a reason that is not one of these codes
 # (a receipt from a notify older than the codes, or a record made before them): the words
 # themselves may hold the filer's URL or probe the network, so they are not kept.

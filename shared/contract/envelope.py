@@ -10,7 +10,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from marshmallow import Schema, fields, validate
 
-from shared.contract.case_events import EVENT_TYPES, data_schema
+from shared.contract.case_events import (
+    EVENT_TYPES,
+    SEALED_FIELDS,
+    SEALED_FILER_FIELDS,
+    data_schema,
+)
 from shared.contract.codec import (
     ContractError,
     dump_checked,
@@ -18,6 +23,7 @@ from shared.contract.codec import (
     load_checked,
     to_bytes,
 )
+from shared.sealing import is_token
 
 EVENT_NAMESPACE = uuid5(NAMESPACE_URL, "https://huiyin.example/case-events")
 
@@ -77,6 +83,13 @@ def decode_envelope(raw: bytes) -> Envelope:
     what = f"{outer['event_type']} v{outer['schema_version']}"
     data = load_checked(schema, outer["data"], f"the data of {what}")
     return Envelope(**{**outer, "data": data})
+
+
+def carries_token(envelope: Envelope) -> bool:
+    """Some personal value of the event is sealed (a case filed before sealing has none)."""
+    filer = envelope.data["case"].get("filer") or {}
+    return any(is_token(filer.get(name)) for name in SEALED_FILER_FIELDS) or any(
+        is_token(envelope.data.get(name)) for name in SEALED_FIELDS.get(envelope.event_type, ()))
 
 
 def _data_schema(event_type: str, schema_version: int) -> Schema:

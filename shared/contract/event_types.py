@@ -24,4 +24,6 @@ DEADLINE_RECOMPUTED = "case.deadline_recomputed"
 DEADLINE_APPROACHING = "case.deadline_approaching"
 DEADLINE_BREACHED = "case.deadline_breached"
 ESCALATED = "case.escalated"
+# The case's personal data was erased (its key destroyed): forget everything about the filer.
+PERSONAL_DATA_ERASED = "case.personal_data_erased"
 STAGES = ("accept", "reply", "rectify", "return_visit")

@@ -26,7 +26,9 @@ class Receipt:
     template: str
     message_id: str
     sent_at: datetime
-    text: str = ""  # what the filer read, the access code already redacted
+    # What the filer read, the access code redacted; sealed with the case's key (a token,
+    # `shared.contract.case_events`), as it names them, unless the case has no key.
+    text: str = ""
     reason: str = ""  # why it failed, when not delivered
 
 

@@ -23,7 +23,7 @@ class Message:
 @dataclass(frozen=True)
 class Outgoing:
     key: str
-    value: bytes
+    value: bytes | None  # None: a tombstone, which deletes `key` from a compacted topic
 
 
 class Publisher(Protocol):

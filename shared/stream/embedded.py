@@ -10,6 +10,12 @@ same group, in any process, stands by, its polls answering nothing, until the lo
 then it reads on from the group's committed offsets. The OS drops the lock of a process that
 dies, even by SIGKILL, so a standby takes over from a crashed one.
 Messages are kept; the file grows with the log, as is fine for a developer's machine.
+
+A compacted topic (`shared.contract.topics.COMPACTED`, the case keys) is a keyed table
+instead: publishing replaces a key's value, and a tombstone (a null value) deletes its row.
+The file is written with `secure_delete`, so SQLite overwrites a deleted row's bytes with
+zeros, and a tombstone is followed by a truncating checkpoint, so the page images that held
+it leave the write-ahead log as well.
 """
 
 from __future__ import annotations
@@ -25,10 +31,11 @@ from urllib.parse import quote
 
 from filelock import FileLock, Timeout
 
+from shared.contract.topics import COMPACTED
 from shared.stream.base import Message, Outgoing, StreamUnavailableError
+from shared.stream.wakeups import SQLiteChanges
 
 BUSY_TIMEOUT_SECONDS = 30.0
-IDLE_POLL_SECONDS = 0.05
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,9 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS stream_offsets ("
     "group_id TEXT NOT NULL, topic TEXT NOT NULL, next_offset INTEGER NOT NULL, "
     "PRIMARY KEY (group_id, topic)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS stream_keyed ("
+    "topic TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, "
+    "PRIMARY KEY (topic, key)) WITHOUT ROWID",
 )
 
 
@@ -55,6 +65,7 @@ class EmbeddedLog:
             )
             self.connection.execute("PRAGMA journal_mode=WAL")
             self.connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+            self.connection.execute("PRAGMA secure_delete=ON")
             with self.transaction():
                 for statement in _SCHEMA:
                     self.connection.execute(statement)
@@ -88,6 +99,33 @@ class EmbeddedLog:
             raise StreamUnavailableError(f"cannot read the stream: {error}") from None
         return [Message(topic, 0, offset, key, bytes(value)) for offset, key, value in rows]
 
+    def keyed(self, topic: str, key: str) -> bytes | None:
+        """The value of `key` in the compacted `topic`; None if it has none (or was deleted)."""
+        try:
+            row = self.connection.execute(
+                "SELECT value FROM stream_keyed WHERE topic = ? AND key = ?", (topic, key)
+            ).fetchone()
+        except sqlite3.Error as error:
+            raise StreamUnavailableError(f"cannot read the stream: {error}") from None
+        return bytes(row[0]) if row else None
+
+    def keyed_items(self, topic: str) -> dict[str, bytes]:
+        """Every key of the compacted `topic` and its value."""
+        try:
+            rows = self.connection.execute(
+                "SELECT key, value FROM stream_keyed WHERE topic = ?", (topic,)
+            ).fetchall()
+        except sqlite3.Error as error:
+            raise StreamUnavailableError(f"cannot read the stream: {error}") from None
+        return {key: bytes(value) for key, value in rows}
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the file and empty it, if no reader holds it now."""
+        try:
+            self.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as error:
+            log.debug("the stream's checkpoint did not run: %s", error)
+
     def committed(self, group: str, topic: str) -> int:
         try:
             row = self.connection.execute(
@@ -111,6 +149,11 @@ class EmbeddedPublisher:
     def publish(self, topic: str, messages: Sequence[Outgoing]) -> None:
         if not messages:
             return
+        if topic in COMPACTED:
+            self._publish_keyed(topic, messages)
+            return
+        if any(message.value is None for message in messages):
+            raise ValueError(f"{topic} is not compacted: a message without a value means nothing")
         now = time.time()
         with self.log.transaction() as db:
             (tail,) = db.execute(
@@ -124,6 +167,22 @@ class EmbeddedPublisher:
                     for n, message in enumerate(messages)
                 ],
             )
+
+    def _publish_keyed(self, topic: str, messages: Sequence[Outgoing]) -> None:
+        """Each key's value replaced, in order; a tombstone deletes the key's row."""
+        with self.log.transaction() as db:
+            for message in messages:
+                if message.value is None:
+                    db.execute("DELETE FROM stream_keyed WHERE topic = ? AND key = ?",
+                               (topic, message.key))
+                else:
+                    db.execute(
+                        "INSERT INTO stream_keyed VALUES (?, ?, ?) ON CONFLICT (topic, key) "
+                        "DO UPDATE SET value = excluded.value",
+                        (topic, message.key, message.value),
+                    )
+        if any(message.value is None for message in messages):
+            self.log.checkpoint()
 
     def close(self) -> None:
         self.log.close()
@@ -144,6 +203,8 @@ class EmbeddedSubscription:
                              fallback_to_soft=False)
         self.positions: dict[str, int] = {}
         self.standing_by = False
+        # Made before the first read: a message appended after that read wakes the poll.
+        self.changes = SQLiteChanges(self.log.connection)
         self._take_over()
 
     @property
@@ -153,6 +214,8 @@ class EmbeddedSubscription:
     def poll(self, timeout: float, max_records: int = 500) -> list[Message]:
         """What is there now, or the first messages to arrive within `timeout` seconds.
 
+        While there is nothing, it reads again as soon as another connection commits to the
+        file (`shared.stream.wakeups.SQLiteChanges`), and once more at the end of `timeout`.
         Nothing while another consumer of the group holds it.
         """
         deadline = time.monotonic() + timeout
@@ -169,7 +232,7 @@ class EmbeddedSubscription:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
-            time.sleep(min(IDLE_POLL_SECONDS, remaining))
+            self.changes.wait(remaining)
 
     def commit(self, messages: Sequence[Message]) -> None:
         highest: dict[str, int] = {}

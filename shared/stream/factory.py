@@ -9,6 +9,7 @@ from shared.settings import CommonSettings
 from shared.stream.base import Publisher, Subscription
 from shared.stream.embedded import EmbeddedLog, EmbeddedPublisher, EmbeddedSubscription
 from shared.stream.kafka import KafkaPublisher, KafkaSubscription, ensure_topics
+from shared.stream.keys import CaseKeyReader, EmbeddedCaseKeys, KafkaCaseKeys
 
 
 def open_publisher(settings: CommonSettings, client_id: str = "huiyin") -> Publisher:
@@ -21,6 +22,13 @@ def open_subscription(settings: CommonSettings, group: str, topics: Iterable[str
     if settings.uses_kafka:
         return KafkaSubscription(settings.kafka_bootstrap_servers, group, topics, group)
     return EmbeddedSubscription(settings.stream_path, group, topics)
+
+
+def open_case_keys(settings: CommonSettings, client_id: str = "huiyin") -> CaseKeyReader:
+    """A reader of the case keys channel (`huiyin.case-keys`)."""
+    if settings.uses_kafka:
+        return KafkaCaseKeys(settings.kafka_bootstrap_servers, client_id)
+    return EmbeddedCaseKeys(settings.stream_path)
 
 
 def prepare_topics(settings: CommonSettings) -> list[str]:
