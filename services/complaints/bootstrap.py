@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from complaints.adapters.sealed_files import CaseFiles
 from complaints.adapters.store_config import store_env
 from complaints.application.routing import RoutingTable
 from complaints.application.service import Complaints
@@ -30,5 +31,9 @@ def build_services(settings: Settings, *, create_tables: bool | None = None) -> 
         secret_key=settings.secret_key,
         routing=routing,
         deadlines=Deadlines.load(settings.calendar_dir),
+        key_ring=settings.key_ring,
+        group_commit=settings.group_commit,
     )
+    # A case's files go with its key: unreadable already, deleted as well.
+    complaints.on_erased = (CaseFiles(settings.attachments_dir).forget,)
     return Services(settings, routing, complaints, StaffDirectory(complaints, routing))

@@ -53,6 +53,10 @@ class Settings(CommonSettings):
     sign_in_account_limits: str = SIGN_IN_ACCOUNT_LIMITS
     sign_in_address_limits: str = SIGN_IN_ADDRESS_LIMITS
     anonymous_filing_limits: str = ANONYMOUS_FILING_LIMITS
+    # How long closed cases keep personal data, per category; None: the packaged periods.
+    retention_file: Path | None = None
+    # Filings that arrive while another is being saved share the next transaction.
+    group_commit: bool = True
 
     @property
     def postgres(self) -> PostgresURL | None:
@@ -114,9 +118,16 @@ class Settings(CommonSettings):
             anonymous_filing_limits=rate_limits(
                 env, "HUIYIN_ANONYMOUS_FILING_LIMITS", ANONYMOUS_FILING_LIMITS
             ),
+            retention_file=_optional_path(env, "HUIYIN_RETENTION_FILE"),
+            group_commit=flag(env, "HUIYIN_GROUP_COMMIT", True),
         )
         settings.postgres  # noqa: B018 - a bad URL fails here, at start-up
         return settings
+
+
+def _optional_path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    return Path(raw).resolve() if raw else None
 
 
 def _metrics_token(env: Mapping[str, str]) -> str:

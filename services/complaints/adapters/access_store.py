@@ -23,6 +23,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from complaints.adapters.positions import CREATE_LOCK
+from complaints.adapters.write_turns import WriteTurns
 
 SQLITE_FILE = "access.sqlite"
 _SWEEP_EVERY = 60.0
@@ -132,6 +133,8 @@ class SQLiteAccessStore(AccessStore):
         super().__init__()
         self.path = path
         self._local = threading.local()
+        # Every worker's thread writes counters here on each sign-in and filing: in turns.
+        self._turns = WriteTurns(path)
         self.run("PRAGMA journal_mode=WAL")
         for statement in _create_statements("REAL", ""):
             self.run(statement)
@@ -142,7 +145,10 @@ class SQLiteAccessStore(AccessStore):
             connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             connection.execute("PRAGMA synchronous=NORMAL")
             self._local.connection = connection
-        return connection.execute(statement, params).fetchall()
+        if statement.startswith(("SELECT", "PRAGMA")):
+            return connection.execute(statement, params).fetchall()
+        with self._turns.turn():
+            return connection.execute(statement, params).fetchall()
 
     def close(self) -> None:
         connection = getattr(self._local, "connection", None)

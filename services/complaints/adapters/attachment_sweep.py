@@ -1,9 +1,11 @@
-"""Removing uploads no case refers to: forms left unfiled, and files of failed filings.
+"""Removing uploads no case refers to: forms left unfiled, and the files of erased cases.
 
-The events that carry attachments are read first (one that cannot be read stops the sweep
-before it deletes anything), then, with the store locked against new files, each stored file
-that no case refers to and that is older than the staging expiry is deleted. Adding a file to a
-case sets its time to now, so a case being saved while the sweep runs keeps its files.
+Staging folders older than the expiry go first. A case's own folder of sealed files goes once
+the case's key is gone (its personal data erased: the files no longer open; the erasure
+deleted them already unless it was interrupted). Files kept in clear by versions before
+sealing stay while a case refers to them: the events that carry attachments are read first
+(one that cannot be read stops the sweep before it deletes anything), then, with the store
+locked against new files, each such file no case refers to and older than the expiry goes.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import time
 from collections import Counter
 
 from complaints.adapters.attachments import AttachmentStore, attachments_of
+from complaints.adapters.sealed_files import CaseFiles
 from complaints.adapters.staging import StagingArea
 from complaints.application.service import Complaints
 from complaints.domain.case import Case
@@ -43,11 +46,14 @@ def referenced_files(app: Complaints) -> set[str]:
 
 
 def sweep_uploads(app: Complaints, staging: StagingArea) -> Counter[str]:
-    """One sweep: counts of `staging` folders expired and `unreferenced` stored files removed."""
-    done: Counter[str] = Counter(staging=staging.remove_expired(), unreferenced=0, leftovers=0)
+    """One sweep: counts of `staging` folders expired, `erased` cases' folders and
+    `unreferenced` files kept in clear removed."""
+    done: Counter[str] = Counter(staging=staging.remove_expired(), unreferenced=0, leftovers=0,
+                                 erased=0)
     store: AttachmentStore = staging.store
     if not store.root.is_dir():
         return done
+    done["erased"] = _remove_erased(app, CaseFiles(store.root), store)
     referenced = referenced_files(app)
     cutoff = time.time() - staging.expiry.total_seconds()
     with store.lock(shared=False):
@@ -61,6 +67,22 @@ def sweep_uploads(app: Complaints, staging: StagingArea) -> Counter[str]:
                 path.unlink(missing_ok=True)
                 done["leftovers"] += 1
     return done
+
+
+def _remove_erased(app: Complaints, files: CaseFiles, store: AttachmentStore) -> int:
+    """Delete the folders of cases that have no key (any more); how many."""
+    if app.case_keys is None:
+        return 0
+    removed = 0
+    folders = list(files.cases())
+    for start in range(0, len(folders), _PAGE):
+        batch = folders[start : start + _PAGE]
+        keyed = app.case_keys.records.select_case_keys(batch)
+        with store.lock(shared=False):
+            for case_id in batch:
+                if case_id not in keyed and files.forget(case_id):
+                    removed += 1
+    return removed
 
 
 def _older(path, cutoff: float) -> bool:

@@ -1,10 +1,12 @@
-"""Files filers attach: checked by their content, kept once each under their SHA-256.
+"""Files filers attach: checked by their content, named by their SHA-256.
 
-A blob lives at `<data dir>/attachments/<first two hex digits>/<sha256>`, written to a
-temporary file beside it and renamed into place, so a reader never sees half a file and the
-same bytes sent twice (by one filer or by two) are kept once. A file is checked whole (size,
-kind, an Office file's parts) from the stream the request already holds, before anything is
-written: a refused file is never written. Forms stage their files first (`staging.py`).
+A file is checked whole (size, kind, an Office file's parts) from the stream the request
+already holds, before anything is written: a refused file is never written. Forms stage their
+files sealed with a key of the form's own (`staging.py`); a filed case's files are sealed with
+the case's key in its own folder (`sealed_files.py`). Versions before sealing kept each file
+once, in clear, at `<data dir>/attachments/<first two hex digits>/<sha256>`: such files are
+still read for the cases that name them (cases filed before their personal data was sealed),
+and swept once no case does.
 
 What the case records is a reference string, `sha256:<hex>;type=<media type>;size=<bytes>;
 name=<file name>`: the content address first, then what the filer's file was. The name sits
@@ -20,7 +22,6 @@ import hashlib
 import io
 import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -199,8 +200,8 @@ def _bounded_copy(stream: BinaryIO, most: int, name: str) -> BinaryIO:
 
 
 class AttachmentStore:
-    """The files cases refer to, each under its SHA-256; `lock()` keeps the sweep off a file
-    that is being added to a case."""
+    """Where attachments live, their limits, and the files kept in clear before sealing (each
+    under its SHA-256); `lock()` keeps the sweep off a file that is being added to a case."""
 
     def __init__(self, root: Path, limits: Limits | None = None) -> None:
         self.root = root
@@ -213,33 +214,6 @@ class AttachmentStore:
 
     def holds(self, attachment: Attachment) -> bool:
         return self.path_of(attachment.sha256).is_file()
-
-    def keep(self, stream: BinaryIO, name: str) -> Attachment:
-        """Check one file and keep it; AttachmentRefusedError if it is not acceptable."""
-        attachment, checked = inspect(stream, name, self.limits)
-        final = self.path_of(attachment.sha256)
-        with self.lock(shared=True):
-            if not final.is_file():
-                write_atomically(checked, final, self.root / "incoming")
-            os.utime(final)
-        return attachment
-
-    def adopt(self, staged: Path, attachment: Attachment) -> None:
-        """Take a staged file into the store (a hard link, so the staging copy stays until the
-        case is saved); its time is set to now, so the sweep spares it while the case is saved."""
-        final = self.path_of(attachment.sha256)
-        with self.lock(shared=True):
-            if not final.is_file():
-                final.parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    os.link(staged, final)
-                except FileExistsError:
-                    pass
-                except OSError:
-                    with staged.open("rb") as source:
-                        write_atomically(source, final, self.root / "incoming")
-                _sync_directory(final.parent)
-            os.utime(final)
 
     def blobs(self) -> Iterator[Path]:
         if not self.root.is_dir():
@@ -258,23 +232,6 @@ class AttachmentStore:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def write_atomically(stream: BinaryIO, final: Path, scratch: Path) -> None:
-    """Write `stream` to `final` by way of a temporary file in `scratch`, then rename it."""
-    scratch.mkdir(parents=True, exist_ok=True)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=scratch, prefix="upload-")
-    try:
-        with os.fdopen(handle, "wb") as written:
-            while chunk := stream.read(_CHUNK):
-                written.write(chunk)
-            written.flush()
-            os.fsync(written.fileno())
-        os.replace(temporary, final)
-        _sync_directory(final.parent)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
 
 
 def _kind_of(content: BinaryIO, size: int, name: str, limits: Limits) -> FileKind:

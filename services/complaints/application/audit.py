@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.application import project_aggregate
+
 from complaints.application.case_application import CaseNotFoundError
 from complaints.application.permissions import authorize_read
 from complaints.application.principals import Principal
@@ -82,16 +84,20 @@ def case_history(
     """The events up to a moment (a recorded time or a position) and the case as it was then."""
     if as_of_time is not None and as_of_position is not None:
         raise InvalidValueError("give as_of as a time or as a position, not both", field="as_of")
-    current = app.read_case(principal, case_id)
-    events = list(app.repository.event_store.get(case_id))
+    # The events are read once; the case now and as it stood then are both folded from them.
+    stored = list(app.repository.event_store.get(case_id))
+    current = project_aggregate(None, stored)
+    if not isinstance(current, Case):
+        raise CaseNotFoundError(f"no case {case_id}")
+    authorize_read(principal, current)
+    events = stored
     if as_of_position is not None:
         events = events[:as_of_position]
     elif as_of_time is not None:
         events = [event for event in events if event.timestamp <= as_of_time]
     if not events:
         raise CaseNotFoundError("the case did not exist yet at that moment")
-    then = app.load_case(case_id, version=events[-1].originator_version)
-    authorize_read(principal, current)
+    then = current if len(events) == len(stored) else project_aggregate(None, events)
     visible = [view for event in events if (view := event_view(event, current, principal))]
     return {
         "case_id": str(case_id),

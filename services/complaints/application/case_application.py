@@ -9,19 +9,27 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
+from eventsourcing.persistence import IntegrityError, Mapper, Transcoder, Transcoding
 
 from complaints.application.intake_records import IntakeRecords
 from complaints.application.permissions import authorize, authorize_read
+from complaints.application.personal_data import (
+    CaseKeyRecords,
+    CaseKeys,
+    PersonalDataTranscoder,
+    RevealingMapper,
+)
 from complaints.application.principals import Principal
 from complaints.application.routing import RoutingTable
 from complaints.domain.case import Case, case_id_for
 from complaints.domain.errors import DomainError, InvalidValueError
 from complaints.domain.values import Role, Stamp
 from complaints.timelimits.deadlines import Deadlines
+from shared.sealing import KeyRing
 
 REFERENCE_PATTERN = re.compile(r"^HY-(\d{4})-(\d{6,})$")
 CLOCK_SKEW = timedelta(minutes=5)
+SAVE_ATTEMPTS = 3
 
 
 class CaseNotFoundError(DomainError):
@@ -58,7 +66,10 @@ class CaseApplication(Application):
         routing: RoutingTable,
         deadlines: Deadlines | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        key_ring: KeyRing | None = None,
     ) -> None:
+        """`key_ring` seals each case's personal data; without one (a measurement's baseline,
+        an old store's tests) nothing new is sealed and sealed values read as erased."""
         super().__init__(env=dict(env))
         self.secret_key = secret_key
         self.routing = routing
@@ -68,6 +79,16 @@ class CaseApplication(Application):
         if not isinstance(recorder, IntakeRecords):
             raise TypeError(f"{type(recorder).__name__} keeps no intake records")
         self.intake_records: IntakeRecords = recorder
+        if not isinstance(recorder, CaseKeyRecords):
+            raise TypeError(f"{type(recorder).__name__} keeps no case keys")
+        self.case_keys = CaseKeys(key_ring, recorder) if key_ring is not None else None
+        if isinstance(self.mapper, RevealingMapper):
+            self.mapper.keys = self.case_keys
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        transcoder = PersonalDataTranscoder()
+        self.register_transcodings(transcoder)
+        return self.factory.mapper(transcoder=transcoder, mapper_class=RevealingMapper)
 
     def register_transcodings(self, transcoder: Transcoder) -> None:
         super().register_transcodings(transcoder)
@@ -82,23 +103,37 @@ class CaseApplication(Application):
         *,
         occurred_at: datetime | None = None,
         expected_version: int | None = None,
+        recorded_with: Mapping[str, Any] | None = None,
     ) -> Case:
-        """Give the catalogue's `command`: load, authorize, `decide` on the case, save."""
-        case = self.load_case(case_id)
-        authorize(principal, command, case)
-        if expected_version is not None and expected_version != case.version:
-            raise VersionConflictError(
-                f"the case is at version {case.version}, not {expected_version}",
-                current_version=case.version,
-            )
-        decide(case, principal.stamp(self._occurred(principal, occurred_at)))
-        try:
-            self.save(case)
-        except IntegrityError:
-            raise VersionConflictError(
-                "the case was changed by someone else at the same time; reload and retry"
-            ) from None
-        return case
+        """Give the catalogue's `command`: load, authorize, `decide` on the case, save;
+        `recorded_with` goes to the store with the events (keys it destroys).
+
+        A caller who named the version they saw gets a conflict when someone saved in between;
+        one who did not (a background process, a form without a version) has the command
+        decided again on the new state, up to `SAVE_ATTEMPTS` times, since the rules are
+        checked afresh each time."""
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
+            case = self.load_case(case_id)
+            authorize(principal, command, case)
+            if expected_version is not None and expected_version != case.version:
+                raise VersionConflictError(
+                    f"the case is at version {case.version}, not {expected_version}",
+                    current_version=case.version,
+                )
+            sealer = self.case_keys.sealer(case.id) if self.case_keys is not None else None
+            case.sealer = sealer
+            decide(case, principal.stamp(self._occurred(principal, occurred_at)))
+            options = {**(sealer.save_options() if sealer else {}), **(recorded_with or {})}
+            try:
+                self.save(case, **options)
+            except IntegrityError:
+                if expected_version is None and attempt < SAVE_ATTEMPTS:
+                    continue
+                raise VersionConflictError(
+                    "the case was changed by someone else at the same time; reload and retry"
+                ) from None
+            return case
+        raise AssertionError("unreachable")
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from complaints.domain.case import Case
 from complaints.domain.deadline import DueTime
 from complaints.domain.values import (
     ContactMethod,
+    ErasureBasis,
     InvalidationClass,
     Outcome,
     Role,
@@ -47,6 +48,12 @@ class CaseCommand:
     method: str  # the Complaints application's method that gives it
     rights: Mapping[Role, Reach]
     trial: Trial | None = None
+    wording: str = ""  # what it does, when "<name> a case" does not say it
+
+    @property
+    def action(self) -> str:
+        """What the command does to a case, in words: "accept a case"."""
+        return self.wording or f"{self.name.replace('_', ' ')} a case"
 
     @property
     def roles(self) -> list[str]:
@@ -99,6 +106,9 @@ COMMANDS: tuple[CaseCommand, ...] = (
     CaseCommand("close", "close_case", {**_INTAKE_DESK, Role.HANDLER: Reach.LEAD},
                 lambda case, stamp: case.close(stamp)),
     CaseCommand("extend_deadline", "extend_deadline", _SUPERVISOR, _extend),
+    CaseCommand("erase_personal_data", "erase_personal_data", {**_SUPERVISOR, **_SYSTEM},
+                lambda case, stamp: case.erase_personal_data(stamp, ErasureBasis.FILER_REQUEST),
+                wording="erase a case's personal data"),
     # The watchdog's breaches, warnings and recomputed due times.
     CaseCommand("watch", "watch_deadline", _SYSTEM),
     CaseCommand("recompute_deadline", "recompute_deadline", _SYSTEM),

@@ -7,11 +7,14 @@ hashed). So an edit of anything shown — a time, an actor, a word of the reply 
 that event's hash, and a rewritten hash breaks the next event's link. The check itself is
 `audit.verify_links`, the same one `audit.verify_case` runs on the store.
 
-Only auditors export (DESIGN §1). The document holds the filer's personal data, as the
-auditor's timeline does, and two stored digests: `access_code_hash` (SHA-256 of a 60-bit
-access code, too many to guess; see access_codes.py) and `submission_digest` (SHA-256 of
-what the filing already shows). They stay because the chain covers them: without them no
-hash could be recomputed. They are hashes, not the secrets.
+Only auditors export (DESIGN §1). Each event's `data` holds its personal values sealed, as
+stored and hashed; beside it, `personal` holds them readable while the case's key exists,
+so the file keeps the filer's personal data after the case is erased in the store (README,
+"What erasure cannot reach"). It also holds two stored digests: `access_code_hash` (SHA-256
+of a 60-bit access code, too many to guess; see access_codes.py) and `submission_digest`
+(HMAC-SHA-256, under the installation's secret, of what the filing shows). They stay because
+the chain covers them: without them no hash could be recomputed. They are hashes, not the
+secrets.
 
 A chain proves its events were not edited, reordered or removed from its middle; it cannot
 prove that none were cut off at its end. The export states its head (last position and
@@ -116,7 +119,8 @@ def file_name(document: Mapping[str, Any]) -> str:
 def _record(case_id: UUID, link: ChainLink | UnreadableLink) -> dict[str, Any]:
     if isinstance(link, UnreadableLink):
         return {"position": link.position, "type": link.event_type, "unreadable": link.problem}
-    body = canonical(link.body)
+    body = canonical(link.body, stored=True)
+    readable = canonical(link.body)
     stamp = body["stamp"]
     record = {
         "position": body["originator_version"],
@@ -128,6 +132,13 @@ def _record(case_id: UUID, link: ChainLink | UnreadableLink) -> dict[str, Any]:
         "prev_hash": body["prev_hash"],
         "hash": link.hash,
     }
+    # The personal values, sealed in `data` as the hash covers them, as they read while the
+    # case's key exists (None once erased). Outside the hash: GCM binds each to its token.
+    personal = {
+        key: readable[key] for key in record["data"] if readable[key] != body[key]
+    }
+    if personal:
+        record["personal"] = personal
     exact_type = link.hashed_type == f"{Case.__qualname__}.{link.event_type}"
     if not exact_type or _hashed_body(case_id, record) != body:
         # A field this format does not carry: an export that could never verify is refused.

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-# Who the filer is and how to reach them; `language` and `notify_by` name neither.
-IDENTITY = ("enterprise_name", "credit_code", "contact_person", "phone", "email", "webhook_url")
+from complaints.domain.filer import Filer
+
+IDENTITY = Filer.IDENTITY
 WITHHELD = "withheld"
 # What notify reports when it could not reach the filer: a code, never the address or the
 # network's words (earlier receipts carried those; a reader who sees the filer withheld

@@ -25,7 +25,7 @@ def authorize(principal: Principal, command: str, case: Case) -> None:
     reach = CATALOGUE[command].rights.get(principal.role)
     if reach is None:
         raise PermissionDeniedError(
-            f"the {principal.role.value} role may not {command.replace('_', ' ')} a case",
+            f"the {principal.role.value} role may not {CATALOGUE[command].action}",
             allowed_roles=roles_for(command),
         )
     _require_reach(principal, reach, case)

@@ -6,20 +6,26 @@ is `filing`'s, and what the service's own processes do to cases is `upkeep`'s.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from complaints.application.case_application import VersionConflictError
 from complaints.application.catalogue import CATALOGUE
 from complaints.application.filing import FilingDesk
-from complaints.application.principals import Principal
+from complaints.application.principals import SYSTEM, Principal
 from complaints.application.upkeep import Upkeep
 from complaints.domain.case import Case
-from complaints.domain.errors import InvalidValueError
-from complaints.domain.values import Stage, Stamp
+from complaints.domain.errors import CaseRuleError, InvalidValueError
+from complaints.domain.values import ErasureBasis, Stage, Stamp
+from complaints.retention.periods import RetentionPeriods
 
 
 class Complaints(FilingDesk, Upkeep):
     name = "Complaints"
+    # What else keeps a case's personal data outside the store (its attachments' files):
+    # told the case's id once its key is destroyed.
+    on_erased: tuple[Callable[[UUID], Any], ...] = ()
 
     def give(
         self, command: str, principal: Principal, case_id: UUID, **arguments: Any
@@ -234,3 +240,61 @@ class Complaints(FilingDesk, Upkeep):
             case.extend_deadline(stamp, Stage(stage), working_days, reason, due, most)
 
         return self._act(principal, case_id, "extend_deadline", extend, **options)
+
+    # -- the filer's personal data ---------------------------------------------------------------
+
+    def erase_personal_data(
+        self, principal: Principal, case_id: UUID, basis: str, note: str = "", **options: Any
+    ) -> Case:
+        """Crypto-shredding: `PersonalDataErased` recorded and the case's key destroyed in one
+        transaction; the case read back reads every personal value as erased."""
+        self._act(
+            principal,
+            case_id,
+            "erase_personal_data",
+            lambda case, stamp: case.erase_personal_data(stamp, erasure_basis(basis), note),
+            recorded_with={"erased_keys": [case_id]},
+            **options,
+        )
+        if self.case_keys is not None:
+            self.case_keys.forget(case_id)
+        for forget in self.on_erased:
+            forget(case_id)
+        return self.load_case(case_id)
+
+    def expire_personal_data(
+        self, case_id: UUID, periods: RetentionPeriods, principal: Principal = SYSTEM
+    ) -> bool:
+        """Erase a closed case's personal data once its category's retention period, counted
+        from its closing, has run out; True when this call erased it.
+
+        The case decides as loaded now (the index that found it may lag). Any number of jobs
+        may race on a case: the store's version check lets one erase it, and the others find
+        it erased (or reopened meanwhile) and move on.
+        """
+        for _attempt in range(3):
+            case = self.load_case(case_id)
+            closed_at = case.closed_at
+            if (case.personal_data_erased is not None or closed_at is None
+                    or not periods.expired(case.category, closed_at, self.clock())):
+                return False
+            kept = f"kept {periods.period(case.category)} from its closing on {closed_at.date()}"
+            try:
+                self.erase_personal_data(principal, case_id, ErasureBasis.RETENTION_EXPIRED,
+                                         kept, expected_version=case.version)
+            except VersionConflictError:
+                continue  # written meanwhile: look again
+            except CaseRuleError:
+                return False  # erased already, or reopened
+            return True
+        return False
+
+
+def erasure_basis(text: str) -> ErasureBasis:
+    try:
+        return ErasureBasis(text)
+    except ValueError:
+        raise InvalidValueError(
+            f"the basis of an erasure is one of {', '.join(ErasureBasis)}, not {text!r}",
+            field="basis",
+        ) from None

@@ -74,9 +74,20 @@ def case_view(case: Case, principal: Principal) -> dict[str, Any]:
         "closed_at": case.closed_at,
         "messages": [_message(message, masked) for message in case.messages],
         "filer_unreachable": case.filer_unreachable,
+        "personal_data": personal_data(case),
         "updated_at": case.modified_on,
     }
     return canonical(view)
+
+
+def personal_data(case: Case) -> dict[str, Any]:
+    """Whether the case's personal data was erased, when, and on which basis."""
+    erased = case.personal_data_erased
+    return {
+        "erased": erased is not None,
+        "erased_at": erased["erased_at"] if erased else None,
+        "basis": erased["basis"] if erased else None,
+    }
 
 
 def _deadline(case: Case) -> dict[str, Any] | None:

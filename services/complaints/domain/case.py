@@ -20,8 +20,9 @@ from complaints.domain.errors import CaseRuleError, CaseStateError
 from complaints.domain.filer import Filer
 from complaints.domain.intake import IntakeRules
 from complaints.domain.notifications import NotificationRules
+from complaints.domain.personal import Sealer, seal_fields
 from complaints.domain.review import Review, ReviewRules
-from complaints.domain.values import BAD_RATING_MAX, Stage, Stamp, Status
+from complaints.domain.values import BAD_RATING_MAX, ErasureBasis, Stage, Stamp, Status
 
 CASE_NAMESPACE = uuid5(NAMESPACE_URL, "https://huiyin.example/cases")
 # Whoever's actor id begins so brought the case over from an older system (`huiyin import`).
@@ -33,6 +34,9 @@ class Case(IntakeRules, ReviewRules, ClockRules, NotificationRules, ChainedAggre
     """A complaint. Public methods check the rules; the `_past_tense` methods record facts."""
 
     ID_FROM = ("reference",)
+    # The case's data key while a command runs on it, set by the application: the personal
+    # fields of each event it records are sealed with it (`complaints.domain.personal`).
+    sealer = None  # no annotation: the library would take an annotated name for a field
 
     @staticmethod
     def create_id(reference: str) -> UUID:
@@ -43,12 +47,23 @@ class Case(IntakeRules, ReviewRules, ClockRules, NotificationRules, ChainedAggre
 
     @classmethod
     def file(
-        cls, stamp: Stamp, reference: str, filer: Filer, due: DueTime | None, **facts: Any
+        cls, stamp: Stamp, reference: str, filer: Filer, due: DueTime | None,
+        sealer: Sealer | None = None, **facts: Any,
     ) -> Case:
         """A complaint received: the filer and the accept stage's due time as one value each,
-        recorded as `Filed` has always recorded them; `facts` are its other fields."""
-        return cls(stamp=stamp, reference=reference, filer=filer.as_record(), **facts,
-                   **due_fields(due))
+        recorded as `Filed` has always recorded them; `facts` are its other fields, and
+        `sealer` seals what is personal in them."""
+        fields = {"filer": filer.as_record(), **facts}
+        if sealer is not None:
+            fields = seal_fields(sealer, "Filed", fields)
+        case = cls(stamp=stamp, reference=reference, **fields, **due_fields(due))
+        case.sealer = sealer
+        return case
+
+    def trigger_event(self, event_class: type, **kwargs: Any) -> None:
+        if self.sealer is not None:
+            kwargs = seal_fields(self.sealer, event_class.__name__, kwargs)
+        super().trigger_event(event_class, **kwargs)
 
     @event("Filed")
     def __init__(
@@ -107,6 +122,7 @@ class Case(IntakeRules, ReviewRules, ClockRules, NotificationRules, ChainedAggre
         self.filer_unreachable = False
         self.requested_at: datetime | None = None
         self.escalations = 0
+        self.personal_data_erased: dict[str, Any] | None = None
 
     # -- intake ----------------------------------------------------------------------------
 
@@ -366,6 +382,31 @@ class Case(IntakeRules, ReviewRules, ClockRules, NotificationRules, ChainedAggre
     def _filer_unreachable(self, stamp: Stamp, notification_id: str, reason: str) -> None:
         self.failed_notifications.append(notification_id)
         self.filer_unreachable = True
+
+    # -- the filer's personal data ---------------------------------------------------------
+
+    def erase_personal_data(self, stamp: Stamp, basis: ErasureBasis, note: str = "") -> None:
+        """Crypto-shredding: the application destroys the case's key with this event.
+
+        A case still open is erased only because the filer asked; it then goes on without
+        any way to reach them. What was recorded about its handling stays.
+        """
+        if self.personal_data_erased is not None:
+            raise CaseRuleError(
+                "already_erased", "this case's personal data was erased already",
+                erased_at=self.personal_data_erased["erased_at"].isoformat(),
+            )
+        if self.status != Status.CLOSED and basis is not ErasureBasis.FILER_REQUEST:
+            raise CaseRuleError(
+                "case_open",
+                "an open case's personal data is erased only at the filer's request",
+                state=self.status, basis=basis.value,
+            )
+        self._personal_data_erased(stamp=stamp, basis=basis.value, note=note)
+
+    @event("PersonalDataErased")
+    def _personal_data_erased(self, stamp: Stamp, basis: str, note: str) -> None:
+        self.personal_data_erased = {"erased_at": stamp.occurred_at, "basis": basis}
 
     # -- rules -------------------------------------------------------------------------------
 

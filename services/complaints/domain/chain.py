@@ -3,6 +3,8 @@
 An event's hash is SHA-256 over a canonical JSON encoding of everything the event says
 (its type, case, version, recorded time and data) and the previous event's hash, so an
 edit of any stored event breaks its own hash, and rewriting that hash breaks the next link.
+A personal value is hashed as it is stored, sealed (`complaints.domain.personal`): the chain
+verifies the same with the case's key, without it, and after it was destroyed.
 """
 
 from __future__ import annotations
@@ -18,16 +20,24 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from complaints.domain.personal import SealedText
 from complaints.domain.values import Stamp
 
 GENESIS = ""
 HASH_FIELDS = ("prev_hash", "hash")
 
 
-def canonical(value: Any) -> Any:
-    """Plain JSON types, the same for an event as built and as read back from the store."""
+def canonical(value: Any, *, stored: bool = False) -> Any:
+    """Plain JSON types, the same for an event as built and as read back from the store.
+
+    A personal value reads as its text (None once erased), or, `stored`, as its sealed token.
+    """
+    if isinstance(value, SealedText):
+        if stored:
+            return value.token
+        return None if value.erased else str(value)
     if isinstance(value, Enum):
-        return canonical(value.value)
+        return canonical(value.value, stored=stored)
     if value is None or isinstance(value, str | int | float):
         return value
     if isinstance(value, datetime | date):
@@ -36,11 +46,14 @@ def canonical(value: Any) -> Any:
         return str(value)
     if is_dataclass(value) and not isinstance(value, type):
         # Field by field rather than dataclasses.asdict, which deep-copies every value first.
-        return {field.name: canonical(getattr(value, field.name)) for field in fields(value)}
+        return {
+            field.name: canonical(getattr(value, field.name), stored=stored)
+            for field in fields(value)
+        }
     if isinstance(value, Mapping):
-        return {str(key): canonical(item) for key, item in value.items()}
+        return {str(key): canonical(item, stored=stored) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [canonical(item) for item in value]
+        return [canonical(item, stored=stored) for item in value]
     return value
 
 
@@ -48,7 +61,7 @@ def event_hash(event_type: str, fields: Mapping[str, Any]) -> str:
     """The hash of an event: its type name and every field, the hash itself left out."""
     body = {key: value for key, value in fields.items() if key != "hash"}
     encoded = json.dumps(
-        {"type": event_type, **canonical(body)},
+        {"type": event_type, **canonical(body, stored=True)},
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
 from complaints.domain.values import Language
 
@@ -16,6 +16,12 @@ class Filer:
     Its record (`as_record`) holds only the details given, which is how a `Filed` event
     recorded the filer before this type existed, so old and new histories read alike.
     """
+
+    # Who the filer is and how to reach them: personal. The language and the chosen
+    # channels name no one.
+    IDENTITY: ClassVar[tuple[str, ...]] = (
+        "enterprise_name", "credit_code", "contact_person", "phone", "email", "webhook_url"
+    )
 
     language: str = Language.ZH.value
     enterprise_name: str | None = None

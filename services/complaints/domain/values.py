@@ -73,6 +73,14 @@ class ReviewResult(StrEnum):
     NOT_UPHELD = "not_upheld"
 
 
+class ErasureBasis(StrEnum):
+    """Why a case's personal data was erased."""
+
+    FILER_REQUEST = "filer_request"  # the filer asked (PIPL art. 47): even an open case
+    RETENTION_EXPIRED = "retention_expired"  # the category's retention period ran out
+    PURPOSE_FULFILLED = "purpose_fulfilled"  # handled, and nothing more is needed of it
+
+
 class Language(StrEnum):
     ZH = "zh"
     EN = "en"
