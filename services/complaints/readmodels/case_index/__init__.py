@@ -6,6 +6,7 @@ Its parts: `rows` (a case as a row), `projection` (notifications become rows), `
 `sqlite` and `postgres`. What others use is named here.
 """
 
+from complaints.readmodels.case_index.filters import COUNTED_UP_TO
 from complaints.readmodels.case_index.projection import CaseIndexProjection
 from complaints.readmodels.case_index.queries import (
     MAX_OFFSET,
@@ -14,4 +15,6 @@ from complaints.readmodels.case_index.queries import (
     open_case_index,
 )
 
-__all__ = ["MAX_OFFSET", "CaseIndex", "CaseIndexProjection", "Page", "open_case_index"]
+__all__ = [
+    "COUNTED_UP_TO", "MAX_OFFSET", "CaseIndex", "CaseIndexProjection", "Page", "open_case_index",
+]

@@ -11,6 +11,11 @@ from typing import Any
 QUEUE_ORDER = "due_at IS NULL, due_at, filed_at, reference"
 # Newest first.
 SEARCH_ORDER = "filed_at DESC, reference DESC"
+# Longest closed first; (closed_at, reference) is also where the next page starts.
+CLOSING_ORDER = "closed_at, reference"
+# A page's count of all that match stops here: past it, the count says only "more". Counting
+# every match of a common word among a million cases would cost more than finding the page.
+COUNTED_UP_TO = 10_000
 
 
 @dataclass(frozen=True)
@@ -20,7 +25,10 @@ class CaseFilter:
     excluded_statuses: tuple[str, ...] = ()
     reference: str | None = None
     enterprise_key: str | None = None
-    credit_code: str | None = None
+    # Keyed hashes of the filer's details (`blind_index`), matched exactly.
+    credit_code_hash: str | None = None
+    phone_hash: str | None = None
+    email_hash: str | None = None
     category: str | None = None
     filed_from: datetime | None = None
     filed_before: datetime | None = None
@@ -30,6 +38,13 @@ class CaseFilter:
     due_provisional: bool | None = None
     # A reader who sees confidential filers masked must not find them by who they are.
     masked_identities: bool = False
+    # Closed before a moment: `closed_before` for every category but those given their own
+    # moment in `closed_before_by_category` (retention periods differ by category).
+    closed_before: datetime | None = None
+    closed_before_by_category: tuple[tuple[str, datetime], ...] = ()
+    personal_data_kept: bool = False  # only cases whose personal data is not erased
+    # Only cases after this (closed_at, reference) in CLOSING_ORDER: the next page.
+    closed_after: tuple[datetime, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -53,11 +68,11 @@ def where(case_filter: CaseFilter, dialect: Dialect) -> tuple[str, dict[str, Any
         params[name] = value
         clauses.append(template.format(p=dialect.param(name)))
 
-    def add_list(column: str, values: Sequence[str], negate: bool = False) -> None:
-        names = [f"{column}_{'not_' if negate else ''}{index}" for index in range(len(values))]
+    def add_list(column: str, values: Sequence[str]) -> None:
+        names = [f"{column}_{index}" for index in range(len(values))]
         params.update(zip(names, values, strict=True))
         placeholders = ", ".join(dialect.param(name) for name in names)
-        clauses.append(f"{column} {'NOT IN' if negate else 'IN'} ({placeholders})")
+        clauses.append(f"{column} IN ({placeholders})")
 
     f = case_filter
     if f.department:
@@ -65,14 +80,22 @@ def where(case_filter: CaseFilter, dialect: Dialect) -> tuple[str, dict[str, Any
     if f.statuses:
         add_list("status", f.statuses)
     if f.excluded_statuses:
-        add_list("status", f.excluded_statuses, negate=True)
+        # Written out, not bound: the statuses are the code's own words, and a partial index
+        # of the open cases (`status <> 'closed'`) is used only when the planner sees them.
+        if not all(status.isidentifier() for status in f.excluded_statuses):
+            raise ValueError(f"not a status: {f.excluded_statuses!r}")
+        clauses.append("status NOT IN ("
+                       + ", ".join(f"'{status}'" for status in f.excluded_statuses) + ")")
     if f.reference:
         add("reference = {p}", "reference", f.reference)
     if f.enterprise_key:
         add(dialect.enterprise_contains, "enterprise", f.enterprise_key)
-    if f.credit_code:
-        add("credit_code = {p}", "credit_code", f.credit_code)
-    if f.masked_identities and (f.enterprise_key or f.credit_code):
+    hashes = {"credit_code_hash": f.credit_code_hash, "phone_hash": f.phone_hash,
+              "email_hash": f.email_hash}
+    for column, value in hashes.items():
+        if value is not None:
+            add(f"{column} = {{p}}", column, value)
+    if f.masked_identities and (f.enterprise_key or any(v is not None for v in hashes.values())):
         clauses.append("NOT (confidential OR anonymous)")
     if f.category:
         add("category = {p}", "category", f.category)
@@ -88,7 +111,40 @@ def where(case_filter: CaseFilter, dialect: Dialect) -> tuple[str, dict[str, Any
         add_list("deadline_state", f.deadline_states)
     if f.due_provisional is not None:
         clauses.append("due_provisional" if f.due_provisional else "NOT due_provisional")
+    if f.personal_data_kept:
+        clauses.append("NOT personal_data_erased")  # as the retention index says it
+    if f.closed_before:
+        _closed_before(f.closed_before, f.closed_before_by_category, dialect, clauses, params)
+    if f.closed_after:
+        moment, reference = f.closed_after
+        params.update(after_closing=dialect.moment(moment), after_reference=reference)
+        at, ref = dialect.param("after_closing"), dialect.param("after_reference")
+        clauses.append(f"(closed_at > {at} OR (closed_at = {at} AND reference > {ref}))")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _closed_before(
+    closed_before: datetime,
+    by_category: Sequence[tuple[str, datetime]],
+    dialect: Dialect,
+    clauses: list[str],
+    params: dict[str, Any],
+) -> None:
+    """Closed before the category's own moment, or before `closed_before` for the others."""
+    latest = max([closed_before, *(moment for _category, moment in by_category)])
+    params["closed_before_any"] = dialect.moment(latest)
+    clauses.append(f"closed_at < {dialect.param('closed_before_any')}")  # for the index
+    params["closed_before"] = dialect.moment(closed_before)
+    alternatives, names = [], []
+    for index, (category, moment) in enumerate(by_category):
+        params[f"own_category_{index}"] = category
+        params[f"own_closed_before_{index}"] = dialect.moment(moment)
+        names.append(dialect.param(f"own_category_{index}"))
+        alternatives.append(f"(category = {names[-1]} AND closed_at < "
+                            f"{dialect.param(f'own_closed_before_{index}')})")
+    others = f"category NOT IN ({', '.join(names)}) AND " if names else ""
+    alternatives.append(f"({others}closed_at < {dialect.param('closed_before')})")
+    clauses.append("(" + " OR ".join(alternatives) + ")")
 
 
 def select_page(
@@ -99,7 +155,8 @@ def select_page(
     order: str,
     page: tuple[int, int],
 ) -> tuple[str, str, dict[str, Any]]:
-    """The statements for one page (limit, offset) of cases and for the count of all that match."""
+    """The statements for one page (limit, offset) of cases and for the count of all that
+    match, up to one more than COUNTED_UP_TO."""
     clause, params = where(case_filter, dialect)
     limit, offset = page
     params = {**params, "limit": limit, "offset": offset}
@@ -107,4 +164,18 @@ def select_page(
         f"SELECT {', '.join(columns)} FROM {table}{clause} ORDER BY {order} "
         f"LIMIT {dialect.param('limit')} OFFSET {dialect.param('offset')}"
     )
-    return select, f"SELECT COUNT(*) AS total FROM {table}{clause}", params
+    count = (f"SELECT COUNT(*) AS total FROM (SELECT 1 FROM {table}{clause} "
+             f"LIMIT {COUNTED_UP_TO + 1}) AS matching")
+    return select, count, params
+
+
+def counted(found: int) -> tuple[int, bool]:
+    """A page's count as the count statement found it: the number to show, and whether it is
+    all of them (False: more than that match)."""
+    return min(found, COUNTED_UP_TO), found <= COUNTED_UP_TO
+
+
+def status_counts(table: str, case_filter: CaseFilter, dialect: Dialect) -> tuple[str, dict]:
+    """The statement counting the matching cases in each status, exactly."""
+    clause, params = where(case_filter, dialect)
+    return f"SELECT status, COUNT(*) AS n FROM {table}{clause} GROUP BY status", params

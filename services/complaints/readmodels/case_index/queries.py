@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
@@ -13,7 +13,14 @@ from eventsourcing.utils import Environment
 from complaints.adapters.store_config import store_env
 from complaints.application.service import Complaints
 from complaints.domain.values import Status
-from complaints.readmodels.case_index.filters import QUEUE_ORDER, SEARCH_ORDER, CaseFilter
+from complaints.readmodels.case_index.blind_index import CREDIT_CODE, EMAIL, PHONE, BlindIndex
+from complaints.readmodels.case_index.filters import (
+    CLOSING_ORDER,
+    QUEUE_ORDER,
+    SEARCH_ORDER,
+    CaseFilter,
+    counted,
+)
 from complaints.readmodels.case_index.postgres import CaseIndexPostgresRecorder
 from complaints.readmodels.case_index.rows import CaseRow, enterprise_key
 from complaints.readmodels.case_index.search_text import query_terms, warm_segmenter_in_background
@@ -31,8 +38,9 @@ MAX_OFFSET = 100_000
 @dataclass(frozen=True)
 class Page:
     items: list[dict[str, Any]]
-    total: int
+    total: int  # how many match in all, counted up to COUNTED_UP_TO
     lag: Lag
+    total_exact: bool = True  # False: more than `total` match
 
 
 class CaseIndexRecorder(Protocol):
@@ -45,10 +53,12 @@ class CaseIndexRecorder(Protocol):
     def apply(self, rows: Sequence[CaseRow], tracking: Tracking, *, after: int) -> None: ...
 
     def find(
-        self, case_filter: CaseFilter, order: str, page: tuple[int, int]
+        self, case_filter: CaseFilter, order: str, page: tuple[int, int], *, count: bool = True
     ) -> tuple[list[dict[str, Any]], int]: ...
 
-    def status_counts(self) -> dict[str, int]: ...
+    def status_counts(self, case_filter: CaseFilter) -> dict[str, int]: ...
+
+    def outdated(self) -> bool: ...
 
     def max_tracking_id(self, application_name: str) -> int | None: ...
 
@@ -61,9 +71,11 @@ class CaseIndex:
         recorder: CaseIndexRecorder,
         events: ApplicationRecorder,
         factory: InfrastructureFactory[Any],
+        blind: BlindIndex,
     ) -> None:
         self.recorder = recorder
         self.events = events
+        self.blind = blind
         self.application_name = Complaints.name
         self._factory = factory
 
@@ -96,6 +108,8 @@ class CaseIndex:
         reference: str | None = None,
         enterprise_name: str | None = None,
         credit_code: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
         category: str | None = None,
         status: str | Iterable[str] | None = None,
         department: str | None = None,
@@ -111,8 +125,10 @@ class CaseIndex:
         masked), a search by enterprise name or credit code leaves those cases out.
 
         Every word of `text` must be in the subject or description (Chinese by its words);
-        `enterprise_name` is a case-insensitive substring; `credit_code` and `reference`
-        are exact. Dates are days in the city's time zone, both ends included; datetimes
+        `enterprise_name` is a case-insensitive substring; `reference` is exact, and so are
+        `credit_code`, `phone` and `email` as people write them differently (a credit code
+        in small letters, a phone with or without +86, an email in capitals): they are found
+        by their keyed hashes. Dates are days in the city's time zone, both ends included; datetimes
         need a time zone and are included too.
         """
         case_filter = CaseFilter(
@@ -120,7 +136,9 @@ class CaseIndex:
             statuses=_strings(status),
             reference=(reference or "").strip().upper() or None,
             enterprise_key=enterprise_key(enterprise_name or "") or None,
-            credit_code=(credit_code or "").strip().upper() or None,
+            credit_code_hash=self.lookup(CREDIT_CODE, credit_code),
+            phone_hash=self.lookup(PHONE, phone),
+            email_hash=self.lookup(EMAIL, email),
             category=category or None,
             filed_from=_start_of(filed_from, "filed_from") if filed_from else None,
             filed_before=_after(filed_to) if filed_to else None,
@@ -129,6 +147,12 @@ class CaseIndex:
         )
         return self._page(case_filter, SEARCH_ORDER, limit, offset)
 
+    def lookup(self, kind: str, value: str | None) -> str | None:
+        """The hash a look-up by `value` compares; "" (matching no case) when it names nothing."""
+        if value is None or not value.strip():
+            return None
+        return self.blind.hash(kind, value) or ""
+
     def deadlines_due(self, before: datetime, states: Iterable[str]) -> Iterator[str]:
         """The ids of cases whose clock is in one of `states` and due before `before`."""
         return self._case_ids(CaseFilter(due_before=before, deadline_states=_strings(states)))
@@ -136,6 +160,27 @@ class CaseIndex:
     def provisional_deadlines(self) -> Iterator[str]:
         """The ids of cases whose running clock rests on a provisional calendar."""
         return self._case_ids(CaseFilter(due_provisional=True))
+
+    def closed_with_personal_data(
+        self,
+        closed_before: datetime,
+        by_category: Mapping[str, datetime] | None = None,
+        *,
+        after: tuple[datetime, str] | None = None,
+        limit: int = MAX_PAGE_SIZE,
+    ) -> list[dict[str, Any]]:
+        """Closed cases whose personal data is kept, closed before their category's moment in
+        `by_category` or else before `closed_before`: longest closed first, from just `after`
+        a (closed_at, reference) of an earlier page. Each as a row (case_id, reference,
+        category, closed_at…)."""
+        case_filter = CaseFilter(
+            closed_before=closed_before,
+            closed_before_by_category=tuple(sorted((by_category or {}).items())),
+            personal_data_kept=True,
+            closed_after=after,
+        )
+        items, _total = self.recorder.find(case_filter, CLOSING_ORDER, (limit, 0), count=False)
+        return items
 
     def _case_ids(self, case_filter: CaseFilter) -> Iterator[str]:
         offset = 0
@@ -148,9 +193,22 @@ class CaseIndex:
                 return
             offset += MAX_PAGE_SIZE
 
-    def status_counts(self) -> dict[str, int]:
-        """Cases in each status, every status named (0 where there are none)."""
-        return {status.value: 0 for status in Status} | self.recorder.status_counts()
+    def status_counts(
+        self,
+        *,
+        filed_from: date | datetime | None = None,
+        filed_to: date | datetime | None = None,
+        department: str | None = None,
+    ) -> dict[str, int]:
+        """Cases in each status, every status named (0 where there are none), exactly: of
+        those filed in a period (days included as in `search`) and led or co-handled by
+        `department`, when given."""
+        case_filter = CaseFilter(
+            department=department or None,
+            filed_from=_start_of(filed_from, "filed_from") if filed_from else None,
+            filed_before=_after(filed_to) if filed_to else None,
+        )
+        return {status.value: 0 for status in Status} | self.recorder.status_counts(case_filter)
 
     def lag(self) -> Lag:
         # Tracked first: a head read afterwards can only make `behind` larger, never hide lag.
@@ -166,15 +224,18 @@ class CaseIndex:
         if not 0 <= offset <= MAX_OFFSET:
             raise ValueError(f"offset must be between 0 and {MAX_OFFSET}, not {offset}")
         lag = self.lag()
-        items, total = self.recorder.find(case_filter, order, (limit, offset))
-        return Page(items=items, total=total, lag=lag)
+        items, found = self.recorder.find(case_filter, order, (limit, offset))
+        total, exact = counted(found)
+        return Page(items=items, total=total, lag=lag, total_exact=exact)
 
 
 def open_case_index(settings: Settings, *, create_tables: bool | None = None) -> CaseIndex:
     """The case index in the event store's database; cheap enough for each web worker.
 
     Creates its tables when `create_tables` (default: the settings) says so, and starts
-    loading the Chinese dictionary in the background so the first search need not.
+    loading the Chinese dictionary in the background so the first search need not. Tables
+    an earlier version made (which kept credit codes in clear) are dropped and made anew
+    empty: the projection then builds the index again from the events.
     """
     create = settings.create_tables if create_tables is None else create_tables
     env = Environment(Complaints.name, store_env(settings, create_tables=False))
@@ -187,9 +248,12 @@ def open_case_index(settings: Settings, *, create_tables: bool | None = None) ->
     else:
         recorder = CaseIndexPostgresRecorder(datastore)
     if create:
-        recorder.create_table()
+        if recorder.outdated():
+            recorder.recreate_tables()
+        else:
+            recorder.create_table()
     warm_segmenter_in_background()
-    return CaseIndex(recorder, events, factory)
+    return CaseIndex(recorder, events, factory, BlindIndex(settings.secret_key))
 
 
 def _strings(values: str | Iterable[str] | None) -> tuple[str, ...]:

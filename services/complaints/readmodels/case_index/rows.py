@@ -1,13 +1,23 @@
-"""One case as one row of the case index, taken from the aggregate at a version."""
+"""One case as one row of the case index, taken from the aggregate at a version.
+
+What the row keeps of the filer: the enterprise name, the subject and the words of the
+full-text index while the case's key exists (search needs them); the credit code, phone and
+email only as keyed hashes (`blind_index`), and the credit code for display as its sealed
+token, opened at the edge with the case's key. Once the case's personal data is erased,
+every one of them is cleared; status, category, departments, times and ratings stay.
+"""
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
 from complaints.domain.case import Case
+from complaints.domain.filer import Filer
+from complaints.domain.personal import SealedText
+from complaints.readmodels.case_index.blind_index import CREDIT_CODE, EMAIL, PHONE, BlindIndex
 from complaints.readmodels.case_index.search_text import index_text
 
 # What the queue and search return for each case, in this order.
@@ -19,7 +29,7 @@ ROW_FIELDS = (
     "category",
     "subject",
     "enterprise_name",
-    "credit_code",
+    "credit_code_sealed",
     "lead_department",
     "co_departments",
     "confidential",
@@ -32,6 +42,8 @@ ROW_FIELDS = (
     "deadline_stage",
     "due_provisional",
     "deadline_state",
+    "closed_at",
+    "personal_data_erased",
 )
 
 
@@ -45,7 +57,10 @@ class CaseRow:
     subject: str
     description: str
     enterprise_name: str | None
-    credit_code: str | None
+    credit_code_sealed: str | None  # the token the store keeps, opened at the edge
+    credit_code_hash: str | None
+    phone_hash: str | None
+    email_hash: str | None
     channel: str
     lead_department: str | None
     co_departments: tuple[str, ...]
@@ -59,20 +74,28 @@ class CaseRow:
     deadline_stage: str | None
     due_provisional: bool
     deadline_state: str | None  # running, warned, paused or breached; None without a clock
+    closed_at: datetime | None  # while closed: retention counts from it
+    personal_data_erased: bool
 
     @classmethod
-    def of(cls, case: Case) -> CaseRow:
-        filer = case.filer
+    def of(cls, case: Case, blind: BlindIndex) -> CaseRow:
+        erased = case.personal_data_erased is not None
+        # An erased case's events may still open for a moment where a key was cached: the
+        # erasure, not the key, decides that nothing personal is kept.
+        filer = case.filer if not erased else Filer()
         return cls(
             case_id=str(case.id),
             reference=case.reference,
             status=str(case.status),
             round=case.round,
             category=case.category,
-            subject=case.subject,
-            description=case.description,
-            enterprise_name=filer.enterprise_name or None,
-            credit_code=(filer.credit_code or "").upper() or None,
+            subject="" if erased else str(case.subject),
+            description="" if erased else str(case.description),
+            enterprise_name=str(filer.enterprise_name or "") or None,
+            credit_code_sealed=_token(filer.credit_code),
+            credit_code_hash=blind.hash(CREDIT_CODE, filer.credit_code),
+            phone_hash=blind.hash(PHONE, filer.phone),
+            email_hash=blind.hash(EMAIL, filer.email),
             channel=case.channel,
             lead_department=case.lead_department,
             co_departments=tuple(case.co_departments),
@@ -86,6 +109,8 @@ class CaseRow:
             deadline_stage=case.deadline.stage.value if case.deadline else None,
             due_provisional=bool(case.deadline and case.deadline.provisional),
             deadline_state=deadline_state(case),
+            closed_at=case.closed_at,
+            personal_data_erased=erased,
         )
 
     @property
@@ -99,12 +124,23 @@ class CaseRow:
 
     def values(self) -> dict[str, Any]:
         """The row's columns as plain values, ready for either store's upsert."""
+        # Field by field: dataclasses.asdict deep-copies every value, much of a rebuild's time.
         return {
-            **asdict(self),
+            **{name: getattr(self, name) for name in _FIELD_NAMES},
             "co_departments": list(self.co_departments),
             "enterprise_key": self.enterprise_key,
             "search_text": self.search_text,
         }
+
+
+_FIELD_NAMES = tuple(field.name for field in fields(CaseRow))
+
+
+def _token(value: str | None) -> str | None:
+    """The sealed token of a value that still opens; None for a plain or erased one."""
+    if isinstance(value, SealedText) and not value.erased:
+        return value.token
+    return None
 
 
 def deadline_state(case: Case) -> str | None:

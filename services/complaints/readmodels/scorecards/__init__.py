@@ -1,9 +1,23 @@
 """Department scorecards: the case events folded into per-case facts, and figures over a period.
 
 Its parts: `facts` (one case folded into what the scorecards count), `projection` (notifications
-folded into facts), `figures` (each figure counted from the facts), `queries` (the figures of a
-period and department, as the web layer asks), and one recorder per store, `sqlite` and
-`postgres`. What others use is named at the end of this module.
+folded into facts, and each case's contribution moved between buckets), `figures` (each figure
+counted from the facts: the definition, and the engine of the cases behind a figure), `buckets`
+(the contributions summed by filing day × department × category × channel, reply times as
+histograms, rolled up by week and month), `queries` (the figures of a period and department,
+as the web layer asks), and one recorder per store, `sqlite` and `postgres`. What others use
+is named at the end of this module.
+
+How a period is counted
+-----------------------
+A scorecard sums the buckets of the whole city days inside the period (whole months from the
+month buckets, the days left from the day buckets; a week view reads whole weeks from the week
+buckets) and folds the facts of the cases filed in the partial days at its ends, when its
+ends are not at midnight in the city. The sums give the same figures as folding every case of
+the period: a bucket holds exactly what `figures.Tally` counts for its cases, reply times are
+whole working days, so the median and the nearest-rank 90th percentile of a histogram are
+those of the list. So the cost of a scorecard depends on the length of the period in months
+and the number of departments, categories and channels, not on the number of cases.
 
 How each figure is defined
 --------------------------

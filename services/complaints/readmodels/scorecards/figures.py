@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -105,7 +105,7 @@ class Tally:
 
     def add(self, facts: CaseFacts) -> None:
         def count(name: str, number: int | None = None, stage: str | None = None) -> None:
-            self.entries[name].append(Entry(facts.reference, facts.case_id, number, stage))
+            self.count(facts, name, number, stage)
 
         count("received")
         for breakdown in (
@@ -114,7 +114,7 @@ class Tally:
             f"outcome_{facts.outcome}" if facts.outcome else None,
             None if facts.closed else "open_cases",
         ):
-            if breakdown in self.entries:
+            if breakdown in _COUNTED:
                 count(breakdown)
         for run in facts.runs:
             if not run.done:
@@ -144,6 +144,10 @@ class Tally:
                 if stage in STAGES:
                     count(f"{kind}_{stage}", number, stage)
 
+    def count(self, facts: CaseFacts, name: str, number: int | None, stage: str | None) -> None:
+        """One entry of a count (a subclass may only count them)."""
+        self.entries[name].append(Entry(facts.reference, facts.case_id, number, stage))
+
     def merge(self, other: Tally) -> Tally:
         """Add another tally's entries (of other cases) to this one."""
         for name, entries in other.entries.items():
@@ -152,13 +156,7 @@ class Tally:
         return self
 
     def figures(self) -> dict[str, int | float | None]:
-        values: dict[str, int | float | None] = {
-            name: len(self.entries[name]) for name in COUNTS
-        }
-        for name, (numerators, denominator) in RATES.items():
-            total = len(self.entries[denominator])
-            part = sum(len(self.entries[numerator]) for numerator in numerators)
-            values[name] = round(part / total, RATE_DIGITS) if total else None
+        values = _with_rates({name: len(self.entries[name]) for name in COUNTS})
         values["time_to_reply_median"] = median(self.reply_days)
         values["time_to_reply_p90"] = percentile(self.reply_days, 90)
         return values
@@ -176,6 +174,7 @@ class Tally:
         raise KeyError(figure)
 
 
+_COUNTED = frozenset(COUNTS)
 _DONE_FIGURES = {ACCEPT: "accepted", REPLY: "replies", RECTIFY: "rectified",
                  RETURN_VISIT: "return_visits"}
 _ON_TIME_FIGURES = {ACCEPT: "accepted_on_time", REPLY: "replied_on_time",
@@ -190,6 +189,26 @@ def _rating_figure(score: int, invalidated: str | None) -> str:
     return "rated_bad" if score <= BAD_MAX else "rated_neutral"
 
 
+def figures_of(
+    counts: Mapping[str, int], reply_days: Mapping[int, int]
+) -> dict[str, int | float | None]:
+    """The figures from summed counts and a histogram of reply times (working days → replies):
+    the same values `Tally.figures` gives for the cases summed."""
+    values = _with_rates({name: counts.get(name, 0) for name in COUNTS})
+    values["time_to_reply_median"] = histogram_median(reply_days)
+    values["time_to_reply_p90"] = histogram_percentile(reply_days, 90)
+    return values
+
+
+def _with_rates(counts: dict[str, int]) -> dict[str, int | float | None]:
+    values: dict[str, int | float | None] = dict(counts)
+    for name, (numerators, denominator) in RATES.items():
+        total = counts[denominator]
+        part = sum(counts[numerator] for numerator in numerators)
+        values[name] = round(part / total, RATE_DIGITS) if total else None
+    return values
+
+
 def median(values: list[int]) -> float | None:
     return float(statistics.median(values)) if values else None
 
@@ -200,3 +219,32 @@ def percentile(values: list[int], p: int) -> float | None:
         return None
     ordered = sorted(values)
     return float(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)])
+
+
+def histogram_median(histogram: Mapping[int, int]) -> float | None:
+    """`median` of the values a histogram (value → how many) holds: the middle value, or the
+    mean of the two middle ones as `statistics.median` takes it."""
+    size = sum(histogram.values())
+    if not size:
+        return None
+    if size % 2:
+        return float(_nth(histogram, size // 2))
+    return float((_nth(histogram, size // 2 - 1) + _nth(histogram, size // 2)) / 2)
+
+
+def histogram_percentile(histogram: Mapping[int, int], p: int) -> float | None:
+    """`percentile` of the values a histogram holds."""
+    size = sum(histogram.values())
+    if not size:
+        return None
+    return float(_nth(histogram, max(0, math.ceil(p / 100 * size) - 1)))
+
+
+def _nth(histogram: Mapping[int, int], index: int) -> int:
+    """The value at `index` (from 0) of the histogram's values in ascending order."""
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if index < seen:
+            return value
+    raise IndexError(index)

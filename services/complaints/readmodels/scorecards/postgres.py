@@ -1,9 +1,10 @@
-"""The scorecards' case facts in the PostgreSQL event store's database, with their tracking."""
+"""The scorecards' case facts and their buckets in the PostgreSQL event store's database, with
+their tracking."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import datetime
+from collections.abc import Collection, Iterator, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -11,16 +12,38 @@ from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
 from complaints.readmodels.recorders import ReadModelPostgresRecorder
+from complaints.readmodels.scorecards.buckets import (
+    GRAINS,
+    BucketSQL,
+    Change,
+    Deltas,
+    Recount,
+    StaleCalendar,
+    bucket_params,
+    table_names,
+)
 from complaints.readmodels.scorecards.facts import CaseFacts
 
 # Its own tracking table (see complaints.adapters.positions).
 TRACKING_TABLE = "scorecard_tracking"
+TABLES = ["scorecard_cases", *(name for grain in GRAINS for name in table_names(grain)),
+          "scorecard_calendar"]
+# Cases read at a time when every contribution is recounted.
+RECOUNT_CHUNK = 5000
+# Cases read at a time when the cases behind a figure are listed in filing order.
+ORDERED_CHUNK = 200
 
 
 class ScorecardPostgresRecorder(ReadModelPostgresRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
-        super().__init__(datastore, table=TRACKING_TABLE, tables=["scorecard_cases"], **kwargs)
+        super().__init__(datastore, table=TRACKING_TABLE, tables=TABLES, **kwargs)
         table = Identifier(datastore.schema, "scorecard_cases").as_string()
+        self.bucket_sql = BucketSQL(
+            name=lambda name: Identifier(datastore.schema, name).as_string(),
+            mark=lambda name: f"%({name})s", day_type="date",
+            week_of_day="(day - (extract(isodow from day)::integer - 1))",
+            lock=" FOR UPDATE",
+        )
         self.sql_create_statements.extend(
             SQL(statement)
             for statement in (
@@ -30,6 +53,7 @@ class ScorecardPostgresRecorder(ReadModelPostgresRecorder):
                 f"CREATE INDEX IF NOT EXISTS scorecard_cases_by_filing ON {table} (filed_at)",
                 "CREATE INDEX IF NOT EXISTS scorecard_cases_by_department "
                 f"ON {table} (department, filed_at)",
+                *self.bucket_sql.create,
             )
         )
         # Facts only ever move forward: an older fold of a case never overwrites a newer one.
@@ -44,6 +68,8 @@ class ScorecardPostgresRecorder(ReadModelPostgresRecorder):
         self._between = (
             f"SELECT facts FROM {table} WHERE filed_at >= %(start)s AND filed_at < %(end)s"
         )
+        self._chunk = SQL(f"SELECT case_id, facts FROM {table} WHERE case_id > %(after)s "
+                          "ORDER BY case_id LIMIT %(limit)s")
 
     def load(self, case_ids: Collection[str]) -> dict[str, CaseFacts]:
         """The facts recorded so far of those of `case_ids` that have any."""
@@ -51,15 +77,98 @@ class ScorecardPostgresRecorder(ReadModelPostgresRecorder):
             curs.execute(self._load, {"ids": list(case_ids)})
             return {row["case_id"]: CaseFacts.from_json(row["facts"]) for row in curs.fetchall()}
 
-    def apply(self, cases: Sequence[CaseFacts], tracking: Tracking, *, after: int) -> None:
-        """Record the facts and the position they reach together, or neither.
+    def apply(self, changes: Sequence[Change], tracking: Tracking, *, after: int) -> None:
+        """Record the facts, their contributions moved between buckets, and the position they
+        reach together, or none of them.
 
-        Refused with IntegrityError unless the recorded position is still `after` (0: none).
+        Refused with IntegrityError unless the recorded position is still `after` (0: none),
+        and with StaleCalendar unless the changes were counted on the aggregates' calendar.
         """
         with self.datastore.transaction(commit=True) as curs:
             self.advance_in(curs, tracking, after=after)
-            if cases:
-                curs.executemany(self._upsert, [_stored(facts) for facts in cases])
+            if not changes:
+                return
+            curs.execute(SQL(self.bucket_sql.lock_calendar))
+            stored = {row["fingerprint"] for row in curs.fetchall()}
+            if {change.after.calendar for change in changes} != stored:
+                raise StaleCalendar(stored)
+            curs.executemany(self._upsert, [_stored(change.facts) for change in changes])
+            self._add(curs, Deltas.of((change.before, change.after) for change in changes))
+
+    def _add(self, curs: Any, deltas: Deltas) -> None:
+        for grain in GRAINS:
+            moved = deltas.in_grain(grain)
+            if buckets := moved.bucket_rows():
+                curs.executemany(SQL(self.bucket_sql.add_to_bucket[grain]),
+                                 [bucket_params(key, row, key.day) for key, row in buckets])
+            if replies := moved.histogram_rows():
+                curs.executemany(SQL(self.bucket_sql.add_replies[grain]), [
+                    {"day": day, "department": department, "days": days, "replies": n}
+                    for (day, department, days), n in replies])
+
+    def calendar_counted(self) -> str | None:
+        """The fingerprint of the calendar the aggregates were counted with (None: never)."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL(self.bucket_sql.read_calendar))
+            row = curs.fetchone()
+            return None if row is None else row["fingerprint"]
+
+    def recount(self, recount: Recount) -> int:
+        """Sum every case's contribution afresh into empty buckets, in one transaction, and
+        name the calendar they were counted on; the number of cases."""
+        cases, last = 0, ""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL(self.bucket_sql.lock_calendar))
+            while True:
+                curs.execute(self._chunk, {"after": last, "limit": RECOUNT_CHUNK})
+                rows = curs.fetchall()
+                if not rows:
+                    break
+                for row in rows:
+                    recount.add(CaseFacts.from_json(row["facts"]))
+                cases, last = cases + len(rows), rows[-1]["case_id"]
+            for statement in self.bucket_sql.empty:
+                curs.execute(SQL(statement))
+            self._add(curs, recount.deltas)
+            curs.execute(SQL(self.bucket_sql.write_calendar), {"print": recount.print})
+        return cases
+
+    def sums(
+        self, by: str, ranges: Sequence[tuple[str, date, date]], department: str | None = None
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """Bucket sums and reply histograms over `ranges` (grain, first day, end day: the
+        buckets of that grain starting in [first, end)), per `by` ('department', or 'week',
+        the Monday of a bucket's week), of one department or all."""
+        chosen = department is not None
+        buckets, replies = [], []
+        with self.datastore.transaction(commit=False) as curs:
+            for grain, first, end in ranges:
+                params = {"first": first, "end": end, "department": department}
+                curs.execute(SQL(self.bucket_sql.bucket_sums(grain, by, chosen)), params)
+                buckets += [tuple(row.values()) for row in curs.fetchall()]
+                curs.execute(SQL(self.bucket_sql.reply_sums(grain, by, chosen)), params)
+                replies += [tuple(row.values()) for row in curs.fetchall()]
+        return buckets, replies
+
+    def in_filing_order(
+        self, filed_from: datetime, filed_before: datetime, department: str | None = None
+    ) -> Iterator[CaseFacts]:
+        """The facts of the cases filed in [filed_from, filed_before), of one department or
+        all, in filing order (then by reference, compared as code points), read in chunks."""
+        sql = self._between + (" AND department = %(department)s" if department else "")
+        sql += (" AND (filed_at, reference COLLATE \"C\") > (%(after)s, %(reference)s)"
+                " ORDER BY filed_at, reference COLLATE \"C\" LIMIT %(limit)s")
+        after, reference = filed_from - timedelta(microseconds=1), ""
+        while True:
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute(SQL(sql), {"start": filed_from, "end": filed_before,
+                                        "department": department, "after": after,
+                                        "reference": reference, "limit": ORDERED_CHUNK})
+                chunk = [CaseFacts.from_json(row["facts"]) for row in curs.fetchall()]
+            yield from chunk
+            if len(chunk) < ORDERED_CHUNK:
+                return
+            after, reference = chunk[-1].filed_at, chunk[-1].reference
 
     def between(
         self, filed_from: datetime, filed_before: datetime, department: str | None = None

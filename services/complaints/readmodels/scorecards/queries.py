@@ -6,21 +6,40 @@ How each figure is defined: see `complaints.readmodels.scorecards`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, Tracking
 from eventsourcing.postgres import PostgresDatastore
 
 from complaints.application.service import Complaints
 from complaints.readmodels.projection import Lag
+from complaints.readmodels.scorecards.buckets import (
+    DAY,
+    MONTH,
+    WEEK,
+    Change,
+    Recount,
+    Sums,
+    fingerprint,
+    start_of,
+)
 from complaints.readmodels.scorecards.facts import CaseFacts
-from complaints.readmodels.scorecards.figures import FIGURES, Entry, Tally, WorkingDays
+from complaints.readmodels.scorecards.figures import (
+    FIGURES,
+    RATES,
+    TIMES,
+    Entry,
+    Tally,
+    WorkingDays,
+)
 from complaints.readmodels.scorecards.postgres import ScorecardPostgresRecorder
 from complaints.readmodels.scorecards.sqlite import ScorecardSQLiteRecorder
 from shared.locale import CITY_TIME
+
+DEPARTMENT = "department"  # scorecards are summed per department; week views per WEEK
 
 
 @dataclass(frozen=True)
@@ -58,11 +77,23 @@ class ScorecardRecorder(Protocol):
 
     def load(self, case_ids: Collection[str]) -> dict[str, CaseFacts]: ...
 
-    def apply(self, cases: Sequence[CaseFacts], tracking: Tracking, *, after: int) -> None: ...
+    def apply(self, changes: Sequence[Change], tracking: Tracking, *, after: int) -> None: ...
+
+    def calendar_counted(self) -> str | None: ...
+
+    def recount(self, recount: Recount) -> int: ...
+
+    def sums(
+        self, by: str, ranges: Sequence[tuple[str, date, date]], department: str | None = None
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]: ...
 
     def between(
         self, filed_from: datetime, filed_before: datetime, department: str | None = None
     ) -> list[CaseFacts]: ...
+
+    def in_filing_order(
+        self, filed_from: datetime, filed_before: datetime, department: str | None = None
+    ) -> Iterator[CaseFacts]: ...
 
     def max_tracking_id(self, application_name: str) -> int | None: ...
 
@@ -91,20 +122,17 @@ class Scorecards:
         received in [period_from, period_to); a date is the start of that day in the city."""
         start, end = _period(period_from, period_to)
         lag = self.lag()
-        calendar = self.calendar()
-        by_department: dict[str | None, list[CaseFacts]] = defaultdict(list)
-        for facts in self._cases(start, end, None):
-            by_department[facts.department].append(facts)
-        tallies = {code: Tally(calendar).add_all(cases) for code, cases in by_department.items()}
-        total = Tally(calendar)
-        for tally in tallies.values():
-            total.merge(tally)
-        chosen = [department] if department else sorted(code for code in tallies if code)
+        by_department = self._sums(start, end, DEPARTMENT)
+        total = Sums()
+        for sums in by_department.values():
+            total.merge(sums)
+        chosen = [department] if department else sorted(
+            code for code, sums in by_department.items() if code and sums.counts["received"])
         return ScorecardReport(
             period_from=start,
             period_to=end,
             departments=[
-                Scorecard(code, tallies.get(code, Tally(calendar)).figures()) for code in chosen
+                Scorecard(code, by_department.get(code, Sums()).figures()) for code in chosen
             ],
             total=Scorecard(None, total.figures()),
             lag=lag,
@@ -124,6 +152,60 @@ class Scorecards:
         cases = self._cases(start, end, department)
         return Tally(self.calendar()).add_all(cases).behind(figure)
 
+    def cases_behind_page(
+        self,
+        figure: str,
+        period_from: date | datetime,
+        period_to: date | datetime,
+        department: str | None = None,
+        *,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> tuple[int, list[Entry]]:
+        """How many entries are behind one figure of `department` (None: the total), and
+        those from `offset`, at most `limit`, in filing order: `cases_behind` paged.
+
+        The number is the figure's own count, from the buckets; the entries are folded from
+        the facts of the cases in filing order, read in chunks only as far as the page, so a
+        first page costs the same whatever the period (a deep page costs its offset).
+        """
+        if figure not in FIGURES:
+            raise ValueError(f"no figure {figure!r}; choose from {', '.join(FIGURES)}")
+        start, end = _period(period_from, period_to)
+        grouped = self._sums(start, end, DEPARTMENT)
+        if department:
+            sums = grouped.get(department, Sums())
+        else:
+            sums = Sums()
+            for part in grouped.values():
+                sums.merge(part)
+        # A rate's cases are those of each numerator in turn, as `Tally.behind` lists them.
+        if figure in RATES:
+            parts = [(name, sums.counts[name]) for name in RATES[figure][0]]
+        elif figure in TIMES:
+            parts = [(figure, sum(sums.reply_days.values()))]
+        else:
+            parts = [(figure, sums.counts[figure])]
+        total = sum(count for _, count in parts)
+        calendar = self.calendar()
+        page: list[Entry] = []
+        for name, count in parts:
+            if offset >= count:
+                offset -= count
+                continue
+            if len(page) >= limit:
+                break
+            seen = 0
+            for facts in self.recorder.in_filing_order(start, end, department or None):
+                if len(page) >= limit or seen >= count:
+                    break
+                entries = Tally(calendar).add_all([facts]).behind(name)
+                if seen + len(entries) > offset:
+                    page.extend(entries[max(0, offset - seen) :][: limit - len(page)])
+                seen += len(entries)
+            offset = 0
+        return total, page
+
     def weekly(
         self,
         period_from: date | datetime,
@@ -135,22 +217,55 @@ class Scorecards:
         weeks are cut to the period, so each week's figures are the scorecard of its
         [starts, ends): the cases received in it, however late their later steps."""
         start, end = _period(period_from, period_to)
-        calendar = self.calendar()
-        by_week: dict[date, list[CaseFacts]] = defaultdict(list)
-        for facts in self._cases(start, end, department):
-            by_week[_monday_of(facts.filed_at)].append(facts)
+        by_week = self._sums(start, end, WEEK, department)
         weeks = []
         monday = _monday_of(start)
         while _moment(monday) < end:
             following = monday + timedelta(days=7)
             year, week, _ = monday.isocalendar()
-            cases = by_week.get(monday, [])
             weeks.append(WeekFigures(
                 year, week, max(start, _moment(monday)), min(end, _moment(following)),
-                Tally(calendar).add_all(cases).figures(),
+                by_week.get(monday, Sums()).figures(),
             ))
             monday = following
         return weeks
+
+    def count_on_current_calendar(self) -> bool:
+        """Recount the aggregates if they were counted on another calendar than the current
+        one (or never); whether it did. The projection asks before each batch."""
+        calendar = self.calendar()
+        print_ = fingerprint(calendar)
+        if self.recorder.calendar_counted() == print_:
+            return False
+        self.recorder.recount(Recount(calendar, print_))
+        return True
+
+    def _sums(
+        self, start: datetime, end: datetime, by: str, department: str | None = None
+    ) -> dict[Any, Sums]:
+        """The sums of the cases received in [start, end) per department or per week (its
+        Monday): the buckets of the whole days, and the facts of the partial days at its ends.
+        While the aggregates stand on another calendar than the current one (a reload not yet
+        recounted), every case of the period is folded from its facts instead."""
+        calendar = self.calendar()
+        grouped: dict[Any, Sums] = defaultdict(Sums)
+        days, edges = _whole_days(start, end)
+        if self.recorder.calendar_counted() != fingerprint(calendar):
+            days, edges = None, [(start, end)]
+        if days is not None:
+            buckets, replies = self.recorder.sums(by, _ranges(by, *days), department)
+            for group, category, channel, *stored in buckets:
+                grouped[_group(by, group)].add_bucket(category, channel, stored)
+            for group, days_taken, replies_counted in replies:
+                grouped[_group(by, group)].add_replies(days_taken, replies_counted)
+        for edge_start, edge_end in edges:
+            tallies: dict[Any, Tally] = defaultdict(lambda: Tally(calendar))
+            for facts in self.recorder.between(edge_start, edge_end, department):
+                group = facts.department if by == DEPARTMENT else _monday_of(facts.filed_at)
+                tallies[group].add(facts)
+            for group, tally in tallies.items():
+                grouped[group].add_tally(tally)
+        return grouped
 
     def lag(self) -> Lag:
         # Tracked first: a head read afterwards can only make `behind` larger, never hide lag.
@@ -181,6 +296,46 @@ def _period(period_from: date | datetime, period_to: date | datetime) -> tuple[d
     if end < start:
         raise ValueError("the period ends before it starts")
     return start, end
+
+
+def _whole_days(
+    start: datetime, end: datetime
+) -> tuple[tuple[date, date] | None, list[tuple[datetime, datetime]]]:
+    """The whole city days [first, end) inside [start, end), and the parts of days left at its
+    ends (none when the period starts and ends at midnight in the city)."""
+    first = start.astimezone(CITY_TIME).date()
+    if _moment(first) < start:
+        first += timedelta(days=1)
+    last = end.astimezone(CITY_TIME).date()
+    if first >= last:
+        return None, [(start, end)] if start < end else []
+    edges = []
+    if start < _moment(first):
+        edges.append((start, _moment(first)))
+    if _moment(last) < end:
+        edges.append((_moment(last), end))
+    return (first, last), edges
+
+
+def _ranges(by: str, first: date, end: date) -> list[tuple[str, date, date]]:
+    """The whole days [first, end) as buckets to read: whole months (for a scorecard) or
+    whole weeks (for a week view) from their grain's buckets, the days left from the days'."""
+    grain = MONTH if by == DEPARTMENT else WEEK
+    inner_first = start_of(grain, first)
+    if inner_first < first:
+        inner_first = start_of(grain, inner_first + timedelta(days=31 if grain == MONTH else 7))
+    inner_end = start_of(grain, end)
+    if inner_first >= inner_end:
+        return [(DAY, first, end)]
+    ranges = [(DAY, first, inner_first), (grain, inner_first, inner_end), (DAY, inner_end, end)]
+    return [(grain, low, high) for grain, low, high in ranges if low < high]
+
+
+def _group(by: str, group: Any) -> Any:
+    """A bucket group as the facts name it: no department is None."""
+    if by == DEPARTMENT:
+        return group or None
+    return group
 
 
 def _monday_of(moment: datetime) -> date:
