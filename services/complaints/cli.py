@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
+import os
 import signal
 import sys
 import threading
@@ -14,21 +16,24 @@ from typing import Any
 
 from complaints import processes
 from complaints.adapters.access_store import open_access_store
-from complaints.application import audit, history_export
+from complaints.application import audit, history_export, key_rotation
 from complaints.bootstrap import Services, build_services
 from complaints.domain.errors import DomainError
 from complaints.domain.values import STAFF_ROLES
 from complaints.importing import cli as importing
 from complaints.readmodels.case_index import open_case_index
 from complaints.readmodels.scorecards import open_scorecards
+from complaints.retention import cli as personal_data
 from complaints.settings import Settings
 from complaints.streaming import relay
+from complaints.streaming.keys import republish_case_keys
 from complaints.timelimits import cli as calendar
 from shared.installation import DEMO_PASSWORD_FILE, SecretFileError, demo_password
 from shared.logging_setup import configure_logging
+from shared.sealing import KeyEncryptionKey, WrappedKey
 from shared.settings import SettingsError
 from shared.stream.base import StreamUnavailableError
-from shared.stream.factory import describe, prepare_topics
+from shared.stream.factory import describe, open_publisher, prepare_topics
 from shared.stream.kafka import quiet_client_logs
 
 BROKEN = 1
@@ -41,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     if getattr(arguments, "export_file", None) is not None:
         return verify_file(arguments)  # offline: no settings, no store, no secret key
+    if getattr(arguments, "offline", None) is not None:
+        return arguments.offline(arguments)  # needs no settings (the first KEK, say)
     try:
         settings = Settings.from_env()
     except SettingsError as error:
@@ -263,7 +270,89 @@ def attachments_sweep(settings: Settings, arguments: argparse.Namespace) -> int:
     """Remove expired staging folders and stored files no case refers to."""
     done = processes.sweep_attachments(settings)
     print(f"huiyin attachments: {done['staging']} staged upload(s) expired, "
+          f"{done['erased']} erased case(s)' files removed, "
           f"{done['unreferenced']} unreferenced file(s) removed")
+    return 0
+
+
+def keys_new_kek(arguments: argparse.Namespace) -> int:
+    """A new key-encryption key: printed, or written to a new file only its owner reads."""
+    text = KeyEncryptionKey.generate_text()
+    kek = KeyEncryptionKey.parse(text)
+    if arguments.out is None:
+        print(text)
+        print(f"huiyin: a new key-encryption key, {kek.id}", file=sys.stderr)
+        return 0
+    try:
+        # O_EXCL: an existing file may hold the KEK that wraps every case key; never replace it.
+        descriptor = os.open(arguments.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        print(f"huiyin: {arguments.out} exists; a KEK file is never overwritten",
+              file=sys.stderr)
+        return UNUSABLE
+    except OSError as error:
+        print(f"huiyin: cannot create {arguments.out}: {error.strerror}", file=sys.stderr)
+        return UNUSABLE
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text + "\n")
+    print(f"huiyin: a new key-encryption key, {kek.id}, is in {arguments.out} (mode 0600); "
+          f"to rotate, name it in HUIYIN_KEK_FILE and the old one's file in "
+          f"HUIYIN_KEK_RETIRED_FILES, restart the services, then run `huiyin keys rotate`")
+    return 0
+
+
+def keys_status(settings: Settings, arguments: argparse.Namespace) -> int:
+    with _opened(settings) as services:
+        status = key_rotation.key_status(services.complaints.recorder, settings.key_ring)
+    for kek in (status.current, *status.retired):
+        role = "current" if kek == status.current else "retired"
+        print(f"{kek}  {role:<8} wraps {status.keys_by_kek.get(kek, 0)} case key(s)")
+    for kek, count in sorted(status.unheld.items()):
+        print(f"{kek}  NOT HELD wraps {count} case key(s)")
+    print(f"huiyin keys: {sum(status.keys_by_kek.values())} case key(s), "
+          f"{status.left} not under the current KEK")
+    if status.unheld:
+        print(f"huiyin keys: keys wrapped by a KEK this installation does not hold cannot be "
+              f"opened; list its file in {key_rotation.RETIRED_VARIABLE}", file=sys.stderr)
+        return BROKEN
+    return 0
+
+
+def keys_rotate(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Re-wrap every case key under the current KEK; SIGTERM or SIGINT ends after a batch."""
+
+    def report(done: key_rotation.RotationProgress) -> None:
+        gone = f", {done.gone} erased meanwhile" if done.gone else ""
+        print(f"huiyin keys: batch {done.batches}: {done.rewrapped} of {done.to_rotate} "
+              f"re-wrapped{gone}", flush=True)
+
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    with _opened(settings) as services, contextlib.closing(
+        open_publisher(settings, client_id="huiyin-keys")
+    ) as publisher:
+        app = services.complaints
+
+        def republish(keys: Sequence[WrappedKey]) -> None:
+            # Notify unwraps what the keys channel carries: each batch goes out re-wrapped.
+            republish_case_keys(app, publisher, [key.case_id for key in keys])
+
+        try:
+            result = key_rotation.rotate_keys(
+                app.recorder, settings.key_ring, batch_size=arguments.batch_size,
+                stop=_stop_on_signals(), progress=report, republish=republish,
+            )
+        except key_rotation.KeyRotationError as error:
+            print(f"huiyin keys: {error}", file=sys.stderr)
+            return UNUSABLE
+        finally:
+            for signum, handler in handlers.items():
+                signal.signal(signum, handler)
+    if not result.finished:
+        print(f"huiyin keys: stopped with {result.left} key(s) under a retired KEK; "
+              f"run `huiyin keys rotate` again to finish", file=sys.stderr)
+        return BROKEN
+    print(f"huiyin keys: every case key is under {settings.key_ring.current.id}; "
+          f"the retired KEKs may be discarded")
     return 0
 
 
@@ -383,6 +472,21 @@ def _parser() -> argparse.ArgumentParser:
     _group(commands, "attachments", "the files filers attached", (
         ("sweep", attachments_sweep, "remove uploads no case refers to, then exit"),
     ))
+    keys = _group(commands, "keys", "the key-encryption keys that wrap every case's key", (
+        ("new-kek", None, "make a new key-encryption key (printed, or --out FILE)"),
+        ("status", keys_status, "how many case keys each KEK wraps, and which KEKs are held"),
+        ("rotate", keys_rotate, "re-wrap every case key under the current KEK, resumably"),
+    ))
+    keys["new-kek"].set_defaults(offline=keys_new_kek)
+    keys["new-kek"].add_argument(
+        "--out", metavar="FILE", help="write it to FILE, made readable by its owner only "
+        "(never over an existing file)",
+    )
+    keys["rotate"].add_argument(
+        "--batch-size", type=_positive, default=key_rotation.BATCH_SIZE,
+        help=f"keys re-wrapped per transaction (default {key_rotation.BATCH_SIZE})",
+    )
+    personal_data.add_commands(commands)
     _group(commands, "stream", "prepare the event stream", (
         ("prepare", stream_prepare, "create the topics (Kafka) or the embedded log"),
     ))
@@ -405,6 +509,13 @@ def _group(
         parsers[action] = sub.add_parser(action, help=action_help, description=action_help)
         parsers[action].set_defaults(command=run)
     return parsers
+
+
+def _positive(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return number
 
 
 @contextmanager

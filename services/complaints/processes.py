@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 
 from eventsourcing.persistence import PersistenceError
@@ -29,15 +29,20 @@ from complaints.readmodels.case_index import CaseIndex, CaseIndexProjection, ope
 from complaints.readmodels.case_index.search_text import warm_segmenter
 from complaints.readmodels.projection import Follower
 from complaints.readmodels.scorecards import ScorecardProjection, open_scorecards
+from complaints.retention.job import RetentionJob
+from complaints.retention.periods import RetentionPeriods
 from complaints.settings import Settings
 from complaints.streaming import receipts, relay
 from complaints.streaming.outages import Outage, supervise, what_failed
-from complaints.streaming.relay import Prepared, Relay, open_relay_positions
+from complaints.streaming.relay import Prepared, Relay, open_relay_positions, store_wakeup
 from complaints.timelimits.watchdog import Watchdog, recompute_provisional
 from shared.backoff import Backoff
 from shared.contract.topics import RECEIPTS, RECEIPTS_GROUP
 from shared.stream.base import Message, StreamUnavailableError, Subscription
 from shared.stream.factory import describe, open_publisher, open_subscription, prepare_topics
+from shared.stream.wakeups import Wakeup
+
+WakeupFactory = Callable[[Complaints, Settings, threading.Event], Wakeup]
 
 projections_log = logging.getLogger(projection.__name__)
 relay_log = logging.getLogger(relay.__name__)
@@ -145,14 +150,28 @@ def relay_once(settings: Settings) -> int:
 
 
 def run_relay(
-    settings: Settings, *, stop: threading.Event, poll_interval: float = RELAY_POLL_SECONDS
+    settings: Settings,
+    *,
+    stop: threading.Event,
+    poll_interval: float = RELAY_POLL_SECONDS,
+    wakeup_for: WakeupFactory = store_wakeup,
 ) -> None:
-    """Relay until `stop` is set, riding out broker and store outages with backoff."""
+    """Relay until `stop` is set, riding out broker and store outages with backoff.
+
+    When the log is idle it waits for the store to say events were committed
+    (`wakeup_for`), and reads again after `poll_interval` at the latest, in case a wake-up
+    was missed.
+    """
     relay_log.info("relay: publishing the case events to %s", describe(settings))
 
     def relay_until_stopped(outage: Outage, backoff: Backoff) -> None:
         with open_relay(settings) as case_relay:
-            _publish(case_relay, settings, stop, poll_interval, outage, backoff)
+            # Listening before the first read: nothing committed after it goes unseen.
+            wakeup = wakeup_for(case_relay.app, settings, stop)
+            try:
+                _publish(case_relay, settings, stop, poll_interval, outage, backoff, wakeup)
+            finally:
+                wakeup.close()
 
     supervise("relay", settings, stop, relay_log, relay_until_stopped)
 
@@ -164,8 +183,10 @@ def _publish(
     poll_interval: float,
     outage: Outage,
     backoff: Backoff,
+    wakeup: Wakeup,
 ) -> None:
-    """Batch after batch; the same batch again after a failure; a poll when the log is idle."""
+    """Batch after batch; the same batch again after a failure; when the log is idle, a
+    wait until the store says events were committed, or `poll_interval` at the most."""
     topics_ready = False
     prepared: Prepared | None = None
     published = 0
@@ -192,7 +213,7 @@ def _publish(
                            published, case_relay.position())
             next_progress = time.monotonic() + RELAY_PROGRESS_LOG_SECONDS
         if idle:
-            stop.wait(poll_interval)
+            wakeup.wait(poll_interval)
 
 
 @contextmanager
@@ -315,17 +336,23 @@ def sweep_once(settings: Settings) -> Counter[str]:
 
 
 def run_watchdog(settings: Settings, *, stop: threading.Event, interval: float = 30.0) -> None:
-    """Sweep every `interval` seconds until `stop` is set, riding out database outages; the
-    uploads no case refers to are swept too, every `UPLOADS_SWEEP_SECONDS`."""
+    """Sweep every `interval` seconds until `stop` is set, riding out database outages: the
+    deadlines, then the personal data kept past its retention period; the uploads no case
+    refers to are swept too, every `UPLOADS_SWEEP_SECONDS`. Malformed retention periods stop
+    it at start (RetentionError), before it sweeps anything."""
     backoff = Backoff(interval)
     uploads_due = 0.0
+    periods: RetentionPeriods | None = None
     while not stop.is_set():
         try:
             with _case_index(settings) as (app, index):
+                periods = periods or retention_periods(settings, app)
                 watchdog = Watchdog(app, index)
+                retention = RetentionJob(app, index, periods)
                 staging = open_staging(settings)
                 while not stop.is_set():
                     watchdog.sweep()
+                    retention.sweep()
                     if time.time() >= uploads_due:
                         _sweep_uploads(app, staging)
                         uploads_due = time.time() + UPLOADS_SWEEP_SECONDS
@@ -343,9 +370,26 @@ def _sweep_uploads(app: Complaints, staging: StagingArea) -> None:
     except OSError as error:  # a full or read-only disk must not stop the deadlines
         watchdog_log.warning("watchdog: cannot sweep the uploads (%s)", error)
         return
-    if done["staging"] or done["unreferenced"]:
-        watchdog_log.info("watchdog: removed %d expired staging folder(s) and %d unreferenced "
-                          "file(s)", done["staging"], done["unreferenced"])
+    if done["staging"] or done["unreferenced"] or done["erased"]:
+        watchdog_log.info("watchdog: removed %d expired staging folder(s), %d erased case(s)' "
+                          "files and %d unreferenced file(s)", done["staging"], done["erased"],
+                          done["unreferenced"])
+
+
+def expire_once(settings: Settings, *, dry_run: bool = False) -> tuple[Counter[str], list[str]]:
+    """Bring the case index up to date, then erase (or, `dry_run`, list) the personal data
+    kept past its retention period: what was done, and the references due."""
+    catch_up_projections(settings)
+    with _case_index(settings) as (app, index):
+        job = RetentionJob(app, index, retention_periods(settings, app))
+        if dry_run:
+            return Counter(), job.due()
+        return job.sweep(), []
+
+
+def retention_periods(settings: Settings, app: Complaints) -> RetentionPeriods:
+    """The operator's retention periods (HUIYIN_RETENTION_FILE) or the packaged ones."""
+    return RetentionPeriods.load(settings.retention_file, app.routing.categories)
 
 
 def recompute_provisional_deadlines(settings: Settings, reason: str) -> int:

@@ -15,7 +15,7 @@ from typing import TextIO
 
 from complaints.application.routing import RoutingTable
 from complaints.bootstrap import build_services
-from complaints.importing.importer import BATCH_SIZE, ImportReport, import_file
+from complaints.importing.importer import BATCH_SIZE, DEFAULT_WORKERS, ImportReport, import_file
 from complaints.importing.mapping import ImportMapping, MappingError, load_mapping, shipped_mapping
 from complaints.importing.sources import FORMATS, SourceError
 from complaints.settings import Settings
@@ -38,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, help="default: from the file's extension")
     parser.add_argument("--batch-size", type=_positive, default=BATCH_SIZE,
                         help=f"cases saved per transaction (default {BATCH_SIZE})")
+    parser.add_argument("--workers", type=_positive, default=DEFAULT_WORKERS,
+                        help="processes building the cases, worth more than 1 only where "
+                        f"cores stand idle (default {DEFAULT_WORKERS}: built in this one)")
     parser.add_argument("--rejected", type=Path, metavar="FILE",
                         help="write the rejected rows, with the reasons, to this CSV file")
 
@@ -49,6 +52,7 @@ def run(settings: Settings, arguments: argparse.Namespace) -> int:
         report = import_file(
             services.complaints, arguments.file, mapping, format=arguments.format,
             batch_size=arguments.batch_size, progress=Progress(sys.stderr),
+            workers=arguments.workers,
         )
     except (MappingError, SourceError) as error:
         print(f"huiyin import: {error}; nothing was imported", file=sys.stderr)

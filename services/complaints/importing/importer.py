@@ -6,20 +6,27 @@ the same chain of hashes as a case filed today; only the stamps differ: the acto
 event's recorded timestamp is the moment of the import. Cases are saved in batches, each
 batch in one transaction together with one claim per row (`import:<source>:<source id>`) in
 the Idempotency-Key table, so a row is imported once however often the file is, even when an
-earlier run died half way.
+earlier run died half way. Building the cases is the import's main cost and all computation:
+`huiyin import --workers N` shares it among N processes, while the batches are still written
+by the one process, in order, each with its claims and the data keys its cases made.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from itertools import islice
+from multiprocessing.pool import Pool
 from pathlib import Path
+from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from complaints.application.access_codes import derive_access_code, hash_access_code
 from complaints.application.intake_records import IdempotencyClaim
@@ -33,8 +40,14 @@ from complaints.importing.mapping import ImportMapping
 from complaints.importing.rows import HistoricalCase, RowRejectedError, read_case, source_id_of
 from complaints.importing.sources import SourceRow, open_source
 from shared.locale import CITY_TIME
+from shared.sealing import WrappedKey
 
 BATCH_SIZE = 500
+# Processes building cases for `huiyin import` (see `builders`). One, building them in the
+# importing process: forked builders cost ~15 % more CPU in all (pickling, forking) and only
+# pay where cores stand idle; on a machine shared with the database and other work they
+# were slower when measured (tests/bench/importing.py prints both).
+DEFAULT_WORKERS = 1
 # A batch refused because another import claimed some of its rows meanwhile is tried again,
 # without those rows, at most this many times.
 CONCURRENT_RETRIES = 3
@@ -74,13 +87,15 @@ def import_file(
     format: str | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[ImportReport], None] | None = None,
+    workers: int = 1,
 ) -> ImportReport:
     """Import every good row of `path`; report the rows imported, skipped and rejected.
 
     Raises MappingError, before anything is written, when the file's header lacks a column
     the mapping names, and SourceError when the file cannot be read: at once, or at the row
     where it stops being readable (the batches before it stay imported; a run after the file
-    is mended skips them).
+    is mended skips them). `workers` processes build the cases (see `builders`); the
+    batches are written here, in order, whatever their number.
     """
     if batch_size < 1:
         raise ValueError("the batch size is at least 1")
@@ -89,24 +104,39 @@ def import_file(
     with open_source(path, format) as source:
         mapping.check_header(source.columns)
         seen: dict[str, int] = {}
-        for batch in _batches(source.rows, batch_size):
-            report.rows += len(batch)
-            cases = _read_batch(app, mapping, batch, seen, report)
-            _save_batch(app, mapping, cases, report)
-            report.seconds = time.perf_counter() - started
-            if progress is not None:
-                progress(report)
+        with builders(app, mapping, workers) as build:
+            for batch in _batches(source.rows, batch_size):
+                report.rows += len(batch)
+                cases = _read_batch(app, mapping, batch, seen, report)
+                _save_batch(app, mapping, cases, report, build)
+                report.seconds = time.perf_counter() - started
+                if progress is not None:
+                    progress(report)
     report.seconds = time.perf_counter() - started
     report.rejected.sort(key=lambda rejected: rejected.row_number)
     return report
 
 
-def due_times(app: Complaints, case: HistoricalCase) -> DueTimes:
-    """The due times an imported case records: the one place the import computes them."""
-    return DueTimes(
-        accept=app.deadlines.start(Stage.ACCEPT, case.category, case.filed_at),
-        reply=app.deadlines.start(Stage.REPLY, case.category, case.assigned_at),
-    )
+def due_times(
+    app: Complaints, case: HistoricalCase, known: dict[tuple[Stage, str, datetime], DueTime]
+    | None = None,
+) -> DueTimes:
+    """The due times an imported case records: the one place the import computes them.
+
+    `known` keeps those walked already in a batch: a history's cases share their days (a
+    source often dates them to the day), and a walk on the calendar is a tenth of a case's
+    build; within a batch the calendar does not change.
+    """
+    known = {} if known is None else known
+
+    def start(stage: Stage, at: datetime) -> DueTime:
+        due = known.get((stage, case.category, at))
+        if due is None:
+            due = known[stage, case.category, at] = app.deadlines.start(stage, case.category, at)
+        return due
+
+    return DueTimes(accept=start(Stage.ACCEPT, case.filed_at),
+                    reply=start(Stage.REPLY, case.assigned_at))
 
 
 def _batches(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
@@ -140,21 +170,123 @@ def _read_batch(
 
 
 def _save_batch(
-    app: Complaints, mapping: ImportMapping, cases: list[HistoricalCase], report: ImportReport
+    app: Complaints,
+    mapping: ImportMapping,
+    cases: list[HistoricalCase],
+    report: ImportReport,
+    build: Builder,
 ) -> None:
     for _ in range(CONCURRENT_RETRIES + 1):
         cases = _unclaimed(app, mapping, cases, report)
         if not cases:
             return
-        built, claims = _build(app, mapping, cases, report)
+        items = list(zip(cases, _references(app, cases), strict=True))
+        stored: list[StoredEvent] = []
+        claims: list[IdempotencyClaim] = []
+        keys: list[WrappedKey] = []  # each case's new data key, in the batch's transaction
+        rejected: list[RejectedRow] = []
+        for (case, _reference), built in zip(items, build(items), strict=True):
+            if isinstance(built, str):
+                rejected.append(RejectedRow(case.row_number, case.source_id, built))
+                continue
+            stored.extend(built.events)
+            claims.append(IdempotencyClaim(mapping.claim_key(case.source_id), built.case_id,
+                                           case.digest))
+            if built.key is not None:
+                keys.append(built.key)
         try:
-            app.save(*built, claims=claims)
+            # What Application.save does with the built cases' events (the events were
+            # turned into stored events where they were built).
+            if stored:
+                app.recorder.insert_events(stored, claims=claims, data_keys=keys)
         except IntegrityError:
             # Another import of the same rows won the race for some claims; look again.
             continue
-        report.imported += len(built)
+        report.rejected.extend(rejected)
+        report.imported += len(claims)
         return
     raise IntegrityError("the batch kept colliding with another import of the same rows")
+
+
+@dataclass(frozen=True)
+class BuiltCase:
+    """A case built from its row, as the store keeps it: its events, the data key it made."""
+
+    case_id: UUID
+    events: list[StoredEvent]
+    key: WrappedKey | None
+
+
+# Builds each (case, reference) of a batch, in order: the case, or why it breaks a rule.
+Builder = Callable[[list[tuple[HistoricalCase, str]]], list[BuiltCase | str]]
+
+
+def build_cases(
+    app: Complaints, mapping: ImportMapping, items: list[tuple[HistoricalCase, str]]
+) -> list[BuiltCase | str]:
+    """Each (case, reference) built by the Case aggregate's commands and turned into the
+    stored events `Application.save` would write; a DomainError's message for a case that
+    breaks a rule."""
+    known: dict[tuple[Stage, str, datetime], DueTime] = {}
+    results: list[BuiltCase | str] = []
+    for case, reference in items:
+        try:
+            aggregate = _historical_case(app, mapping, case, reference, known)
+        except DomainError as error:
+            results.append(error.message)
+            continue
+        sealer = aggregate.sealer
+        results.append(BuiltCase(
+            aggregate.id,
+            [app.mapper.to_stored_event(event) for event in aggregate.collect_events()],
+            sealer.created if sealer is not None else None,
+        ))
+    return results
+
+
+@contextmanager
+def builders(app: Complaints, mapping: ImportMapping, workers: int) -> Iterator[Builder]:
+    """Builds cases here (`workers` 1), or shares each batch among `workers` processes.
+
+    Building is the import's main cost, all of it computation (the aggregate's rules,
+    sealing, the chain of hashes, encoding): the processes are forked from this one, so they
+    have its application (key ring, routing, calendar), and never touch its store; they hand
+    back stored events, which this process writes with the batch's claims and keys.
+    """
+    if workers <= 1:
+        yield partial(build_cases, app, mapping)
+        return
+    context = multiprocessing.get_context("fork")
+    pool: Pool | None = None  # started for the first batch with cases to build
+
+    def build(items: list[tuple[HistoricalCase, str]]) -> list[BuiltCase | str]:
+        nonlocal pool
+        if pool is None:
+            pool = context.Pool(workers, initializer=_start_builder, initargs=(app, mapping))
+        size = -(-len(items) // workers)
+        chunks = [items[start:start + size] for start in range(0, len(items), size)]
+        return [built for part in pool.map(_build_in_worker, chunks) for built in part]
+
+    try:
+        yield build
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+_builder: tuple[Complaints, ImportMapping] | None = None
+
+
+def _start_builder(app: Complaints, mapping: ImportMapping) -> None:
+    global _builder
+    _builder = (app, mapping)
+
+
+def _build_in_worker(items: list[tuple[HistoricalCase, str]]) -> list[BuiltCase | str]:
+    if _builder is None:
+        raise RuntimeError("the import's builder process was not started")
+    return build_cases(*_builder, items)
 
 
 def _unclaimed(
@@ -179,23 +311,6 @@ def _unclaimed(
     return fresh
 
 
-def _build(
-    app: Complaints, mapping: ImportMapping, cases: list[HistoricalCase], report: ImportReport
-) -> tuple[list[Case], list[IdempotencyClaim]]:
-    built: list[Case] = []
-    claims: list[IdempotencyClaim] = []
-    for case, reference in zip(cases, _references(app, cases), strict=True):
-        try:
-            aggregate = _historical_case(app, mapping, case, reference)
-        except DomainError as error:
-            report.rejected.append(RejectedRow(case.row_number, case.source_id, error.message))
-            continue
-        built.append(aggregate)
-        claims.append(IdempotencyClaim(mapping.claim_key(case.source_id), aggregate.id,
-                                       case.digest))
-    return built, claims
-
-
 def _references(app: Complaints, cases: Iterable[HistoricalCase]) -> Iterator[str]:
     """HY-<filing year>-NNNNNN, numbers reserved once per year per batch, in row order."""
     years = [case.filed_at.astimezone(CITY_TIME).year for case in cases]
@@ -208,7 +323,11 @@ def _references(app: Complaints, cases: Iterable[HistoricalCase]) -> Iterator[st
 
 
 def _historical_case(
-    app: Complaints, mapping: ImportMapping, case: HistoricalCase, reference: str
+    app: Complaints,
+    mapping: ImportMapping,
+    case: HistoricalCase,
+    reference: str,
+    known: dict[tuple[Stage, str, datetime], DueTime] | None = None,
 ) -> Case:
     """Filed → Accepted → Assigned, and for a closed one Responded (→ Rated) → Closed."""
 
@@ -217,13 +336,15 @@ def _historical_case(
 
     route = app.routing.propose(case.category)
     lead = case.department or route.lead
-    due = due_times(app, case)
+    due = due_times(app, case, known)
+    case_id = case_id_for(reference)
     aggregate = Case.file(
         at(case.filed_at),
         reference,
         # The filer is an anonymous member of the public; the source keeps no contact.
         Filer(language=mapping.language),
         due.accept,
+        app.case_keys.sealer(case_id, new_case=True) if app.case_keys else None,
         channel=case.channel,
         on_behalf_of=case.channel in STAFF_CHANNELS,
         category=case.category,
@@ -234,8 +355,7 @@ def _historical_case(
         attachments=[],
         confidential=False,
         anonymous=True,
-        access_code_hash=hash_access_code(derive_access_code(app.secret_key,
-                                                             case_id_for(reference))),
+        access_code_hash=hash_access_code(derive_access_code(app.secret_key, case_id)),
         submission_digest=case.digest,
     )
     # The source says when the case was sent on, not when it was accepted: by then, at least.

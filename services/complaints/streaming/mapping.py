@@ -2,6 +2,11 @@
 
 What is not mapped here stays inside: internal notes, the receipts that came back from
 notify (FilerNotified, FilerUnreachable), and the events of other aggregates.
+
+Every personal value goes out as it is stored, sealed with the case's key (its token,
+`complaints.domain.personal.stored_form`): the filer's details in `case.filer` and the
+filer's own words (`shared.contract.case_events.SEALED_FIELDS`). The relay publishes the
+case's key, wrapped, on the keys channel before the first of them (`complaints.streaming.relay`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from eventsourcing.persistence import Notification
 from complaints.application.access_codes import derive_access_code
 from complaints.application.service import Complaints
 from complaints.domain.case import Case
+from complaints.domain.personal import SealedText
 from complaints.domain.values import BAD_RATING_MAX, Language, Stage, Visibility
 from complaints.following import is_case_event
 from complaints.streaming.case_states import CaseStates
@@ -21,7 +27,7 @@ from complaints.timelimits.deadlines import Deadlines
 from shared.contract import case_events as wire
 from shared.contract.envelope import Envelope, event_id_for
 
-FILER_CONTACTS = ("enterprise_name", "contact_person", "email", "phone", "webhook_url")
+FILER_CONTACTS = wire.SEALED_FILER_FIELDS
 
 
 class CaseEventMapper:
@@ -33,16 +39,20 @@ class CaseEventMapper:
         self.states = CaseStates(app)
 
     def envelopes(self, notifications: Sequence[Notification]) -> list[Envelope]:
+        case_events = [n for n in notifications if is_case_event(n)]
+        if self.app.case_keys is not None:
+            # The batch's case keys in one look-up, rather than one per case as each event
+            # is read: reading a new case's events then finds its key cached.
+            self.app.case_keys.data_keys(n.originator_id for n in case_events)
         envelopes = []
-        for notification in notifications:
-            if not is_case_event(notification):
-                continue
+        for notification in case_events:
             event = self.app.mapper.to_domain_event(notification)
             case = self.states.after(event)
             mapped = integration_event(event, case, self.secret_key, self.app.deadlines)
             if mapped is None:
                 continue
             event_type, data = mapped
+            data = sealed_as_stored(data)
             data["historical"] = case.is_historical(event)
             envelopes.append(
                 Envelope(
@@ -165,7 +175,20 @@ def integration_event(
                 "department": event.department,
                 "reason": event.reason,
             }
+        case Case.PersonalDataErased():
+            return wire.PERSONAL_DATA_ERASED, {"basis": event.basis}
     return None
+
+
+def sealed_as_stored(value: Any) -> Any:
+    """`value` with each personal value as its sealed token; marshmallow would write the text."""
+    if isinstance(value, SealedText):
+        return value.token
+    if isinstance(value, dict):
+        return {key: sealed_as_stored(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [sealed_as_stored(item) for item in value]
+    return value
 
 
 def _deadline_data(event: Case.Event) -> dict[str, Any]:
@@ -183,8 +206,10 @@ def case_context(case: Case) -> dict[str, Any]:
         "anonymous": case.anonymous,
         "lead_department": case.lead_department,
         "co_departments": list(case.co_departments),
+        "personal_data_erased": case.personal_data_erased is not None,
         "filer": {
-            **{name: filer.get(name) or None for name in FILER_CONTACTS},
+            # Sealed tokens (an erased value keeps its token, which no key opens any more).
+            **{name: sealed_as_stored(filer.get(name)) or None for name in FILER_CONTACTS},
             # The inbox is the case's own history, always written: not a channel to choose.
             "notify_by": [
                 channel

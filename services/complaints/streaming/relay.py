@@ -6,27 +6,43 @@ again on restart, with the same event ids, which consumers drop: at least once, 
 skipped. One case's events keep their order: they share a key, so a partition; batches go
 one after another; and a failed batch is retried whole before anything after it. The relay
 process, which repeats that batch after batch, is in `complaints.processes`.
+
+The case keys channel goes with it (`huiyin.case-keys`, `shared.stream.keys`): before a
+batch's events, the wrapped key of each case whose events carry a sealed value and whose key
+this relay has not published yet (or published wrapped otherwise), and a tombstone for each
+case the batch erases. A key already erased from the store is not published.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from complaints.adapters.positions import PositionRecorder, open_position_recorder
 from complaints.application.service import Complaints
 from complaints.following import BATCH_SIZE, Batch, read_batch
+from complaints.settings import Settings
 from complaints.streaming.mapping import CaseEventMapper
-from shared.contract.envelope import encode_envelope
-from shared.contract.topics import CASE_EVENTS
+from shared.contract import case_events as wire
+from shared.contract.envelope import carries_token, encode_envelope
+from shared.contract.topics import CASE_EVENTS, CASE_KEYS
+from shared.sealing import WrappedKey
 from shared.stream.base import Outgoing, Publisher
+from shared.stream.keys import case_key_messages, tombstones
+from shared.stream.wakeups import PostgresNotifications, SQLiteChanges, Wakeup
 
 log = logging.getLogger(__name__)
 
 TRACKING_TABLE = "relay_tracking"
+# The cases whose key this relay remembers publishing: least recently used forgotten first
+# (then published again when needed, which changes nothing on the channel).
+PUBLISHED_KEYS_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -35,6 +51,8 @@ class Prepared:
 
     batch: Batch
     messages: list[Outgoing]
+    keys: list[WrappedKey] = field(default_factory=list)  # to publish before the messages
+    erased: list[UUID] = field(default_factory=list)  # keys to tombstone before them
 
 
 class Relay:
@@ -54,6 +72,7 @@ class Relay:
         self.publisher = publisher
         self.batch_size = batch_size
         self.mapper = CaseEventMapper(app, secret_key)
+        self.published_keys: OrderedDict[UUID, WrappedKey] = OrderedDict()
 
     def position(self) -> int:
         """The last position published and recorded (0: none yet)."""
@@ -64,7 +83,28 @@ class Relay:
         batch = read_batch(self.app.recorder, self.position(), self.batch_size)
         envelopes = self.mapper.envelopes(batch.notifications)
         messages = [Outgoing(str(e.case_id), encode_envelope(e)) for e in envelopes]
-        return Prepared(batch, messages)
+        erased = list(dict.fromkeys(
+            e.case_id for e in envelopes if e.event_type == wire.PERSONAL_DATA_ERASED))
+        sealed = dict.fromkeys(e.case_id for e in envelopes if carries_token(e))
+        keys = self._keys_to_publish([case_id for case_id in sealed if case_id not in erased])
+        return Prepared(batch, messages, keys, erased)
+
+    def _keys_to_publish(self, case_ids: list[UUID]) -> list[WrappedKey]:
+        """The current wrapped keys of these cases that differ from what was published."""
+        if not case_ids:
+            return []
+        current = self.app.recorder.select_case_keys(case_ids)
+        return [key for case_id, key in current.items()
+                if self.published_keys.get(case_id) != key]
+
+    def _remember(self, keys: Iterable[WrappedKey], erased: Iterable[UUID]) -> None:
+        for key in keys:
+            self.published_keys.pop(key.case_id, None)
+            self.published_keys[key.case_id] = key
+        for case_id in erased:
+            self.published_keys.pop(case_id, None)
+        while len(self.published_keys) > PUBLISHED_KEYS_SIZE:
+            self.published_keys.popitem(last=False)
 
     def deliver(self, prepared: Prepared) -> int:
         """Publish the batch, then record its position; the number of events published.
@@ -74,7 +114,12 @@ class Relay:
         """
         if not prepared.batch.notifications:
             return 0
+        # The keys first: a consumer that reads an event finds its key already published,
+        # and one that reads an event of an erased case finds its key already gone.
+        keys = case_key_messages(prepared.keys) + tombstones(prepared.erased)
+        self.publisher.publish(CASE_KEYS, keys)
         self.publisher.publish(CASE_EVENTS, prepared.messages)
+        self._remember(prepared.keys, prepared.erased)
         tracking = Tracking(self.app.name, prepared.batch.last)
         try:
             self.positions.advance(tracking, after=prepared.batch.after)
@@ -102,3 +147,11 @@ def open_relay_positions(app: Complaints, *, create: bool) -> PositionRecorder:
     if create:
         recorder.create_table()
     return recorder
+
+
+def store_wakeup(app: Complaints, settings: Settings, stop: threading.Event) -> Wakeup:
+    """What wakes the relay when events are committed to the case store, by any process:
+    the library's NOTIFY on PostgreSQL (LISTEN), the file's change counter on SQLite."""
+    if settings.database_url:
+        return PostgresNotifications(settings.database_url, app.recorder.channel_name, stop)
+    return SQLiteChanges(settings.sqlite_path, stop)
