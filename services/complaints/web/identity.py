@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 
 from complaints.application.principals import (
     AuthenticationError,
@@ -15,10 +15,18 @@ from complaints.web.runtime import runtime
 # A filer using the public form or the JSON API without signing in.
 PUBLIC_FILER = Principal(actor_id="filer:public", role=Role.FILER)
 BEARER = "bearer"
+_CALLER = "bearer_principal"  # where a request keeps its caller (flask.g)
 
 
 def bearer_principal() -> Principal | None:
-    """The caller named by `Authorization: Bearer …`, None when there is no such header."""
+    """The caller named by `Authorization: Bearer …`, None when there is no such header;
+    worked out once per request (the token's check reads the staff account)."""
+    if _CALLER not in g:
+        g.setdefault(_CALLER, _bearer_principal())
+    return g.get(_CALLER)
+
+
+def _bearer_principal() -> Principal | None:
     header = request.headers.get("Authorization")
     if not header:
         return None

@@ -7,7 +7,15 @@ from flask import Flask
 from flask_smorest import Api
 
 from complaints.web import docs
-from complaints.web.api import auth, cases, commands, operations, queues, scorecards
+from complaints.web.api import (
+    auth,
+    cases,
+    commands,
+    documents,
+    operations,
+    queues,
+    scorecards,
+)
 from complaints.web.api.links import CaseLinksPlugin
 from complaints.web.api.schemas.errors import ErrorSchema
 from complaints.web.api.schemas.fields import Timestamp
@@ -19,7 +27,8 @@ filers at `POST /api/v1/auth/filer-token` with their reference and access code; 
 as `Authorization: Bearer …`. Every error answers `{"error", "message", "details"}`."""
 
 # In this order in the OpenAPI document.
-BLUEPRINTS = (auth.blp, cases.blp, commands.blp, queues.blp, operations.blp, scorecards.blp)
+BLUEPRINTS = (auth.blp, cases.blp, documents.blp, commands.blp, queues.blp, operations.blp,
+              scorecards.blp)
 
 
 class HuiyinApi(Api):

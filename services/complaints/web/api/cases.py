@@ -52,8 +52,10 @@ def etag(version: int) -> dict[str, str]:
 
 
 @blp.route("", methods=["POST"])
-@blp.arguments(IdempotencyHeaderSchema, location="headers", arg_name="headers")
-@blp.arguments(FilingSchema, arg_name="command")
+# Schema instances, made once: a class would be instantiated for each request (webargs), and
+# making the nested filer's fields costs more than checking a submission against them.
+@blp.arguments(IdempotencyHeaderSchema(), location="headers", arg_name="headers")
+@blp.arguments(FilingSchema(), arg_name="command")
 @blp.response(201, FilingReplySchema, headers={"Location": {"schema": {"type": "string"}}})
 @blp.alt_response(200, schema=FilingReplySchema, description="A retried request, answered again.")
 @documents_errors(blp, 400, 401, 403, 413, 415, 422, 429, 503)

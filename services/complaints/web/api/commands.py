@@ -16,6 +16,7 @@ from complaints.web.api.schemas.cases import CaseSchema
 from complaints.web.api.schemas.commands import (
     AssignmentSchema,
     CommandSchema,
+    ErasureSchema,
     ExtensionSchema,
     FollowUpSchema,
     IfMatchHeaderSchema,
@@ -90,6 +91,13 @@ COMMANDS = (
     Command("deadline/extension", "extend_deadline", ExtensionSchema,
             "Extend the running stage's deadline",
             "Once per stage, by at most 15 working days, with a reason."),
+    Command("personal-data/erasure", "erase_personal_data", ErasureSchema,
+            "Erase the filer's personal data",
+            "Crypto-shredding: the case's key is destroyed with the `PersonalDataErased` event, "
+            "so every personal value (who filed, how to reach them, what they wrote, their "
+            "documents) reads as null from then on, while the history, its hashes and the "
+            "handling stay. Once per case. A case still open is erased only at the filer's "
+            "request (`filer_request`), and goes on without any way to reach the filer."),
 )  # fmt: skip
 
 

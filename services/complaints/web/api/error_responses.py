@@ -20,6 +20,7 @@ MEANINGS = {
     409: "The case changed meanwhile (version_conflict), or its state or a rule refuses the "
     "command (invalid_state, rule_violated with details.rule).",
     413: "The body is larger than the configured limit.",
+    410: "The case's personal data was erased, and this with it.",
     415: "The body is not application/json.",
     422: "The input does not validate; details.fields names each field's problem.",
     429: "Too many failed sign-ins for this account or from this address, or too many filings "

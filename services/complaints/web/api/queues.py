@@ -10,6 +10,7 @@ from werkzeug.exceptions import NotFound
 from complaints.application.masking import row_for_department
 from complaints.application.principals import PermissionDeniedError, Principal
 from complaints.domain.values import Role
+from complaints.readmodels.case_index.revealing import with_credit_codes
 from complaints.web.api.error_responses import documents_errors
 from complaints.web.api.parsing import ApiBlueprint
 from complaints.web.api.schemas.listing import CasePageSchema, QueueArgsSchema, SearchArgsSchema
@@ -35,8 +36,11 @@ def search_cases(filters):
 
     Roles: intake, supervisor and auditor search every case; a handler only the cases of
     their own department (the `department` filter is forced to it), with the filer withheld on
-    confidential and anonymous cases, which a handler's search by enterprise name or credit
-    code does not find. At most 200 per page.
+    confidential and anonymous cases, which a handler's search by enterprise name, credit
+    code, phone or email does not find. Credit code, phone and email are found exactly as
+    written in any usual form (small letters, spaces, with or without +86), through keyed
+    hashes: the index keeps none of them. A case whose personal data was erased is found by
+    none of them, nor by its words, and lists without them. At most 200 per page.
     """
     principal = current_principal()
     require_role(principal, Role.INTAKE, Role.SUPERVISOR, Role.AUDITOR, Role.HANDLER)
@@ -80,7 +84,8 @@ def department_queue(department, filters):
 def _page(principal: Principal, page: Any, filters: dict[str, Any]) -> dict[str, Any]:
     complaints = runtime().services.complaints
     now = complaints.clock()
-    items = [{**row, **complaints.deadlines.time_left(row, now)} for row in page.items]
+    rows = with_credit_codes(complaints.case_keys, page.items)
+    items = [{**row, **complaints.deadlines.time_left(row, now)} for row in rows]
     if principal.role is Role.HANDLER:
         items = [row_for_department(row) for row in items]
     else:
@@ -88,6 +93,7 @@ def _page(principal: Principal, page: Any, filters: dict[str, Any]) -> dict[str,
     return {
         "items": items,
         "total": page.total,
+        "total_exact": page.total_exact,
         "limit": filters["limit"],
         "offset": filters["offset"],
         "lag": page.lag,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -96,6 +97,9 @@ def install(app: Flask, settings: Settings) -> None:
         default_translation_directories=str(TRANSLATIONS),
     )
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # A value that is not there prints as nothing, never as "None": an erased personal value
+    # reads as None (complaints.domain.chain.canonical).
+    app.jinja_env.finalize = _nothing_for_none
     CSRFProtect(app)
     install_error_pages(app)
     app.jinja_env.filters.update(
@@ -148,3 +152,7 @@ def _page_headers(response: Response) -> Response:
         # its problems holds what was typed into it: no cache keeps either.
         headers["Cache-Control"] = "private, no-store"
     return remember_choice(response, current_app.config["SESSION_COOKIE_SECURE"])
+
+
+def _nothing_for_none(value: Any) -> Any:
+    return "" if value is None else value

@@ -1,16 +1,18 @@
 """The documents a form may carry (the filing form, the filer's answer): received, kept
-across a form sent back, refused in the reader's words, and handed out as downloads."""
+across a form sent back, refused in the reader's words, and sealed into their case once it
+is saved."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from uuid import UUID
 
-from flask import abort, current_app, request, send_file
+from flask import current_app, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_wtf.file import MultipleFileField
 from itsdangerous import BadSignature, URLSafeSerializer
-from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
 from complaints.adapters.attachments import (
@@ -18,20 +20,23 @@ from complaints.adapters.attachments import (
     AttachmentRefusedError,
     AttachmentStore,
     attachments_of,
-    clean_name,
 )
-from complaints.adapters.staging import StagingArea, new_staging_id, open_staging
+from complaints.adapters.staging import StagingArea, StagingKey, open_staging
 from complaints.web.runtime import runtime
+from shared.sealing import DataKey, SealingError
 
-_KEPT_SALT = "huiyin/staged-attachments/v2"
+log = logging.getLogger(__name__)
+
+_KEPT_SALT = "huiyin/staged-attachments/v3"
 MEGABYTE = 1024 * 1024
 
 
 @dataclass
 class Received:
-    """A form's files: its staging folder, the files waiting there, and refusals in words."""
+    """A form's files: its staging folder and key, the files waiting there, and refusals in
+    words."""
 
-    staging_id: str
+    staging: StagingKey
     attachments: list[Attachment]
     refusals: list[str] = field(default_factory=list)
 
@@ -54,28 +59,44 @@ def attachment_store() -> AttachmentStore:
     return staging_area().store
 
 
+def case_key(case_id: UUID, *, fresh: bool = False) -> DataKey | None:
+    """The case's key; `fresh`, read from the store (the command just saved may have made it
+    while this process still remembers the case as having none)."""
+    keys = runtime().services.complaints.case_keys
+    if keys is None:
+        return None
+    if fresh:
+        keys.forget(case_id)
+    return keys.data_key(case_id)
+
+
 def _kept_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt=_KEPT_SALT)
 
 
 def sign_kept(received: Received) -> str:
-    """The form's staging folder and its files, for a form sent back: signed, so that no form
-    can name another's folder or a file it did not upload."""
-    return _kept_serializer().dumps({"staging": received.staging_id,
+    """The form's staging folder, the key its files are sealed with, and its files, for a
+    form sent back: signed, so that no form can name another's folder or a file it did not
+    upload. The key is kept nowhere else: a form left unsent leaves files no one can read."""
+    return _kept_serializer().dumps({"staging": received.staging.staging_id,
+                                     "key": received.staging.key_text,
                                      "files": received.references})
 
 
-def kept_from(signed: str | None) -> tuple[str | None, list[Attachment]]:
+def kept_from(signed: str | None) -> tuple[StagingKey | None, list[Attachment]]:
     if not signed:
         return None, []
     try:
         kept = _kept_serializer().loads(signed)
     except BadSignature:
         return None, []
-    if not isinstance(kept, dict) or not isinstance(kept.get("staging"), str):
+    if not isinstance(kept, dict):
+        return None, []
+    staging = StagingKey.parse(kept.get("staging"), kept.get("key"))
+    if staging is None:
         return None, []
     files = kept.get("files") if isinstance(kept.get("files"), list) else []
-    return kept["staging"], attachments_of(str(each) for each in files if isinstance(each, str))
+    return staging, attachments_of(str(each) for each in files if isinstance(each, str))
 
 
 def receive_attachments(files: MultipleFileField, kept: HiddenField) -> Received:
@@ -86,40 +107,50 @@ def receive_attachments(files: MultipleFileField, kept: HiddenField) -> Received
     that waited too long (swept) is asked for again.
     """
     staging = staging_area()
-    staging_id, listed = kept_from(kept.data)
-    staging_id = staging_id or new_staging_id()
+    form, listed = kept_from(kept.data)
+    form = form or StagingKey.new()
     removed = set(request.form.getlist("remove_attachment"))
     already, expired = [], []
     for each in listed:
         if each.sha256 in removed:
-            staging.discard(staging_id, each.sha256)
-        elif staging.holds(staging_id, each) or staging.store.holds(each):
+            staging.discard(form, each.sha256)
+        elif staging.missing(form, [each], case_key) is None:
             already.append(each)
         else:
             expired.append(AttachmentRefusedError("expired", each.name))
     uploads = [(upload.stream, upload.filename or "") for upload in files.data or []
                if upload and upload.filename]
-    staged, refusals = staging.receive(staging_id, uploads, already)
-    received = Received(staging_id, staged)
+    staged, refusals = staging.receive(form, uploads, already)
+    received = Received(form, staged)
     received.refusals = [refusal_message(each, staging.store) for each in expired + refusals]
     kept.data = sign_kept(received)
     return received
 
 
 def take_attachments(received: Received) -> str | None:
-    """Take the form's staged files into the store before its case is saved; the problem in
-    the reader's words if one of them is gone."""
+    """Before the case is saved: the problem in the reader's words if one of the form's files
+    is gone (it waited too long), so that a saved case never names a file it does not have."""
     staging = staging_area()
-    try:
-        staging.promote(received.staging_id, received.attachments)
-    except AttachmentRefusedError as refusal:
-        return refusal_message(refusal, staging.store)
+    gone = staging.missing(received.staging, received.attachments, case_key)
+    if gone is not None:
+        return refusal_message(AttachmentRefusedError("expired", gone.name), staging.store)
     return None
 
 
-def filed_with(received: Received) -> None:
-    """The case is saved: its form's staging folder is emptied."""
-    staging_area().clear(received.staging_id)
+def filed_with(received: Received, case_id: UUID) -> None:
+    """The case is saved: its form's files are sealed with its key into its folder, and the
+    staging folder emptied. The case stands whatever happens here: a failure is logged, and
+    the form sent again (the same submission, answered again) seals what is still staged."""
+    if not received.attachments:
+        return
+    key = case_key(case_id, fresh=True)
+    try:
+        if key is None:
+            raise SealingError(f"case {case_id} has no key to seal its files with")
+        staging_area().file_with(received.staging, key, received.attachments, case_key)
+    except (OSError, SealingError, AttachmentRefusedError) as error:
+        log.error("a filed case's attachments were not sealed into it",
+                  extra={"case_id": str(case_id), "error": str(error)})
 
 
 def refusal_message(refusal: AttachmentRefusedError, store: AttachmentStore) -> str:
@@ -160,21 +191,3 @@ def limits_text() -> str:
     return _("Up to %(count)d files: PDF, JPEG, PNG, Word, Excel or PowerPoint. Each may be up "
              "to %(each)d MB, and all together up to %(total)d MB.", count=limits.files,
              each=limits.file_bytes // MEGABYTE, total=limits.total_bytes // MEGABYTE)
-
-
-def attachment_download(store: AttachmentStore, found: Attachment) -> Response:
-    """A stored document as a download under its own name; staff pages may send theirs so.
-
-    Always a download, never shown in the page's origin, and sandboxed should a browser try.
-    """
-    path = store.path_of(found.sha256)
-    if not path.is_file():
-        abort(404)
-    # A name recorded before names were checked may hold anything: werkzeug writes the
-    # cleaned name as filename (ASCII) and filename* (RFC 5987) when it is not ASCII.
-    response = send_file(path, mimetype=found.media_type, as_attachment=True,
-                         download_name=clean_name(found.name), conditional=True, max_age=0)
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

@@ -8,7 +8,11 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate
 
+from complaints.domain.values import ErasureBasis
 from complaints.web.api.schemas.fields import FIRST_YEAR, LAST_YEAR, Timestamp, plausible_year
+
+# A personal value reads as null once the case's personal data is erased.
+ERASED = "null once the filer's personal data is erased"
 
 
 class ReviewStateSchema(Schema):
@@ -41,8 +45,19 @@ class MessageSchema(Schema):
     template = fields.String()
     message_id = fields.String()
     sent_at = Timestamp()
-    text = fields.String(metadata={"description": "what the filer read; not shown to handlers "
-                                                   "on confidential cases"})
+    text = fields.String(allow_none=True, metadata={
+        "description": "what the filer read; not shown to handlers on confidential cases; "
+                       + ERASED})
+
+
+class PersonalDataSchema(Schema):
+    erased = fields.Boolean(metadata={
+        "description": "the filer's personal data was erased (its key destroyed): every "
+                       "personal value of the case reads as null"})
+    erased_at = Timestamp(allow_none=True)
+    basis = fields.String(allow_none=True, metadata={
+        "enum": [*(basis.value for basis in ErasureBasis), None],
+        "description": "why it was erased"})
 
 
 class CaseSchema(Schema):
@@ -54,16 +69,18 @@ class CaseSchema(Schema):
     channel = fields.String()
     on_behalf_of = fields.Boolean()
     category = fields.String()
-    subject = fields.String()
-    description = fields.String()
+    subject = fields.String(allow_none=True, metadata={"description": ERASED})
+    description = fields.String(allow_none=True, metadata={"description": ERASED})
     happened_on = fields.String(allow_none=True)
-    happened_at_place = fields.String()
-    attachments = fields.List(fields.String())
+    happened_at_place = fields.String(allow_none=True, metadata={"description": ERASED})
+    attachments = fields.List(fields.String(allow_none=True),
+                              metadata={"description": f"each {ERASED}"})
     confidential = fields.Boolean()
     anonymous = fields.Boolean()
     filer = fields.Dict(metadata={
         "description": "who filed; on a confidential or anonymous case a department sees only "
-                       "`language`, `notify_by` and `withheld: true`"})
+                       "`language`, `notify_by` and `withheld: true`; who they are and how to "
+                       f"reach them: {ERASED}"})
     filer_masked = fields.Boolean(metadata={
         "description": "the filer's identity and contact details are withheld from this reader"})
     filed_at = Timestamp()
@@ -84,6 +101,7 @@ class CaseSchema(Schema):
                            metadata={"description": "every message the filer was sent"})
     filer_unreachable = fields.Boolean(
         metadata={"description": "every channel failed: intake staff should call the filer"})
+    personal_data = fields.Nested(PersonalDataSchema)
 
 
 class ActorSchema(Schema):

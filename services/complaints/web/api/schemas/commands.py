@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, post_load, validate
 from complaints.domain.values import (
     Channel,
     ContactMethod,
+    ErasureBasis,
     InvalidationClass,
     Outcome,
     ReviewResult,
@@ -146,3 +147,13 @@ class ExtensionSchema(CommandSchema):
         metadata={"description": "at most 15 (the limit of the time-limits file)"},
     )
     reason = text(2_000)
+
+
+class ErasureSchema(Schema):
+    """No `occurred_at`: an erasure happens when the key is destroyed, never earlier."""
+
+    basis = one_of(ErasureBasis, required=True, metadata={
+        "description": "filer_request (the only basis on which a case still open is erased), "
+                       "retention_expired or purpose_fulfilled"})
+    note = text(2_000, required=False, metadata={
+        "description": "why, in a few words; kept for ever in the history, so no personal data"})

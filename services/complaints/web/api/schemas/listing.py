@@ -5,12 +5,13 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from complaints.domain.values import Status
-from complaints.readmodels.case_index import MAX_OFFSET
+from complaints.readmodels.case_index import COUNTED_UP_TO, MAX_OFFSET
 from complaints.web.api.schemas.fields import (
     Timestamp,
     aware_time,
     category,
     one_of,
+    phone,
     reference,
     storable,
 )
@@ -30,7 +31,13 @@ class SearchArgsSchema(PagingSchema):
     )
     reference = fields.String(validate=reference)
     enterprise_name = fields.String(validate=[validate.Length(min=1, max=200), storable])
-    credit_code = fields.String(validate=[validate.Length(min=1, max=18), storable])
+    credit_code = fields.String(validate=[validate.Length(min=1, max=40), storable])
+    phone = fields.String(
+        validate=phone,
+        metadata={"description": "the filer's phone, with or without +86, spaces or dashes"},
+    )
+    email = fields.String(validate=[validate.Length(min=1, max=254), storable],
+                          metadata={"description": "the filer's email, in any case"})
     category = fields.String(validate=category)
     status = one_of(Status)
     department = fields.String(
@@ -66,6 +73,9 @@ class CaseRowSchema(Schema):
     filer_withheld = fields.Boolean(metadata={
         "description": "the filer of a confidential or anonymous case, withheld from its "
                        "department: enterprise_name and credit_code are null"})
+    personal_data_erased = fields.Boolean(metadata={
+        "description": "the filer's personal data was erased: subject, enterprise_name and "
+                       "credit_code are empty, the case's facts remain"})
     lead_department = fields.String(allow_none=True)
     co_departments = fields.List(fields.String())
     confidential = fields.Boolean()
@@ -89,7 +99,11 @@ class CaseRowSchema(Schema):
 
 class CasePageSchema(Schema):
     items = fields.List(fields.Nested(CaseRowSchema))
-    total = fields.Integer()
+    total = fields.Integer(metadata={
+        "description": f"how many cases match in all, counted up to {COUNTED_UP_TO:,}"})
+    total_exact = fields.Boolean(metadata={
+        "description": f"false when more than {COUNTED_UP_TO:,} match: `total` is then a "
+                       "lower bound, and the pages go on past it"})
     limit = fields.Integer()
     offset = fields.Integer()
     lag = fields.Nested(LagSchema)

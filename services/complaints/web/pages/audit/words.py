@@ -39,6 +39,7 @@ EVENT_NAMES = {
     "Closed": _l("Closed"),
     "FilerNotified": _l("Filer notified"),
     "FilerUnreachable": _l("Filer unreachable"),
+    "PersonalDataErased": _l("Personal data erased"),
 }
 
 FIELD_NAMES = {
@@ -68,6 +69,7 @@ FIELD_NAMES = {
     "department": _l("Department"), "previous_due_at": _l("Previous due time"),
     "notification_id": _l("Notification"), "template": _l("Message template"),
     "message_id": _l("Message id"), "sent_at": _l("Sent"),
+    "basis": _l("Basis of the erasure"), "note": _l("Note"),
 }  # fmt: skip
 
 STATUS_NAMES = {
@@ -108,6 +110,11 @@ VALUE_NAMES: dict[str, dict[str, Any]] = {
     "method": {"phone": _l("Phone call"), "visit": _l("Visit"), "sms": _l("Text message"),
                "email": _l("Email")},
     "language": LANGUAGES,
+    "basis": {
+        "filer_request": _l("At the filer's request"),
+        "retention_expired": _l("Retention period ended"),
+        "purpose_fulfilled": _l("Purpose fulfilled"),
+    },
 }  # fmt: skip
 DEPARTMENT_FIELDS = {"proposed_lead", "proposed_co", "lead", "co", "from_department", "to",
                      "department"}

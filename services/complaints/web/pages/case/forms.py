@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -21,6 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from complaints.domain.case import Case
+from complaints.domain.values import ErasureBasis, Status
 from complaints.web.pages.case.words import choices, staff_channel_choices
 from complaints.web.pages.labels import department_name
 
@@ -262,6 +264,30 @@ class ExtendDeadlineForm(StepForm):
                 "reason": self.reason.data}
 
 
+class EraseForm(StepForm):
+    """Crypto-shredding cannot be undone: the form asks for the basis and a ticked
+    confirmation, checked on the server, so it needs no script to be safe."""
+
+    basis = radio(_l("Basis"), "erasure_basis", _l("Choose the basis of the erasure"))
+    note = text(_l("Note (optional)"), 2_000,
+                hint=_l("Kept for ever in the history: write no personal data in it."))
+    confirm = BooleanField(
+        _l("I understand that the filer's personal data is destroyed for good and cannot be "
+           "restored."),
+        validators=[DataRequired(_l("Tick the box to confirm the erasure"))])
+
+    def prepare(self, case: Case, departments: list[str], most_days: int) -> None:
+        if case.status != Status.CLOSED:
+            # A case still open is erased only at the filer's request.
+            self.basis.choices = [choice for choice in self.basis.choices
+                                  if choice.value == ErasureBasis.FILER_REQUEST.value]
+            self.basis.description = _l("The case is still open: it goes on, with no way to "
+                                        "reach the filer.")
+
+    def arguments(self) -> dict[str, Any]:
+        return {"basis": self.basis.data, "note": (self.note.data or "").strip()}
+
+
 @dataclass(frozen=True)
 class Step:
     command: str  # its name in the application's catalogue
@@ -298,6 +324,8 @@ STEPS = (
     Step("close", CloseForm, _l("Close the case"), _l("The case was closed.")),
     Step("extend_deadline", ExtendDeadlineForm, _l("Extend the deadline"),
          _l("The deadline was extended.")),
+    Step("erase_personal_data", EraseForm, _l("Erase personal data"),
+         _l("The filer's personal data was erased.")),
 )  # fmt: skip
 STEP_BY_COMMAND = {step.command: step for step in STEPS}
 STEP_BY_PATH = {step.path: step for step in STEPS}

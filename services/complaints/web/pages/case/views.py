@@ -12,7 +12,8 @@ from complaints.application.views import case_view, event_view
 from complaints.domain.case import Case
 from complaints.domain.errors import CaseRuleError, CaseStateError, InvalidValueError
 from complaints.domain.values import STAFF_ROLES
-from complaints.web.pages.attachments import attachment_download, attachment_store, file_size
+from complaints.web.attachment_downloads import case_attachment
+from complaints.web.pages.attachments import file_size
 from complaints.web.pages.case.forms import STEP_BY_COMMAND, STEP_BY_PATH, StepForm
 from complaints.web.pages.case.words import explain, vocabulary
 from complaints.web.pages.deadlines import deadline_shown
@@ -70,11 +71,7 @@ def act(reference: str, action: str):
 @staff_required(*STAFF_ROLES)
 def attachment(reference: str, sha256: str):
     """A document the filer attached, to whoever may read the case: always a download."""
-    found = next((each for each in _attachments(_read(reference)) if each.sha256 == sha256),
-                 None)
-    if found is None:
-        abort(404)
-    return attachment_download(attachment_store(), found)
+    return case_attachment(_read(reference), sha256)
 
 
 def _attachments(case: Case) -> list[Attachment]:

@@ -98,6 +98,12 @@ EVENT = {
     "DeadlineBreached": _l("Deadline missed"),
     "Escalated": _l("Escalated to the supervisor"),
     "DeadlineRecomputed": _l("Deadline recomputed"),
+    "PersonalDataErased": _l("Personal data erased"),
+}
+ERASURE_BASIS = {
+    "filer_request": _l("The filer asked for it"),
+    "retention_expired": _l("The retention period ended"),
+    "purpose_fulfilled": _l("The purpose is fulfilled"),
 }
 WORDS = {
     "status": STATUS,
@@ -112,6 +118,7 @@ WORDS = {
     "review_stage": REVIEW_STAGE,
     "event": EVENT,
     "language": LANGUAGES,
+    "erasure_basis": ERASURE_BASIS,
 }
 
 RULES = {
@@ -131,6 +138,9 @@ RULES = {
     "extension_too_long": _l("An extension is from 1 to %(most)s working days."),
     "no_running_deadline": _l("No stage of this case runs against a time limit now."),
     "deadline_stage_mismatch": _l("The running stage has changed. Reload the page."),
+    "already_erased": _l("This case's personal data was erased already."),
+    "case_open": _l("The case is still open: its personal data is erased only at the "
+                    "filer's request."),
 }
 FIELDS = {
     "occurred_at": _l("That time is in the future. Give when the call or visit happened."),

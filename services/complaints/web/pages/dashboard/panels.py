@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from babel.dates import format_interval, format_skeleton
 from flask import url_for
@@ -38,18 +38,23 @@ class Panels:
         self.states = states
         # Each department's card, then the total's (department None) when several are shown.
         self.cards = [*report.departments, *([] if period.department else [report.total])]
+        # The cases page's address, once: the page links every number to it, hundreds of
+        # links that the URL map would each build anew.
+        self._cases = url_for(".cases")
 
     def link(self, figure: str, department: str | None) -> str:
         query = {**self.period.query(figure=figure), "department": department}
-        return url_for(".cases", **{key: value for key, value in query.items() if value})
+        return self._cases_of({key: value for key, value in query.items() if value})
 
     def state_link(self, state: str) -> str:
-        return url_for(".cases", **self.period.query(state=state))
+        return self._cases_of(self.period.query(state=state))
 
     def week_link(self, week: WeekFigures, figure: str) -> str:
         first, last = _days_of(week)
-        return url_for(".cases", **Period(first, last, self.period.department).query(
-            figure=figure))
+        return self._cases_of(Period(first, last, self.period.department).query(figure=figure))
+
+    def _cases_of(self, query: dict[str, Any]) -> str:
+        return f"{self._cases}?{urlencode(query)}"
 
     @staticmethod
     def week_name(week: WeekFigures) -> str:

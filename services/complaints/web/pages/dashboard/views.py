@@ -76,15 +76,20 @@ def cases():
     if figure:
         read_model = scorecards()
         lag = read_model.lag()
-        entries = read_model.cases_behind(figure, period.first, period.end, period.department)
-        total, title = len(entries), figure_name(figure)
-        items = [vars(entry) for entry in entries[offset : offset + CASES_PER_PAGE]]
+        total, entries = read_model.cases_behind_page(
+            figure, period.first, period.end, period.department,
+            offset=offset, limit=CASES_PER_PAGE,
+        )
+        title = figure_name(figure)
+        items = [vars(entry) for entry in entries]
     else:
         found = runtime().case_index.search(
             status=state, filed_from=period.first, filed_to=period.last,
             department=period.department, limit=CASES_PER_PAGE, offset=offset,
         )
         lag, total, items, title = found.lag, found.total, found.items, state_name(state)
+        if not found.total_exact:  # the page's count stops at a bound; this number may not
+            total = _by_state(period)[state]
     steps = {"previous": offset - CASES_PER_PAGE if offset > 0 else None,
              "next": offset + CASES_PER_PAGE if offset + CASES_PER_PAGE < total else None}
     return render_template(
@@ -123,10 +128,6 @@ def _today() -> date:
 def _by_state(period: Period) -> dict[str, int]:
     """The cases received in the period (led or co-handled by the department, when one is
     chosen) by the state each is in now, counted by the case index."""
-    index = runtime().case_index
-    return {
-        status.value: index.search(status=status.value, filed_from=period.first,
-                                   filed_to=period.last, department=period.department,
-                                   limit=1).total
-        for status in Status
-    }
+    return runtime().case_index.status_counts(
+        filed_from=period.first, filed_to=period.last, department=period.department
+    )

@@ -3,9 +3,10 @@ and its numbers in the reader's locale."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from flask_babel import format_number, format_percent
+from flask_babel import format_number, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -75,6 +76,14 @@ def shown(value: int | float | None, percent: bool = False) -> str:
     """A number as the tables show it, in the reader's locale; a dash for none."""
     if value is None:
         return "—"
+    # A page shows hundreds of numbers, most of them the same few: each is formatted once
+    # per locale (Babel's formatting is most of a long period's page otherwise).
+    return _formatted(str(get_locale()), type(value), value, percent)
+
+
+@lru_cache(maxsize=8192)
+def _formatted(locale: str, kind: type, value: int | float, percent: bool) -> str:
+    """`shown` in the request's locale, which `locale` names (the cache's key)."""
     return format_percent(value) if percent else format_number(value)
 
 

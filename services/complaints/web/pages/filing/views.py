@@ -126,7 +126,7 @@ def _file(form: FilingForm, received: Received, problems: list[str]):
                           "new case."))
         form.submission_key.data = secrets.token_urlsafe(24)
         return None
-    filed_with(received)
+    filed_with(received, filing.case_id)
     session[_FILED] = {
         "reference": filing.reference,
         "access_code": filing.access_code,

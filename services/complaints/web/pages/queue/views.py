@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from complaints.application.masking import row_for_department
 from complaints.domain.values import Role, Status
 from complaints.readmodels.case_index import MAX_OFFSET
-from complaints.readmodels.case_index.filters import QUEUE_ORDER, CaseFilter
+from complaints.readmodels.case_index.filters import QUEUE_ORDER, CaseFilter, counted
 from complaints.readmodels.case_index.search_text import query_terms
 from complaints.timelimits.deadlines import CLOCKS_AGAINST_SOMEONE
 from complaints.web.pages.case.words import choices, vocabulary
@@ -44,7 +44,8 @@ def show():
                                page=None), 422
     limit = _number("limit", PAGE_SIZE, 1, MOST_PER_PAGE)
     offset = _number("offset", 0, 0, MAX_OFFSET)
-    rows, total, lag = _find(filters, principal.role is Role.HANDLER, limit, offset)
+    rows, found, lag = _find(filters, principal.role is Role.HANDLER, limit, offset)
+    total, exact = counted(found)
     return render_template(
         "queue/queue.html",
         filters=filters,
@@ -52,10 +53,13 @@ def show():
         rows=rows,
         page={
             "total": total,
+            "exact": exact,
             "first": offset + 1 if rows else 0,
             "last": offset + len(rows),
             "previous": _page_url(max(0, offset - limit), limit) if offset > 0 else None,
-            "next": _page_url(offset + limit, limit) if offset + limit < total else None,
+            "next": (_page_url(offset + limit, limit)
+                     if (offset + limit < total or not exact) and offset + limit <= MAX_OFFSET
+                     else None),
         },
         lag=lag,
     )

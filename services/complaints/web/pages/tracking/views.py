@@ -6,11 +6,23 @@ filer's principal: internal notes and the names of staff never reach this page.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
@@ -18,13 +30,14 @@ from complaints.adapters.attachments import Attachment, attachments_of
 from complaints.application.affordances import available_commands
 from complaints.application.audit import case_history
 from complaints.application.case_application import REFERENCE_PATTERN
+from complaints.application.filer_copy import filer_copy
 from complaints.application.principals import AuthenticationError
 from complaints.application.views import case_view
 from complaints.domain.case import case_id_for
 from complaints.domain.errors import CaseRuleError, CaseStateError
 from complaints.domain.values import Role
+from complaints.web.attachment_downloads import case_attachment
 from complaints.web.pages.attachments import (
-    attachment_download,
     attachment_store,
     body_limit,
     file_size,
@@ -41,6 +54,7 @@ from complaints.web.pages.tracking.forms import (
     TrackingSignInForm,
 )
 from complaints.web.pages.tracking.words import (
+    ERASURE_BASES,
     RULES,
     TIMELINE,
     review_note,
@@ -134,7 +148,7 @@ def supply_information(reference: str):
         problem = _attempt(lambda: runtime().services.complaints.supply_information(
             current_principal(), case_id, form.content.data.strip(), received.references))
         if problem is None:
-            filed_with(received)
+            filed_with(received, case_id)
             flash(_("Thank you. Your answer has been added to your case."))
             return redirect(url_for(".case", reference=reference), code=303)
         form.form_errors.append(problem)
@@ -201,7 +215,8 @@ def _case_page(case_id: UUID, kept: list[Attachment] | None = None,
         case=case_view(case, principal),
         events=[event for event in history["events"] if event["type"] in TIMELINE],
         attachments=attachments_of(case.attachments),
-        others=[ref for ref in case.attachments if not ref.startswith("sha256:")],
+        # An erased reference reads as nothing: there is no document left to name.
+        others=[ref for ref in case.attachments if ref and not ref.startswith("sha256:")],
         offered=offered,
         information=information,
         rating=forms.get("rating") or RatingForm(prefix="rating"),
@@ -218,6 +233,39 @@ def _case_page(case_id: UUID, kept: list[Attachment] | None = None,
     return body, FORM_PROBLEM if failed else 200
 
 
+# -- the filer's own copy -----------------------------------------------------------------
+
+
+@blp.route("/<reference>/personal-data", methods=["GET"])
+def personal_data(reference: str):
+    """Everything held about the filer for this case, as a page to read and print."""
+    copy = _own_copy(reference)
+    response = make_response(render_template(
+        "tracking/personal_data.html", copy=copy, file_size=file_size,
+        basis_words=ERASURE_BASES))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@blp.route("/<reference>/personal-data.json", methods=["GET"])
+def personal_data_file(reference: str):
+    """The same copy as a file, as the API gives it."""
+    copy = _own_copy(reference)
+    return Response(
+        json.dumps(copy, ensure_ascii=False, indent=2), mimetype="application/json",
+        headers={"Content-Disposition":
+                 f'attachment; filename="{copy["case"]["reference"]}-personal-data.json"',
+                 "Cache-Control": "private, no-store"})
+
+
+def _own_copy(reference: str) -> dict[str, Any]:
+    case_id = _own_case_id(reference)
+    if case_id is None:
+        abort(403)
+    return filer_copy(runtime().services.complaints, current_principal(), case_id,
+                      datetime.now(UTC))
+
+
 # -- documents ----------------------------------------------------------------------------
 
 
@@ -228,8 +276,4 @@ def attachment(sha256: str):
     if principal is None or principal.role is not Role.FILER or principal.case_id is None:
         abort(404)
     case = runtime().services.complaints.read_case(principal, principal.case_id)
-    found = next((each for each in attachments_of(case.attachments)
-                  if each.sha256 == sha256), None)
-    if found is None:
-        abort(404)
-    return attachment_download(attachment_store(), found)
+    return case_attachment(case, sha256)

@@ -27,7 +27,7 @@ TIMELINE = (
     "Filed", "Accepted", "Referred", "Assigned", "Transferred", "InformationRequested",
     "InformationSupplied", "ProgressNoted", "Responded", "Rated", "ReviewConcluded",
     "Rectified", "FollowedUp", "Reopened", "Closed", "DeadlineExtended", "DeadlineRecomputed",
-    "FilerUnreachable",
+    "FilerUnreachable", "PersonalDataErased",
 )  # fmt: skip
 
 # The aggregate's refusals of the filer's steps, in the filer's words.
@@ -39,6 +39,13 @@ RULES = {
                                  "rating. You can ask to reopen the case after that."),
     "return_visit_required": _l("We will contact you about what the department put right. "
                                 "You can ask to reopen the case after that."),
+}
+
+# Why the filer's personal data was erased, in the filer's words.
+ERASURE_BASES = {
+    "filer_request": _l("at your request"),
+    "retention_expired": _l("because the time it may be kept after the case was closed ran out"),
+    "purpose_fulfilled": _l("because it was no longer needed for the case"),
 }
 
 # What the page calls things, in the filer's words.
@@ -93,6 +100,12 @@ WORDS = {
         "system": _l("Huiyin, automatically"),
     },
     "rating": {choice.value: choice.label for choice in RATINGS},
+    # Why the filer's personal data was erased.
+    "erasure_basis": {
+        "filer_request": _l("you asked for it"),
+        "retention_expired": _l("the period for keeping it ended"),
+        "purpose_fulfilled": _l("it was no longer needed"),
+    },
 }
 
 
