@@ -11,6 +11,7 @@ from notify.application.directory import Directory
 from notify.application.handling import DEFAULT_WORKERS, EventHandler
 from notify.application.messages import MessageRenderer
 from notify.application.notifications import Notifications
+from notify.application.sealed import CaseKeyring
 from notify.channels.email import MaildirEmail, SmtpEmail
 from notify.channels.inbox import Inbox
 from notify.channels.public_post import PublicPost
@@ -18,6 +19,9 @@ from notify.channels.sms import SmsGateway, SmsOutbox
 from notify.channels.webhook import SignedWebhook
 from notify.domain.policy import Channel
 from notify.settings import NotifySettings
+from shared.stream.factory import open_case_keys
+
+CLIENT_ID = "huiyin-notify"
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,9 @@ def build_service(settings: NotifySettings, *, create_tables: bool | None = None
     directory = Directory.load()
     connections = ExitStack()
     notifications = Notifications(store_env(settings, create_tables=create_tables))
+    # The case keys channel, read when an event's sealed values must be opened to send.
+    keys = CaseKeyring(open_case_keys(settings.shared, CLIENT_ID), settings.shared.key_ring)
+    connections.callback(keys.close)
     handler = EventHandler(
         notifications=notifications,
         renderer=MessageRenderer(directory, settings.public_url),
@@ -43,6 +50,7 @@ def build_service(settings: NotifySettings, *, create_tables: bool | None = None
         retry=RetryPolicy(settings.attempts, settings.backoff_seconds),
         directory=directory,
         workers={**DEFAULT_WORKERS, Channel.WEBHOOK: settings.webhook_workers},
+        keys=keys,
     )
     return NotifyService(settings, notifications, handler, connections)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from notify.application.consumer import OUTAGES, drain, follow
-from notify.bootstrap import NotifyService, build_service
+from notify.bootstrap import CLIENT_ID, NotifyService, build_service
 from notify.settings import NotifySettings
 from shared.backoff import Backoff
 from shared.contract.topics import CASE_EVENTS, NOTIFY_GROUP
@@ -16,8 +16,6 @@ from shared.stream.base import Publisher, Subscription
 from shared.stream.factory import describe, open_publisher, open_subscription
 
 log = logging.getLogger(__name__)
-
-CLIENT_ID = "huiyin-notify"
 
 
 def run_notify(settings: NotifySettings, *, stop: threading.Event) -> None:

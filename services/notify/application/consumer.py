@@ -36,10 +36,8 @@ def handle_batch(
     stopping = stop or threading.Event()
     dispatcher = Dispatcher(handler)
     try:
-        for message in messages:
-            if stopping.is_set():
-                break
-            dispatcher.accept(message)
+        if not stopping.is_set():
+            dispatcher.accept_all(messages)
         while dispatcher.busy and not stopping.is_set():
             dispatcher.step(STEP_SECONDS)
     finally:
@@ -104,8 +102,7 @@ def _turn(
         messages = subscription.poll(STEP_SECONDS if dispatcher.busy else poll_seconds,
                                      min(BATCH_SIZE, room))
         polled()
-        for message in messages:
-            dispatcher.accept(message)
+        dispatcher.accept_all(messages)
     dispatcher.step(STEP_SECONDS if dispatcher.busy else 0)
     done = dispatcher.flush(publisher)
     if done:

@@ -18,22 +18,28 @@ import itertools
 import logging
 import queue
 from collections import deque
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
 
 from notify.application.delivery import DeliveryError, Sender
-from notify.application.handling import Attempt, EventHandler, EventJob
+from notify.application.handling import Attempt, EventHandler, EventJob, Plan
 from notify.application.messages import RenderingError
 from notify.application.outbox import Outbox, unusable_message_letter
+from notify.domain.policy import Channel
 from shared.contract.codec import ContractError
 from shared.contract.delivery_failures import INTERNAL_ERROR
 from shared.contract.envelope import decode_envelope
+from shared.contract.event_types import PERSONAL_DATA_ERASED
+from shared.sealing import SealingError
 from shared.stream.base import Message, Publisher
 
 log = logging.getLogger(__name__)
 
 # A message id (sent and recorded), a DeliveryError, or what recording it sent raised.
 Outcome = str | Exception
+# The channels whose workers each take a share of the cases (see `_pools`).
+IN_ORDER_PER_CASE = frozenset({Channel.EMAIL})
 
 
 class Dispatcher:
@@ -41,7 +47,7 @@ class Dispatcher:
         self.handler = handler
         self.outbox = Outbox()
         self._pools = {
-            channel: ThreadPoolExecutor(count, thread_name_prefix=f"notify-{channel.value}")
+            channel: _pools(channel, count)
             for channel, count in handler.workers.items() if count > 0
         }
         self._outcomes: queue.SimpleQueue[tuple[Attempt, Outcome]] = queue.SimpleQueue()
@@ -63,26 +69,51 @@ class Dispatcher:
         return sum(len(arrived) for arrived in self._arrived.values())
 
     def accept(self, message: Message) -> None:
-        """Start handling `message`; one that breaks the contract is dead-lettered at once.
+        """Start handling `message` (see `accept_all`)."""
+        self.accept_all([message])
+
+    def accept_all(self, messages: Sequence[Message]) -> None:
+        """Start handling `messages`, in order; a message that breaks the contract is
+        dead-lettered at once. The new events' notifications are recorded together, one
+        commit for the lot (an erasure first has the events before it begun).
 
         The same event again (redelivered while it is still being handled) joins its job.
         """
-        job: EventJob | None = None
-        try:
-            envelope = decode_envelope(message.value)
-            job = self._jobs.get(envelope.event_id)
-            if job is None:
-                job, attempts = self.handler.start(envelope, self.outbox)
-                if not job.finished:
-                    self._jobs[envelope.event_id] = job
-                self._schedule(attempts)
-        except (ContractError, RenderingError) as error:
-            log.error("dead-lettered %s/%d@%d: %s", message.topic, message.partition,
-                      message.offset, error)
-            self.outbox.add_dead_letter(unusable_message_letter(message, str(error)))
-            job = None
-        self._arrived.setdefault((message.topic, message.partition), deque()).append(
-            (message, job))
+        plans: list[Plan] = []
+        planned: dict[UUID, EventJob] = {}
+        self.handler.read_keys_ahead(messages)
+        for message in messages:
+            job: EventJob | None = None
+            try:
+                envelope = decode_envelope(message.value)
+                job = self._jobs.get(envelope.event_id) or planned.get(envelope.event_id)
+                if envelope.event_type == PERSONAL_DATA_ERASED:
+                    self._begin(plans)  # the tries it withholds are scheduled first
+                    plans, planned = [], {}
+                    self._withhold_case(envelope.case_id)
+                if job is None:
+                    plan = self.handler.plan(envelope)
+                    plans.append(plan)
+                    job = planned[envelope.event_id] = plan.job
+            except (ContractError, RenderingError, SealingError) as error:
+                log.error("dead-lettered %s/%d@%d: %s", message.topic, message.partition,
+                          message.offset, error)
+                self.outbox.add_dead_letter(unusable_message_letter(message, str(error)))
+                job = None
+            self._arrived.setdefault((message.topic, message.partition), deque()).append(
+                (message, job))
+        self._begin(plans)
+
+    def _begin(self, plans: list[Plan]) -> None:
+        """Record the planned events' notifications in one commit, and schedule their tries."""
+        if not plans:
+            return
+        recorded = self.handler.record(plans)
+        for plan in plans:
+            attempts = self.handler.begin(plan, self.outbox, recorded)
+            if not plan.job.finished:
+                self._jobs[plan.job.envelope.event_id] = plan.job
+            self._schedule(attempts)
         self._launch_due()
 
     def step(self, timeout: float) -> None:
@@ -123,8 +154,24 @@ class Dispatcher:
                 self._in_flight -= 1
                 self._settle(attempt, outcome)
         finally:
-            for pool in self._pools.values():
-                pool.shutdown(wait=True)
+            for pools in self._pools.values():
+                for pool in pools:
+                    pool.shutdown(wait=True)
+
+    def _withhold_case(self, case_id: UUID) -> None:
+        """Drop every try to the case's filer still waiting: its personal data is erased.
+        (A try already handed to a channel's worker goes on: it is being sent.)"""
+        kept = []
+        for entry in self._due:
+            attempt = entry[2]
+            if attempt.job.envelope.case_id == case_id and attempt.notice.filer_facing:
+                self.handler.withhold(attempt, self.outbox)
+                if attempt.job.finished:
+                    self._jobs.pop(attempt.job.envelope.event_id, None)
+            else:
+                kept.append(entry)
+        heapq.heapify(kept)
+        self._due = kept
 
     def _schedule(self, attempts: list[Attempt]) -> None:
         for attempt in attempts:
@@ -134,11 +181,12 @@ class Dispatcher:
         while self._due and self._due[0][0] <= self.handler.clock().timestamp():
             _, _, attempt = heapq.heappop(self._due)
             sender = self.handler.senders[attempt.channel]
-            pool = self._pools.get(attempt.channel)
-            if pool is None:
+            pools = self._pools.get(attempt.channel)
+            if pools is None:
                 self._settle(attempt, self._try(sender, attempt))
             else:
                 self._in_flight += 1
+                pool = pools[attempt.job.envelope.case_id.int % len(pools)]
                 pool.submit(self._send_and_report, sender, attempt)
 
     def _send_and_report(self, sender: Sender, attempt: Attempt) -> None:
@@ -165,6 +213,17 @@ class Dispatcher:
         if not self._due:
             return float("inf")
         return max(0.0, self._due[0][0] - self.handler.clock().timestamp())
+
+
+def _pools(channel: Channel, count: int) -> list[ThreadPoolExecutor]:
+    """A channel's workers. Email's are lanes, one worker each, a case always in the same
+    one: its messages go out one after another, in the order they were planned, while other
+    cases' go beside them. The others share one pool: a receiver that hangs holds one
+    worker, and the next try goes to another."""
+    if channel in IN_ORDER_PER_CASE:
+        return [ThreadPoolExecutor(1, thread_name_prefix=f"notify-{channel.value}-{lane}")
+                for lane in range(count)]
+    return [ThreadPoolExecutor(count, thread_name_prefix=f"notify-{channel.value}")]
 
 
 def _send(sender: Sender, attempt: Attempt) -> Outcome:

@@ -9,13 +9,19 @@ it sends nothing that was sent or given up, resumes a pending notification at it
 try and due time, and publishes the same receipts and dead letters again (receipts are
 recorded once per notification id downstream). The one duplicate that can escape is a
 message sent by a process that died before recording it sent.
+
+The event's personal values are sealed; they are opened with the case's key for the
+messages and nowhere else (`notify.application.sealed`), and a receipt's text, which names
+the filer, goes back sealed with that key. Once the case's personal data is erased (the
+event says so, or its key is gone) nothing is sent to the filer: each notice to them is
+recorded withheld, and a try still waiting when the erasure arrives is dropped the same way.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from uuid import UUID
@@ -25,19 +31,24 @@ from notify.application.directory import Directory
 from notify.application.messages import MessageRenderer, RenderedMessage, redacted
 from notify.application.notifications import NotificationConflictError, Notifications
 from notify.application.outbox import Outbox
+from notify.application.sealed import CaseKeyring, erased, opened
 from notify.domain.notification import Notification, notification_id_for
 from notify.domain.policy import Channel, Notice, fallback_for, plan_notices
 from shared.contract.dead_letters import DeadLetter
-from shared.contract.delivery_failures import INTERNAL_ERROR
-from shared.contract.envelope import Envelope, encode_envelope
+from shared.contract.delivery_failures import INTERNAL_ERROR, PERSONAL_DATA_ERASED
+from shared.contract.envelope import Envelope, carries_token, encode_envelope
+from shared.contract.event_types import PERSONAL_DATA_ERASED as ERASURE_EVENT
 from shared.contract.receipts import Receipt
+from shared.sealing import DataKey
+from shared.stream.base import Message
 
 log = logging.getLogger(__name__)
 
 # Senders working at once per channel; 0 sends on the dispatcher's own thread (nothing to wait
-# for). One SMTP connection is kept open, so email has one; webhooks are the filers' servers.
+# for). Email has a few, each with its SMTP connection kept open and its share of the cases
+# (one case's emails in order); webhooks are the filers' servers.
 DEFAULT_WORKERS: Mapping[Channel, int] = {
-    Channel.EMAIL: 1, Channel.SMS: 2, Channel.WEBHOOK: 8, Channel.INBOX: 0,
+    Channel.EMAIL: 4, Channel.SMS: 2, Channel.WEBHOOK: 8, Channel.INBOX: 0,
 }
 
 
@@ -46,6 +57,10 @@ class EventJob:
     """One envelope's notices, from planning until each is sent or given up."""
 
     envelope: Envelope
+    # The event's data with its sealed values opened, and the key that opened them: in
+    # memory only, for as long as the event's notices are being sent.
+    data: dict = field(default_factory=dict)
+    key: DataKey | None = None
     handled: set[UUID] = field(default_factory=set)
     outstanding: int = 0  # notifications neither sent nor given up yet
     reached_filer: bool = False
@@ -55,6 +70,14 @@ class EventJob:
     @property
     def finished(self) -> bool:
         return self.outstanding == 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An event's job and its notices, each with its rendered message, before recording."""
+
+    job: EventJob
+    prepared: list[tuple[Notice, RenderedMessage]]
 
 
 @dataclass(frozen=True)
@@ -83,6 +106,7 @@ class EventHandler:
         directory: Directory,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         workers: Mapping[Channel, int] = DEFAULT_WORKERS,
+        keys: CaseKeyring | None = None,
     ) -> None:
         self.notifications = notifications
         self.renderer = renderer
@@ -91,18 +115,96 @@ class EventHandler:
         self.directory = directory
         self.clock = clock
         self.workers = workers
+        self.keys = keys
 
     def start(self, envelope: Envelope, outbox: Outbox) -> tuple[EventJob, list[Attempt]]:
         """Every notice the event calls for, all rendered before any is tried; the tries."""
-        notices = plan_notices(
-            envelope.event_type, str(envelope.case_id), envelope.data, self.directory
-        )
-        prepared = [(notice, self.renderer.render(notice, envelope.data)) for notice in notices]
-        job = EventJob(envelope)
-        attempts = [attempt for notice, message in prepared
-                    for attempt in self._open(job, notice, message, outbox)]
-        self._report_if_finished(job, outbox)
-        return job, attempts
+        plan = self.plan(envelope)
+        return plan.job, self.begin(plan, outbox, self.record([plan]))
+
+    def plan(self, envelope: Envelope) -> Plan:
+        """The event's notices, each rendered; nothing recorded yet but the withheld ones.
+
+        A notice to a filer whose personal data is erased is recorded withheld, not tried."""
+        key = self._key(envelope)
+        job = EventJob(envelope, opened(envelope, key), key)
+        withholding = erased(envelope, key)
+        # Planned on the sealed values when erased: a token still says which channels were
+        # chosen, so a notification already begun for one of them is found and withheld.
+        notices = plan_notices(envelope.event_type, str(envelope.case_id),
+                               envelope.data if withholding else job.data, self.directory)
+        for notice in notices:
+            if withholding and notice.filer_facing:
+                self._withhold_new(job, notice)
+        prepared = [(notice, self.renderer.render(notice, job.data)) for notice in notices
+                    if not (withholding and notice.filer_facing)]
+        return Plan(job, prepared)
+
+    def record(self, plans: Sequence[Plan]) -> dict[UUID, Notification]:
+        """The notifications the plans call for, those new recorded together (one commit for
+        all of them), by id."""
+        return self.notifications.open_notifications([
+            (plan.job.envelope.event_id, plan.job.envelope.case_id, notice)
+            for plan in plans for notice, _ in plan.prepared
+        ])
+
+    def begin(
+        self, plan: Plan, outbox: Outbox, recorded: Mapping[UUID, Notification]
+    ) -> list[Attempt]:
+        """The planned event's tries, each notification taken on from where it stands."""
+        attempts = [attempt for notice, message in plan.prepared
+                    for attempt in self._open(plan.job, notice, message, outbox, recorded)]
+        self._report_if_finished(plan.job, outbox)
+        return attempts
+
+    def read_keys_ahead(self, messages: Sequence[Message]) -> None:
+        """The case keys of a poll's messages read in one catch-up, before any is planned
+        (on Kafka, a case key not held costs a round trip to the broker). Only a hint: a
+        message that cannot be read here is left to planning, which says what is wrong."""
+        if self.keys is None or len(messages) < 2:
+            return
+        case_ids = []
+        for message in messages:
+            try:
+                case_ids.append(UUID(message.key))
+            except ValueError:
+                continue
+        self.keys.read_ahead(case_ids)
+
+    def _key(self, envelope: Envelope) -> DataKey | None:
+        """The case's key if its event carries sealed values; forgotten on erasure."""
+        if self.keys is None:
+            return None
+        if envelope.event_type == ERASURE_EVENT:
+            self.keys.forget(envelope.case_id)
+            return None
+        return self.keys.data_key(envelope.case_id) if carries_token(envelope) else None
+
+    def _withhold_new(self, job: EventJob, notice: Notice) -> None:
+        notification_id = notification_id_for(job.envelope.event_id, notice.recipient,
+                                              notice.channel.value)
+        if notification_id in job.handled:
+            return
+        job.handled.add(notification_id)
+        notification = self.notifications.open_notification(
+            job.envelope.event_id, job.envelope.case_id, notice)
+        if not notification.done:
+            try:
+                self.notifications.record_withheld(notification, PERSONAL_DATA_ERASED,
+                                                   self.clock())
+            except NotificationConflictError as error:
+                log.warning("%s; left to the worker that changed it", error)
+
+    def withhold(self, attempt: Attempt, outbox: Outbox) -> None:
+        """Drop a try still waiting when the case's personal data was erased: recorded
+        withheld, never sent; its opened values go with it."""
+        try:
+            self.notifications.record_withheld(attempt.notification, PERSONAL_DATA_ERASED,
+                                               self.clock())
+        except NotificationConflictError as error:
+            log.warning("%s; left to the worker that changed it", error)
+        attempt.job.outstanding -= 1
+        self._report_if_finished(attempt.job, outbox)
 
     def record_sent(self, attempt: Attempt, message_id: str) -> None:
         """Record a try that delivered, at once and on the thread that sent it: a crash
@@ -146,17 +248,19 @@ class EventHandler:
         return retry_at
 
     def _open(
-        self, job: EventJob, notice: Notice, message: RenderedMessage, outbox: Outbox
+        self, job: EventJob, notice: Notice, message: RenderedMessage, outbox: Outbox,
+        recorded: Mapping[UUID, Notification] | None = None,
     ) -> list[Attempt]:
-        """The notification for `notice`: its next try, or, when it is done, what follows."""
+        """The notification for `notice` (among those `recorded` already, or opened now): its
+        next try, or, when it is done, what follows."""
         notification_id = notification_id_for(job.envelope.event_id, notice.recipient,
                                               notice.channel.value)
         if notification_id in job.handled:
             return []  # a fallback already reached it in this handling
         job.handled.add(notification_id)
-        notification = self.notifications.open_notification(
-            job.envelope.event_id, job.envelope.case_id, notice
-        )
+        notification = (recorded or {}).get(notification_id) or (
+            self.notifications.open_notification(job.envelope.event_id, job.envelope.case_id,
+                                                 notice))
         job.outstanding += 1
         try:
             if not notification.done and notification.attempts >= self.retry.attempts:
@@ -185,11 +289,11 @@ class EventHandler:
         envelope = job.envelope
         if notification.status == "sent":
             if notice.filer_facing:
-                outbox.add_receipt(self._receipt(envelope, notice, notification))
+                outbox.add_receipt(self._receipt(job, notice, notification))
                 job.reached_filer |= notice.channel is not Channel.INBOX
             return []
         outbox.add_dead_letter(self._dead_letter(envelope, notice, notification))
-        fallback = fallback_for(notice, envelope.data["case"])
+        fallback = fallback_for(notice, job.data["case"])
         if fallback is None:
             if notice.filer_facing:
                 job.unreachable.append(self._unreachable(envelope, notice, notification))
@@ -225,10 +329,11 @@ class EventHandler:
             message=message,
         )
 
-    def _receipt(
-        self, envelope: Envelope, notice: Notice, notification: Notification
-    ) -> Receipt:
-        shown = self.renderer.render(notice, envelope.data, redact_secrets=True)
+    def _receipt(self, job: EventJob, notice: Notice, notification: Notification) -> Receipt:
+        """What the filer was told, sealed with the case's key: it names them."""
+        envelope = job.envelope
+        shown = self.renderer.render(notice, job.data, redact_secrets=True)
+        text = shown.text_for(notice.channel)
         return Receipt(
             receipt_id=str(notification.id),
             case_id=envelope.case_id,
@@ -238,7 +343,7 @@ class EventHandler:
             template=notice.template,
             message_id=notification.message_id,
             sent_at=notification.sent_at,
-            text=shown.text_for(notice.channel),
+            text=job.key.seal(text) if job.key is not None else text,
         )
 
     def _unreachable(

@@ -108,6 +108,8 @@ def _environment(language: str, directory: Directory) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # The templates ship with the code: compiled once, not checked on disk at each use.
+        auto_reload=False,
     )
     environment.filters.update(
         date=lambda value: wording.format_date(value, language),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -27,6 +27,28 @@ class Notifications(Application):
         """The notification for (event, recipient, channel): recorded now, or the earlier one."""
         return self._create_or_load(self._new(event_id, case_id, notice))
 
+    def open_notifications(
+        self, requested: Sequence[tuple[UUID, UUID, Notice]]
+    ) -> dict[UUID, Notification]:
+        """The notifications for these (event, case, notice), by id: the new ones recorded
+        together, in one transaction; if any was recorded before (a redelivered event), each
+        is opened on its own, the earlier ones loaded."""
+        new: dict[UUID, Notification] = {}
+        asked: dict[UUID, tuple[UUID, UUID, Notice]] = {}
+        for event_id, case_id, notice in requested:
+            notification = self._new(event_id, case_id, notice)
+            new.setdefault(notification.id, notification)
+            asked.setdefault(notification.id, (event_id, case_id, notice))
+        if not new:
+            return {}
+        try:
+            self.save(*new.values())
+        except IntegrityError:
+            # The refused save took the new ones' events with it: each made again.
+            return {notification_id: self.open_notification(*request)
+                    for notification_id, request in asked.items()}
+        return new
+
     def record_attempt_failed(
         self, notification: Notification, reason: str, retry_at: datetime | None
     ) -> None:
@@ -39,6 +61,10 @@ class Notifications(Application):
 
     def record_failed(self, notification: Notification, at: datetime) -> None:
         notification.record_failed(at)
+        self._save(notification)
+
+    def record_withheld(self, notification: Notification, reason: str, at: datetime) -> None:
+        notification.record_withheld(reason, at)
         self._save(notification)
 
     def record_fallback(self, notification: Notification, to_channel: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mailbox
 import smtplib
+import threading
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
@@ -31,15 +32,18 @@ def email_message(dispatch: Dispatch, sender: str, *, readable: bool = False) ->
 
 
 class SmtpEmail:
-    """Sends over one SMTP connection kept open between messages, as relays expect of a
-    steady sender; a connection the server closed meanwhile is opened again."""
+    """Sends over SMTP connections kept open between messages, as relays expect of a steady
+    sender: one per worker thread (smtplib's connection serves one conversation at a time);
+    a connection the server closed meanwhile is opened again."""
 
     def __init__(self, host: str, port: int, sender: str, timeouts: Timeouts) -> None:
         self.host = host
         self.port = port
         self.sender = sender
         self.timeouts = timeouts
-        self._connection: smtplib.SMTP | None = None
+        self._local = threading.local()  # this thread's connection
+        self._open_connections: set[smtplib.SMTP] = set()
+        self._lock = threading.Lock()
 
     def send(self, dispatch: Dispatch) -> str:
         try:
@@ -48,28 +52,46 @@ class SmtpEmail:
                 self._open().send_message(message)
             except smtplib.SMTPServerDisconnected:
                 # The server dropped an idle connection before taking anything: once more, anew.
-                self.close()
+                self._drop()
                 self._open().send_message(message)
         except (smtplib.SMTPException, OSError, ValueError) as error:
-            self.close()
+            self._drop()
             raise DeliveryError(_reason(error), f"SMTP {self.host}:{self.port}: {error}") from None
         return message["Message-ID"]
 
     def _open(self) -> smtplib.SMTP:
-        if self._connection is None:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
             connection = smtplib.SMTP(timeout=self.timeouts.connect)
             connection.connect(self.host, self.port)
             connection.sock.settimeout(self.timeouts.read)
-            self._connection = connection
-        return self._connection
+            self._local.connection = connection
+            with self._lock:
+                self._open_connections.add(connection)
+        return connection
+
+    def _drop(self) -> None:
+        """Close this thread's connection."""
+        connection, self._local.connection = getattr(self._local, "connection", None), None
+        if connection is not None:
+            with self._lock:
+                self._open_connections.discard(connection)
+            _quit(connection)
 
     def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                connection.quit()
-            except (smtplib.SMTPException, OSError):
-                connection.close()
+        """Close every thread's connection (the workers are done)."""
+        with self._lock:
+            connections, self._open_connections = self._open_connections, set()
+        self._local = threading.local()
+        for connection in connections:
+            _quit(connection)
+
+
+def _quit(connection: smtplib.SMTP) -> None:
+    try:
+        connection.quit()
+    except (smtplib.SMTPException, OSError):
+        connection.close()
 
 
 class MaildirEmail:

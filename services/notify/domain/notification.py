@@ -94,6 +94,18 @@ class Notification(Aggregate):
     def _failed(self, attempts: int, last_error: str, at: datetime) -> None:
         self.failed_at = at
 
+    def record_withheld(self, reason: str, at: datetime) -> None:
+        """Not sent, nor tried again, for `reason` (a code): the filer's personal data was
+        erased, their address with it."""
+        self._require_pending("withhold it")
+        self._withheld(reason=reason[:MAX_ERROR_LENGTH], at=at)
+
+    @event("Withheld")
+    def _withheld(self, reason: str, at: datetime) -> None:
+        self.last_error = reason
+        self.retry_at = None
+        self.failed_at = at
+
     def record_fallback(self, to_channel: str) -> None:
         if self.status != "failed" or self.fallback_channel:
             raise NotificationStateError(
