@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import sys
 
-from tests.bench import filing, importing, notify, scorecards, sign_in_flood, stream
+from tests.bench import (
+    filing,
+    importing,
+    notify,
+    rebuild,
+    scorecards,
+    sealing,
+    sign_in_flood,
+    stream,
+)
 
 BENCHMARKS = {
     "filing": filing.run,
+    "sealing": sealing.run,
     "stream": stream.run,
     "import": importing.run,
     "scorecards": scorecards.run,
+    "rebuild": rebuild.run,
     "notify": notify.run,
     "sign-in-flood": sign_in_flood.run,
 }

@@ -1,4 +1,5 @@
-"""Filing throughput and latency: through HTTP (gunicorn, 2 workers) against in process."""
+"""Filing throughput and latency: through HTTP (gunicorn, 2 workers) against in process, and
+on PostgreSQL with 16 concurrent clients, group commit against a save per request."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from tests.bench.measure import Sample, table, timed_calls
 from tests.fixtures.filing import filing_command
 from tests.fixtures.postgres import fresh_database
 from tests.fixtures.processes import clean_environment, gunicorn_server, postgres_cluster
-from tests.fixtures.stores import TEST_SECRET, settings_for
+from tests.fixtures.stores import TEST_KEK, TEST_SECRET, settings_for
 
 CASES = 2000
 HTTP_CLIENTS = 4
+CONCURRENT_CLIENTS = 16
 SUBJECTS = [
     ("tax", "出口退税三个月未到账", "我公司于今年申报的出口退税至今未到账，影响资金周转。"),
     ("cross_border_trade", "Задержка таможенного оформления",
@@ -39,20 +41,28 @@ def submission(index: int) -> dict:
     }
 
 
-def in_process(store: str, data_dir: str, database_url: str = "") -> Sample:
-    services = build_services(settings_for(store, data_dir, database_url), create_tables=True)
+def in_process(store: str, data_dir: str, database_url: str = "", *, clients: int = 1,
+               group_commit: bool = True) -> Sample:
+    settings = settings_for(store, data_dir, database_url,
+                            HUIYIN_GROUP_COMMIT="1" if group_commit else "0")
+    services = build_services(settings, create_tables=True)
     public = Principal("public", Role.FILER)
+    label = f"{store} in process" + (
+        f", {clients} clients, " + ("group commit" if group_commit else "a save per request")
+        if clients > 1 else "")
     try:
         return timed_calls(
-            f"{store} in process",
+            label,
             lambda i: services.complaints.file_case(public, filing_command(submission(i))), CASES,
+            concurrency=clients,
         )
     finally:
         services.close()
 
 
 def over_http(store: str, data_dir: str, database_url: str = "") -> Sample:
-    env = {**clean_environment(), "HUIYIN_SECRET_KEY": TEST_SECRET, "HUIYIN_DATA_DIR": data_dir,
+    env = {**clean_environment(), "HUIYIN_KEK": TEST_KEK,
+           "HUIYIN_SECRET_KEY": TEST_SECRET, "HUIYIN_DATA_DIR": data_dir,
            "HUIYIN_DATABASE_URL": database_url, "HUIYIN_LOG_LEVEL": "WARNING",
            # Every filing comes from 127.0.0.1 without login: lift the per-address limit.
            "HUIYIN_ANONYMOUS_FILING_LIMITS": "1000000 per minute"}
@@ -76,21 +86,32 @@ def run() -> str:
         postgres_cluster() as admin,
         fresh_database(admin) as first,
         fresh_database(admin) as second,
+        fresh_database(admin) as third,
+        fresh_database(admin) as fourth,
         tempfile.TemporaryDirectory() as a,
         tempfile.TemporaryDirectory() as b,
+        tempfile.TemporaryDirectory() as c,
+        tempfile.TemporaryDirectory() as d,
     ):
         pairs.append((over_http("postgresql", a, first), in_process("postgresql", b, second)))
+        # The baseline first: a save per request, as filing was before group commit.
+        alone = in_process("postgresql", c, third, clients=CONCURRENT_CLIENTS,
+                           group_commit=False)
+        grouped = in_process("postgresql", d, fourth, clients=CONCURRENT_CLIENTS)
+        pairs.append((grouped, alone))
     rows = []
-    for http, local in pairs:
-        for sample in (http, local):
+    for measured, baseline in pairs:
+        for sample in (measured, baseline):
             rows.append([
                 sample.label, f"{sample.count}", f"{sample.throughput:,.0f}/s",
                 f"{sample.percentile(50) * 1000:.1f} ms", f"{sample.percentile(99) * 1000:.1f} ms",
-                f"{sample.throughput / local.throughput:.2f}",
-                f"{sample.percentile(50) / local.percentile(50):.1f}",
+                f"{sample.throughput / baseline.throughput:.2f}",
+                f"{sample.percentile(50) / baseline.percentile(50):.1f}",
             ])
-    header = ["filing", "cases", "throughput", "p50", "p99", "throughput ÷ in-process",
-              "p50 ÷ in-process"]
+    header = ["filing", "cases", "throughput", "p50", "p99", "throughput ÷ baseline",
+              "p50 ÷ baseline"]
     return (f"Filing {CASES} cases: HTTP through gunicorn (2 workers, {HTTP_CLIENTS} clients)"
-            f" against the application called in process (1 thread), per store.\n"
+            f" against the application called in process (1 thread, the baseline), per store;"
+            f" then {CONCURRENT_CLIENTS} clients in process on PostgreSQL, group commit against"
+            f" a save per request (the baseline).\n"
             + table(rows, header))

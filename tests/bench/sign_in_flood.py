@@ -29,7 +29,7 @@ from tests.bench.filing import submission
 from tests.bench.measure import Sample, table, timed_calls
 from tests.fixtures.filing import filing_command
 from tests.fixtures.processes import clean_environment, gunicorn_server
-from tests.fixtures.stores import TEST_SECRET, settings_for
+from tests.fixtures.stores import TEST_KEK, TEST_SECRET, settings_for
 
 CASES = 300
 READS = 300
@@ -98,7 +98,7 @@ def _flood(base: str, stop: threading.Event, counts: dict[int, int], cheap: bool
 def _scenario(name: str, limits: str | None = None, cheap: bool = False) -> list[str]:
     with tempfile.TemporaryDirectory() as data_dir:
         _prepare(data_dir)
-        env = {**clean_environment(), "HUIYIN_SECRET_KEY": TEST_SECRET,
+        env = {**clean_environment(), "HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": TEST_SECRET,
                "HUIYIN_DATA_DIR": data_dir, "HUIYIN_LOG_LEVEL": "WARNING"}
         if limits:
             env.update(HUIYIN_SIGN_IN_ACCOUNT_LIMITS=limits, HUIYIN_SIGN_IN_ADDRESS_LIMITS=limits)

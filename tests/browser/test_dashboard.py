@@ -38,6 +38,7 @@ from tests.fixtures.processes import (
     gunicorn_server,
 )
 from tests.fixtures.samples import CFPB_SAMPLE, cfpb_department
+from tests.fixtures.stores import TEST_KEK
 
 CITY = ZoneInfo("Asia/Shanghai")
 LANGUAGES = ["zh", "en", "ru"]
@@ -155,7 +156,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = clean_environment()
     env.update({
         "HUIYIN_DEMO": "1",
-        "HUIYIN_SECRET_KEY": "dashboard-secret-key-0123456789abcdefghij",
+        "HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": "dashboard-secret-key-0123456789abcdefghij",
         "HUIYIN_DATA_DIR": str(directory / "var"),
         "HUIYIN_LOG_LEVEL": "WARNING",
         "HUIYIN_LOG_FORMAT": "text",

@@ -6,6 +6,7 @@ JSON API of the same server, as the department's own systems would.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections.abc import Iterator
@@ -461,3 +462,53 @@ def test_an_enterprise_files_with_the_keyboard_alone(new_page):
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your complaint has been received")
     expect(page.get_by_test_id("access-code")).to_have_text(re.compile(r"^\w{4}-\w{4}-\w{4}$"))
+
+
+# -- the filer's own copy ----------------------------------------------------------------------
+
+
+COPY_WORDS = {
+    "ru": {"read": "Открыть мою копию", "heading": "Ваши данные по делу",
+           "file": "Скачать файлом (JSON)"},
+    "zh": {"read": "查看我的副本", "heading": "您在案件", "file": "下载为文件（JSON）"},
+    "en": {"read": "Read my copy", "heading": "Your data in case",
+           "file": "Download it as a file (JSON)"},
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_filer_reads_and_downloads_their_own_copy(new_page, screenshot, language):
+    words, story, copy_words = WORDS[language], STORY[language], COPY_WORDS[language]
+    page = new_page(language)
+    page.goto("/file")
+    fill_form(page, language, story)
+    page.locator("#attachments").set_input_files(
+        [{"name": "декларация.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    page.get_by_role("button", name=words["send"]).click()
+    reference = page.get_by_test_id("reference").inner_text()
+    code = page.get_by_test_id("access-code").inner_text()
+    page.goto(f"/track?reference={reference}")
+    sign_in_to_track(page, reference, code, language)
+
+    page.get_by_role("link", name=copy_words["read"]).click()
+    expect(page).to_have_url(re.compile(rf"/track/{reference}/personal-data$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(copy_words["heading"])
+    expect(page.get_by_test_id("details")).to_contain_text(story["enterprise"])
+    expect(page.get_by_test_id("description")).to_have_text(story["description"])
+    expect(page.get_by_test_id("documents")).to_contain_text("декларация.pdf")
+    expect(page.get_by_test_id("history").locator("li")).to_have_count(1)
+    assert not scrolls_sideways(page)
+    screenshot(page, "tracking-personal-data")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name=copy_words["file"]).click()
+    assert download.value.suggested_filename == f"{reference}-personal-data.json"
+    copy = json.loads(download.value.path().read_text(encoding="utf-8"))
+    assert copy["case"]["reference"] == reference
+    # As the browser sent it: a textarea's lines end in CR LF.
+    assert copy["written"]["description"].replace("\r\n", "\n") == story["description"]
+    assert [each["name"] for each in copy["attachments"]] == ["декларация.pdf"]
+    assert copy["personal_data"]["erased"] is False
+    with page.expect_download() as document:
+        page.get_by_test_id("documents").get_by_role("link").click()
+    assert document.value.path().read_bytes() == PDF

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.processes import clean_environment
+from tests.fixtures.stores import TEST_KEK
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +23,7 @@ def environment(tmp_path: Path) -> dict[str, str]:
     env = clean_environment()
     env.update(
         {
-            "HUIYIN_SECRET_KEY": "e2e-secret-key-0123456789abcdefghij",
+            "HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": "e2e-secret-key-0123456789abcdefghij",
             "HUIYIN_DATA_DIR": str(tmp_path / "var"),
             "HUIYIN_LOG_LEVEL": "WARNING",
             "HUIYIN_LOG_FORMAT": "text",

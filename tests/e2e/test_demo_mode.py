@@ -15,6 +15,7 @@ from complaints.settings import Settings
 from shared.installation import demo_password
 from tests.e2e.conftest import BIN, COMMAND_TIMEOUT_SECONDS, ROOT
 from tests.fixtures.processes import free_port
+from tests.fixtures.stores import TEST_KEK
 
 
 @pytest.fixture
@@ -66,8 +67,10 @@ def test_demo_mode_refuses_a_public_bind_given_to_gunicorn_itself(demo):
 
 
 def test_init_gives_older_demo_accounts_that_take_demo_the_installations_password(huiyin, demo):
-    huiyin("init", **{**demo, "HUIYIN_DEMO": "0", "HUIYIN_SECRET_KEY": "k" * 32})
-    services = build_services(Settings.from_env({**demo, "HUIYIN_SECRET_KEY": "k" * 32,
+    huiyin("init", **{**demo, "HUIYIN_DEMO": "0", "HUIYIN_KEK": TEST_KEK,
+                      "HUIYIN_SECRET_KEY": "k" * 32})
+    services = build_services(Settings.from_env({**demo, "HUIYIN_KEK": TEST_KEK,
+                                                 "HUIYIN_SECRET_KEY": "k" * 32,
                                                  "HUIYIN_DEMO": "0"}))
     try:  # as the demo made its accounts before each installation had its own password
         services.complaints.save(StaffAccount(username="intake", role="intake", department=None,

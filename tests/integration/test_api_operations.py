@@ -10,6 +10,7 @@ from complaints.settings import Settings
 from complaints.web.app import create_app
 from complaints.web.runtime import EXTENSION
 from shared.logging_setup import JsonFormatter
+from tests.fixtures.stores import TEST_KEK
 from tests.integration.conftest import METRICS_TOKEN
 
 
@@ -32,7 +33,7 @@ def test_readyz_is_503_until_the_stores_tables_exist(store, request, tmp_path, a
     url = request.getfixturevalue("make_postgres_database")() if store == "postgresql" else ""
     not_initialised = Settings.from_env(
         {
-            "HUIYIN_SECRET_KEY": "x" * 32,
+            "HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": "x" * 32,
             "HUIYIN_DATA_DIR": str(tmp_path / "empty"),
             "HUIYIN_DATABASE_URL": url,
             "HUIYIN_CREATE_TABLES": "0",

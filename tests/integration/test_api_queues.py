@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from complaints.readmodels.case_index import filters
+
 OTHER_CREDIT_CODE = "91110108MA01ABCD1E"
 
 
@@ -50,6 +52,21 @@ def test_a_queue_filters_by_status_and_pages(filer, intake, event_store):
     assert page["total"] == 3
     assert page["limit"] == 2 and page["offset"] == 2
     assert len(page["items"]) == 1
+
+
+def test_a_count_stops_at_its_bound_and_says_that_more_match(filer, intake, event_store,
+                                                             monkeypatch):
+    monkeypatch.setattr(filters, "COUNTED_UP_TO", 2)
+    cases = [assigned(filer, intake, subject=f"退税问题 {n}") for n in range(3)]
+    event_store.catch_up()
+
+    queue = intake.get("/api/v1/queues/TAX?limit=1").json
+    search = intake.get("/api/v1/cases?text=退税").json
+    one = intake.get(f"/api/v1/cases?reference={cases[0].reference}").json
+
+    assert (queue["total"], queue["total_exact"], len(queue["items"])) == (2, False, 1)
+    assert (search["total"], search["total_exact"], len(search["items"])) == (2, False, 3)
+    assert (one["total"], one["total_exact"]) == (1, True)
 
 
 def test_search_finds_chinese_words_and_filters(filer, intake, staff, event_store):
@@ -123,3 +140,52 @@ def test_a_handler_cannot_find_a_confidential_filer_by_who_they_are(
 
     assert by_name["items"] == [] and by_code["items"] == []
     assert [row["reference"] for row in by_intake["items"]] == [hidden.reference]
+
+
+def test_search_finds_a_filer_by_phone_and_email_as_written_any_usual_way(
+    filer, intake, event_store
+):
+    case = assigned(filer, intake)
+    assigned(filer, intake, filer={"phone": "13800000000", "email": "other@example.cn",
+                                   "credit_code": OTHER_CREDIT_CODE})
+    event_store.catch_up()
+
+    def found(**query):
+        return [row["reference"] for row in intake.get("/api/v1/cases", query_string=query)
+                .json["items"]]
+
+    assert found(phone="0456-823-1234") == [case.reference]
+    assert found(phone="+864568231234") == [case.reference]
+    assert found(email=" Wang.Li@Example.CN") == [case.reference]
+    assert found(credit_code="9135 0100 m000 100y43") == [case.reference]
+    assert found(phone="0456-823-1235") == []
+    assert intake.get("/api/v1/cases", query_string={"phone": "call me"}).status_code == 422
+
+
+def test_an_erased_case_lists_without_its_filer_and_is_found_by_none_of_it(
+    filer, intake, runtime, event_store
+):
+    from complaints.application.principals import Principal
+    from complaints.domain.values import Role
+
+    case = assigned(filer, intake, subject="Zqxsubject 退税", filer={"enterprise_name": "Zqx Ltd"})
+    event_store.catch_up()
+    listed = intake.get("/api/v1/cases").json["items"][0]
+    complaints = runtime.services.complaints
+    complaints.erase_personal_data(Principal("s", Role.SUPERVISOR),
+                                   complaints.resolve_case_id(case.reference), "filer_request")
+    event_store.catch_up()
+
+    reply = intake.get("/api/v1/cases")
+    (row,) = reply.json["items"]
+    searches = [{"text": "zqxsubject"}, {"enterprise_name": "zqx"}, {"phone": "04568231234"},
+                {"email": "wang.li@example.cn"}, {"credit_code": "91350100M000100Y43"}]
+
+    assert (listed["credit_code"], listed["personal_data_erased"]) == ("91350100M000100Y43", False)
+    assert row["personal_data_erased"] is True
+    assert (row["subject"], row["enterprise_name"], row["credit_code"]) == ("", None, None)
+    assert (row["status"], row["lead_department"]) == ("assigned", "TAX")
+    for part in ("Zqx", "Y43", "wang.li", "8231234"):
+        assert part not in reply.get_data(as_text=True)
+    for query in searches:
+        assert intake.get("/api/v1/cases", query_string=query).json["items"] == [], query

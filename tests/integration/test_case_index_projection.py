@@ -20,6 +20,7 @@ from tests.fixtures.stores import settings_for
 FILER = Principal("public", Role.FILER)
 INTAKE = Principal("i", Role.INTAKE)
 TAX_HANDLER = Principal("h", Role.HANDLER, department="TAX")
+SUPERVISOR = Principal("s", Role.SUPERVISOR)
 WAIT_SECONDS = 30.0
 
 
@@ -111,7 +112,7 @@ def test_a_row_never_goes_back_to_an_older_version_of_its_case(app, index):
     filing = file_case(app)
     app.accept_case(INTAKE, filing.case_id)
     CaseIndexProjection(app, index).catch_up()
-    filed_only = CaseRow.of(app.load_case(filing.case_id, version=1))
+    filed_only = CaseRow.of(app.load_case(filing.case_id, version=1), index.blind)
     tracked = index.lag().tracked
 
     index.recorder.apply([filed_only], Tracking(app.name, tracked + 1), after=tracked)
@@ -237,3 +238,77 @@ def drop_every_connection(url):
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         ).fetchall()
     assert dropped, "the runner should have held connections to drop"
+
+
+# -- folding cases from the batches -----------------------------------------------------------
+
+
+def history(app, cases=4):
+    """Cases at different stages, their events interleaved in the log."""
+    filings = [file_case(app, f"出口退税迟迟未到账 {number}") for number in range(cases)]
+    for filing in filings[1:]:
+        app.accept_case(INTAKE, filing.case_id)
+    for filing in filings[2:]:
+        app.assign_case(INTAKE, filing.case_id)
+    for filing in filings[3:]:
+        app.respond(TAX_HANDLER, filing.case_id, "resolved", "已退税。")
+    return filings
+
+
+def indexed_rows(index):
+    return sorted(index.search(limit=100).items, key=lambda row: row["reference"])
+
+
+def rows_of_the_cases_loaded_whole(app, index, filings):
+    """What the index must hold: each case's row made from the case loaded from the store."""
+    rows = [CaseRow.of(app.load_case(filing.case_id), index.blind) for filing in filings]
+    return sorted((row.reference, row.status, row.version, row.subject, row.search_text)
+                   for row in rows)
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 7])
+def test_cases_split_across_batches_are_indexed_as_the_store_has_them(app, index, batch_size):
+    filings = history(app)
+    CaseIndexProjection(app, index).catch_up()
+    in_one_batch = indexed_rows(index)
+
+    index.recorder.recreate_tables()
+    processed = CaseIndexProjection(app, index, batch_size=batch_size).catch_up()
+
+    assert processed == 4 + 3 + 2 + 1
+    assert indexed_rows(index) == in_one_batch
+    assert [row["version"] for row in in_one_batch] == [1, 2, 3, 4]
+    assert [(row["reference"], row["status"], row["version"], row["subject"])
+            for row in in_one_batch] == [
+        expected[:4] for expected in rows_of_the_cases_loaded_whole(app, index, filings)
+    ]
+    assert index.search(text="退税").total == 4
+
+
+def test_a_projection_started_half_way_through_a_case_loads_it_from_the_store(app, index):
+    filing = file_case(app)
+    app.accept_case(INTAKE, filing.case_id)
+    app.assign_case(INTAKE, filing.case_id)
+    earlier = CaseIndexProjection(app, index, batch_size=1)
+    earlier.process(earlier.pending())  # another process indexed the filing, then stopped
+
+    CaseIndexProjection(app, index, batch_size=2).catch_up()  # knows nothing of the case
+
+    (row,) = index.search().items
+    assert (row["status"], row["version"]) == ("assigned", 3)
+    assert row["subject"] == "出口退税迟迟未到账"
+
+
+def test_an_erasure_in_a_later_batch_clears_the_row_folded_in_an_earlier_one(app, index):
+    filing = file_case(app)
+    app.accept_case(INTAKE, filing.case_id)
+    projection = CaseIndexProjection(app, index, batch_size=2)
+    projection.catch_up()
+    assert index.search(text="退税").total == 1
+
+    app.erase_personal_data(SUPERVISOR, filing.case_id, "filer_request")
+    projection.catch_up()
+
+    (row,) = index.search().items
+    assert (row["personal_data_erased"], row["subject"]) == (True, "")
+    assert index.search(text="退税").total == 0

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from complaints.application.audit import all_case_ids, case_history, verify_case
+from complaints.application.case_application import VersionConflictError
 from complaints.application.filing import IdempotencyKeyReusedError
 from complaints.application.principals import Principal
 from complaints.bootstrap import build_services
@@ -176,3 +177,51 @@ def test_a_receipt_delivered_twice_is_recorded_once(services):
     assert (first, again) == (True, False)
     assert [m["channel"] for m in case.messages] == ["email"]
     assert verify_case(app, filing.case_id).intact
+
+
+@pytest.fixture
+def receipt_saved_between_load_and_save(services):
+    """A receipt recorded on a case after the next command loaded it, once: the background
+    process that records notify's receipts saving while a person acts."""
+    app = services.complaints
+    load_case = app.load_case
+    interposed: list = []
+
+    def load_then_interpose(case_id, version=None):
+        case = load_case(case_id, version)
+        if not interposed:
+            interposed.append(case_id)
+            app.record_receipt(case_id, "notification-1", delivered=True, channel="email",
+                               template="filed", text="您的投诉已受理")
+        return case
+
+    app.load_case = load_then_interpose
+    return interposed
+
+
+def test_a_command_without_a_version_is_decided_again_after_a_save_in_between(
+    services, receipt_saved_between_load_and_save
+):
+    app = services.complaints
+    filing = app.file_case(PUBLIC, filing_command(submission()))
+
+    app.accept_case(INTAKE, filing.case_id)
+
+    case = app.load_case(filing.case_id)
+    assert receipt_saved_between_load_and_save == [filing.case_id]
+    assert (case.status, case.version) == ("accepted", 3)
+    assert [m["channel"] for m in case.messages] == ["email"]
+    assert verify_case(app, filing.case_id).intact
+
+
+def test_a_command_naming_the_version_it_saw_conflicts_with_a_save_in_between(
+    services, receipt_saved_between_load_and_save
+):
+    app = services.complaints
+    filing = app.file_case(PUBLIC, filing_command(submission()))
+
+    with pytest.raises(VersionConflictError):
+        app.accept_case(INTAKE, filing.case_id, expected_version=1)
+
+    case = app.load_case(filing.case_id)
+    assert (case.status, case.version) == ("filed", 2)

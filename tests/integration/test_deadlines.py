@@ -32,6 +32,7 @@ from complaints.settings import Settings
 from complaints.timelimits.watchdog import Watchdog
 from shared.locale import CITY_TIME
 from tests.fixtures.filing import filing_command
+from tests.fixtures.stores import TEST_KEK
 
 INTAKE = Principal(actor_id="intake-1", role=Role.INTAKE)
 SUPERVISOR = Principal(actor_id="supervisor-1", role=Role.SUPERVISOR)
@@ -306,6 +307,7 @@ def test_loading_the_official_schedule_from_the_command_line_recomputes_as_event
     case_id = file_at(app, city(2026, 12, 15, 10, 0))
     assign_at(app, case_id, city(2026, 12, 15, 11, 0))
     untouched = file_at(app, city(2026, 12, 1, 10, 0))  # due in 2026: official already
+    monkeypatch.setenv("HUIYIN_KEK", TEST_KEK)
     monkeypatch.setenv("HUIYIN_SECRET_KEY", app.secret_key)
     monkeypatch.setenv("HUIYIN_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("HUIYIN_DATABASE_URL", settings.database_url or "")
@@ -328,6 +330,7 @@ def test_a_bad_schedule_file_is_refused_and_changes_nothing(
     bad = tmp_path / "2027.json"
     bad.write_text(json.dumps({"year": 2027, "source": "x", "holidays": {"2028-01-01": "元旦"},
                                "workdays": {}}))
+    monkeypatch.setenv("HUIYIN_KEK", TEST_KEK)
     monkeypatch.setenv("HUIYIN_SECRET_KEY", settings.secret_key)
     monkeypatch.setenv("HUIYIN_DATA_DIR", str(settings.data_dir))
     assert cli.main(["calendar", "load", str(bad)]) == 2

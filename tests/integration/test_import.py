@@ -6,6 +6,7 @@ import csv
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -28,7 +29,7 @@ from tests.fixtures.samples import (
     cfpb_channel,
     cfpb_outcome,
 )
-from tests.fixtures.stores import TEST_SECRET
+from tests.fixtures.stores import TEST_KEK, TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -123,14 +124,17 @@ def write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path
 # -- the CFPB sample --------------------------------------------------------------------------
 
 
-def test_the_cfpb_sample_imports_whole_and_agrees_with_the_csv(services, cfpb, sample):
-    report = import_file(services.complaints, sample, cfpb)
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_cfpb_sample_imports_whole_and_agrees_with_the_csv(services, cfpb, sample, workers):
+    report = import_file(services.complaints, sample, cfpb, workers=workers)
 
     expected = expected_figures(sample)
     assert report.rejected == []
     assert (report.rows, report.imported, report.skipped_existing) == (expected.total,) * 2 + (0,)
     assert stored_figures(services) == expected
     assert expected.still_open == 616 and expected.per_category["intermediaries"] == 1
+    app = services.complaints
+    assert all(verify_case(app, case_id).intact for case_id in all_case_ids(app))
 
 
 def test_importing_twice_changes_nothing(services, cfpb, sample):
@@ -200,13 +204,16 @@ def test_a_run_that_died_half_way_is_finished_by_the_next(services, cfpb, sample
     assert stored_figures(services) == expected_figures(sample)
 
 
-def test_two_imports_of_one_file_at_once_import_each_row_once(settings, services, cfpb, sample):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_two_imports_of_one_file_at_once_import_each_row_once(
+    settings, services, cfpb, sample, workers
+):
     other = build_services(settings)
     reports: list[ImportReport] = []
     try:
         threads = [
             threading.Thread(target=lambda app=app: reports.append(
-                import_file(app, sample, cfpb, batch_size=200)))
+                import_file(app, sample, cfpb, batch_size=200, workers=workers)))
             for app in (services.complaints, other.complaints)
         ]
         for thread in threads:
@@ -221,6 +228,37 @@ def test_two_imports_of_one_file_at_once_import_each_row_once(settings, services
     assert sum(r.imported for r in reports) == rows
     assert sum(r.skipped_existing for r in reports) == rows
     assert stored_figures(services).total == rows
+
+
+def test_an_import_killed_at_any_moment_is_finished_by_the_next_each_row_once(
+    settings, services, cfpb, sample
+):
+    environment = {**clean_environment(), "HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": TEST_SECRET,
+                   "HUIYIN_DATA_DIR": str(settings.data_dir),
+                   "HUIYIN_DATABASE_URL": settings.database_url, "HUIYIN_LOG_LEVEL": "WARNING"}
+    running = subprocess.Popen(
+        [str(BIN / "huiyin"), "import", str(sample), "--mapping", "cfpb-2023",
+         "--batch-size", "100", "--workers", "2"],
+        env=environment, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while event_count(services) == 0 and running.poll() is None:
+            assert time.monotonic() < deadline, "the import wrote nothing"
+            time.sleep(0.02)
+    finally:
+        running.kill()  # SIGKILL: no clean-up, wherever it is (in a batch's transaction, often)
+        running.wait()
+    app = services.complaints
+    killed_with = len(list(all_case_ids(app)))
+
+    resumed = import_file(app, sample, cfpb, workers=2)
+
+    rows = expected_figures(sample).total
+    assert 0 < killed_with < rows  # it died half way
+    assert (resumed.skipped_existing, resumed.imported) == (killed_with, rows - killed_with)
+    assert stored_figures(services) == expected_figures(sample)
+    assert all(verify_case(app, case_id).intact for case_id in all_case_ids(app))
 
 
 # -- rows that cannot be imported ----------------------------------------------------------------
@@ -336,7 +374,7 @@ def test_an_xlsx_file_imports_like_its_csv(services, cfpb, sample, tmp_path):
 
 @pytest.fixture
 def huiyin(tmp_path):
-    environment = {**clean_environment(), "HUIYIN_SECRET_KEY": TEST_SECRET,
+    environment = {**clean_environment(), "HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": TEST_SECRET,
                    "HUIYIN_DATA_DIR": str(tmp_path / "var"), "HUIYIN_LOG_LEVEL": "WARNING"}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,7 @@ from shared.contract.topics import CASE_EVENTS, NOTIFY_DEAD_LETTER, RECEIPTS
 from shared.stream.base import Outgoing
 from shared.stream.factory import open_publisher, open_subscription, prepare_topics
 from tests.fixtures.processes import BIN, ROOT, clean_environment
-from tests.fixtures.stores import TEST_SECRET
+from tests.fixtures.stores import TEST_KEK, TEST_SECRET
 from tests.unit.test_notify_envelopes import case_event, filer, wire_bytes
 
 WAIT_SECONDS = 60
@@ -28,7 +28,7 @@ WAIT_SECONDS = 60
 
 def notify_environment(data_dir: Path, smtp_port: int, kafka: str = "") -> dict[str, str]:
     return {
-        "HUIYIN_SECRET_KEY": TEST_SECRET,
+        "HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": TEST_SECRET,
         "HUIYIN_DATA_DIR": str(data_dir),
         "HUIYIN_SMTP_HOST": "127.0.0.1",
         "HUIYIN_SMTP_PORT": str(smtp_port),

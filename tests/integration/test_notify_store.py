@@ -13,7 +13,7 @@ from notify.settings import NotifySettings
 from shared.contract.topics import CASE_EVENTS
 from shared.stream.base import Message
 from shared.stream.embedded import EmbeddedPublisher
-from tests.fixtures.stores import TEST_SECRET
+from tests.fixtures.stores import TEST_KEK, TEST_SECRET
 from tests.unit.test_notify_envelopes import ACCESS_CODE, case_event, wire_bytes
 
 
@@ -21,7 +21,7 @@ from tests.unit.test_notify_envelopes import ACCESS_CODE, case_event, wire_bytes
 def notify_settings(store, request, tmp_path, smtp_server) -> NotifySettings:
     url = request.getfixturevalue("postgres_url") if store == "postgresql" else ""
     return NotifySettings.from_env({
-        "HUIYIN_SECRET_KEY": TEST_SECRET,
+        "HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": TEST_SECRET,
         "HUIYIN_DATA_DIR": str(tmp_path),
         "HUIYIN_NOTIFY_DATABASE_URL": url,
         "HUIYIN_SMTP_HOST": "127.0.0.1",

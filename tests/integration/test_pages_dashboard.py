@@ -21,6 +21,7 @@ from flask import Flask
 from complaints import processes
 from complaints.application.principals import Principal
 from complaints.domain.values import Role
+from complaints.readmodels.case_index import filters
 from complaints.readmodels.scorecards.figures import COUNTS
 from complaints.timelimits.watchdog import Watchdog
 from complaints.web.pages.dashboard import views as dashboard
@@ -315,6 +316,18 @@ def test_every_number_in_the_tables_is_the_scorecards_and_lists_its_cases(
         assert len(references) == shown, href
         nonzero += bool(shown)
     assert nonzero > 20
+
+
+def test_a_states_cases_are_counted_exactly_past_a_pages_counting_bound(history, supervisor,
+                                                                      monkeypatch):
+    monkeypatch.setattr(filters, "COUNTED_UP_TO", 0)  # every page's count says only "more"
+    page = html(supervisor.get("/staff/dashboard", PERIOD))
+    states = [(href, shown) for href, query, shown in links_to_cases(page)
+              if "state" in query and shown]
+
+    assert states
+    for href, shown in states:
+        assert f"Cases behind this number: {shown}<" in html(supervisor.get(href)), href
 
 
 def test_the_tables_count_the_cases_of_the_history(history, supervisor):

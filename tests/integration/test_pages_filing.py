@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from complaints.adapters.attachments import Attachment, attachments_of
+from complaints.adapters.sealed_files import CaseFiles
 from complaints.application.audit import all_case_ids
 from complaints.domain.values import Role
 from complaints.web.runtime import Runtime
@@ -310,13 +311,19 @@ def test_files_are_kept_by_their_content_and_listed_on_the_case(pages, runtime, 
          "application/vnd.openxmlformats-officedocument.wordprocessingml.document", len(docx())),
     ]
     digest = sha256_of(PDF)
-    assert (settings.data_dir / "attachments" / digest[:2] / digest).read_bytes() == PDF
+    # Sealed with the case's key in the case's folder; the same bytes twice, one file.
+    files = CaseFiles(settings.data_dir / "attachments")
+    key = runtime.services.complaints.case_keys.data_key(case.id)
+    assert b"".join(files.open(key, digest)) == PDF
+    assert len(list(files.folder(case.id).iterdir())) == 3
     assert case.attachments[0] == (
         f"sha256:{digest};type=application/pdf;size={len(PDF)};name=报关单.pdf"
     )
     assert Attachment.parse(case.attachments[0]) == kept[0]
     left = settings.data_dir / "attachments"
-    assert not any(left.glob("incoming/*")) and not any(left.glob("staging/*/*"))
+    # The form's folder keeps only its note of the case it became, no document.
+    assert not any(left.glob("incoming/*"))
+    assert {path.name for path in left.glob("staging/*/*")} <= {".case", ".lock"}
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import UTC, datetime, timedelta
 from html import unescape
@@ -14,8 +13,9 @@ from flask import Flask
 from complaints import processes
 from complaints.application.principals import Principal
 from complaints.domain.values import Role
-from complaints.web.pages.attachments import attachment_store
+from complaints.readmodels.case_index import filters
 from complaints.web.runtime import EXTENSION, Runtime
+from tests.fixtures.attachments import described, seal_into
 from tests.fixtures.filing import filing_command
 from tests.fixtures.pages import flat_text_of
 from tests.fixtures.stores import STORES
@@ -311,6 +311,20 @@ def test_a_confidential_filer_is_withheld_from_a_handlers_queue(desk, complaints
     assert "黑河市远东商贸有限公司" in row
 
 
+def test_an_erased_case_stays_in_the_queue_saying_its_personal_data_was_erased(
+    desk, complaints, app_runtime
+):
+    reference = assigned(complaints)
+    complaints.erase_personal_data(SUPERVISOR, complaints.resolve_case_id(reference),
+                                   "filer_request")
+    catch_up(app_runtime)
+
+    row = section(desk("supervisor").get("/staff/queue"), f"row-{reference}")
+    assert "Personal data erased" in row
+    assert "出口退税" not in row and "黑河" not in row
+    assert "Tax" in row  # its facts stay: the category, the status, the time left
+
+
 def test_overdue_cases_are_marked_in_words(desk, complaints, app_runtime):
     on_time = assigned(complaints)
     catch_up(app_runtime)
@@ -358,6 +372,24 @@ def test_the_queue_pages_through_with_previous_and_next(desk, complaints, app_ru
     assert 'data-testid="previous"' in second.get_data(as_text=True)
 
 
+def test_a_queue_past_the_counting_bound_says_more_and_pages_on(desk, complaints, app_runtime,
+                                                                monkeypatch):
+    monkeypatch.setattr(filters, "COUNTED_UP_TO", 3)
+    references = [assigned(complaints) for _ in range(5)]
+    catch_up(app_runtime)
+    handler = desk("handler-TAX")
+
+    first = handler.get("/staff/queue", limit=2)
+    next_link = unescape(re.search(r'href="([^"]+)" data-testid="next"',
+                                   first.get_data(as_text=True)).group(1))
+    second = handler.client.get(next_link)
+    third = handler.get("/staff/queue", limit=2, offset=4)
+
+    assert "Cases 1–2 of more than 3" in flat_text_of(first)
+    assert "Cases 3–4 of more than 3" in flat_text_of(second)
+    assert references[4] in section(third, "queue")
+
+
 @pytest.mark.parametrize("store", STORES)
 def test_a_queue_page_past_the_last_shows_the_deepest_page_on_either_store(desk, complaints,
                                                                            app_runtime):
@@ -399,7 +431,8 @@ def test_supervisors_and_intake_pick_a_department(desk, complaints, app_runtime)
     ("handler-TAX", ["transfer", "request-information", "note-progress", "respond"]),
     ("handler-CUSTOMS", ["note-progress"]),
     ("intake", ["transfer", "request-information", "note-progress"]),
-    ("supervisor", ["transfer", "request-information", "note-progress", "extend-deadline"]),
+    ("supervisor", ["transfer", "request-information", "note-progress", "extend-deadline",
+                    "erase-personal-data"]),
     ("auditor", []),
 ])
 def test_each_role_sees_only_the_steps_it_may_take(desk, complaints, username, offered):
@@ -692,9 +725,11 @@ def test_a_paused_clock_is_said_so_in_the_queue(desk, complaints, app_runtime):
 
 
 def test_staff_who_may_read_the_case_download_what_the_filer_attached(app, desk, complaints):
-    with app.test_request_context():
-        kept = attachment_store().keep(io.BytesIO(b"%PDF-1.4\n% the contract\n"), "合同.pdf")
+    content = b"%PDF-1.4\n% the contract\n"
+    kept = described(content, "合同.pdf")
     reference = assigned(complaints, attachments=[kept.reference])
+    seal_into(complaints, app.extensions[EXTENSION].services.settings.attachments_dir,
+              complaints.resolve_case_id(reference), content)
     page = desk("handler-TAX").get(f"/staff/cases/{reference}")
     link = re.search(r'<a href="([^"]+)" download>合同.pdf</a>', page.get_data(as_text=True))
     assert link and "合同.pdf" in section(page, "attachments")

@@ -13,13 +13,14 @@ import pytest
 import time_machine
 from flask.testing import FlaskClient
 
-from complaints.adapters.attachments import AttachmentStore, attachments_of
+from complaints.adapters.attachments import attachments_of
 from complaints.application.filing import Filing
 from complaints.application.principals import Principal
 from complaints.application.service import Complaints
 from complaints.domain.values import Role
 from complaints.web.identity import PUBLIC_FILER
 from complaints.web.runtime import Runtime
+from tests.fixtures.attachments import described, seal_into
 from tests.fixtures.filing import filing_command
 from tests.fixtures.pages import text_of
 
@@ -304,9 +305,9 @@ def test_the_tracking_forms_need_the_csrf_token(tracker, app_):
 
 def test_a_filer_cannot_open_another_cases_page_or_documents(tracker, app_, runtime):
     mine = file(app_)
-    store = AttachmentStore(runtime.services.settings.data_dir / "attachments")
-    document = store.keep(io.BytesIO(PDF), "чужой.pdf")
+    document = described(PDF, "чужой.pdf")
     theirs = file(app_, subject="Чужое дело", attachments=[document.reference])
+    seal_into(app_, runtime.services.settings.attachments_dir, theirs.case_id, PDF)
     reply(app_, theirs)
 
     tracker.open(mine)
@@ -325,9 +326,9 @@ def test_a_filer_cannot_open_another_cases_page_or_documents(tracker, app_, runt
 
 
 def test_documents_are_not_served_to_someone_not_signed_in(tracker, app_, runtime):
-    store = AttachmentStore(runtime.services.settings.data_dir / "attachments")
-    document = store.keep(io.BytesIO(PDF), "scan.pdf")
+    document = described(PDF, "scan.pdf")
     filing = file(app_, attachments=[document.reference])
+    seal_into(app_, runtime.services.settings.attachments_dir, filing.case_id, PDF)
     assert tracker.client.get(f"/track/attachments/{document.sha256}").status_code == 404
     tracker.open(filing)
     assert tracker.client.get(f"/track/attachments/{document.sha256}").status_code == 200

@@ -17,6 +17,7 @@ from shared.contract.topics import CASE_EVENTS, RECEIPTS
 from shared.stream.base import Outgoing
 from shared.stream.embedded import EmbeddedLog, EmbeddedPublisher
 from tests.fixtures.processes import BIN, ServiceProcess, clean_environment
+from tests.fixtures.stores import TEST_KEK
 
 WAIT_SECONDS = 60
 
@@ -27,7 +28,7 @@ def start(settings: Settings, tmp_path: Path) -> Iterator[Callable[..., ServiceP
     env = clean_environment()
     env.pop("KAFKA_BOOTSTRAP_SERVERS", None)
     env.update({
-        "HUIYIN_SECRET_KEY": settings.secret_key,
+        "HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": settings.secret_key,
         "HUIYIN_DATA_DIR": str(settings.data_dir),
         "HUIYIN_DATABASE_URL": settings.database_url,
         "HUIYIN_LOG_LEVEL": "INFO",

@@ -14,7 +14,7 @@ from complaints.application.principals import Principal
 from complaints.domain.errors import InvalidValueError
 from complaints.domain.values import Role
 from complaints.web.tokens import TokenIssuer
-from tests.fixtures.stores import TEST_SECRET
+from tests.fixtures.stores import TEST_KEK, TEST_SECRET
 from tests.integration.conftest import PASSWORD
 
 NEW_PASSWORD = "a new and longer pass phrase"
@@ -24,6 +24,7 @@ QUEUE = "/api/v1/cases"
 @pytest.fixture
 def operator(settings, monkeypatch, capsys):
     """Run `huiyin ARGS…` in this process, on the test's store; answers (status, output)."""
+    monkeypatch.setenv("HUIYIN_KEK", TEST_KEK)
     monkeypatch.setenv("HUIYIN_SECRET_KEY", TEST_SECRET)
     monkeypatch.setenv("HUIYIN_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("HUIYIN_DATABASE_URL", settings.database_url)

@@ -20,7 +20,7 @@ from shared.stream.base import Message, Outgoing, Publisher, StreamUnavailableEr
 from shared.stream.embedded import EmbeddedPublisher, EmbeddedSubscription
 from shared.stream.kafka import KafkaPublisher, KafkaSubscription, ensure_topics
 from tests.fixtures.processes import BIN, clean_environment
-from tests.fixtures.stores import TEST_SECRET
+from tests.fixtures.stores import TEST_KEK, TEST_SECRET
 
 WAIT_SECONDS = 60
 
@@ -228,7 +228,7 @@ def unused_port() -> int:
 
 
 def test_stream_prepare_creates_the_contracts_topics(kafka_bootstrap, kafka_admin, tmp_path):
-    env = {**clean_environment(), "HUIYIN_SECRET_KEY": TEST_SECRET,
+    env = {**clean_environment(), "HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": TEST_SECRET,
            "HUIYIN_DATA_DIR": str(tmp_path), "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
     done = subprocess.run([str(BIN / "huiyin"), "stream", "prepare"], env=env, text=True,
                           capture_output=True, timeout=WAIT_SECONDS, check=False)
@@ -240,7 +240,7 @@ def test_stream_prepare_creates_the_contracts_topics(kafka_bootstrap, kafka_admi
 
 
 def test_stream_prepare_without_kafka_makes_the_embedded_log(tmp_path):
-    env = {**clean_environment(), "HUIYIN_SECRET_KEY": TEST_SECRET,
+    env = {**clean_environment(), "HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": TEST_SECRET,
            "HUIYIN_DATA_DIR": str(tmp_path), "KAFKA_BOOTSTRAP_SERVERS": ""}
     done = subprocess.run([str(BIN / "huiyin"), "stream", "prepare"], env=env, text=True,
                           capture_output=True, timeout=WAIT_SECONDS, check=False)

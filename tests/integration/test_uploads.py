@@ -4,6 +4,7 @@ written, and removed once no case refers to them; names that cannot break a down
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import itertools
 import re
@@ -20,6 +21,7 @@ from flask.testing import FlaskClient
 from complaints import cli, processes
 from complaints.adapters.attachment_sweep import referenced_files
 from complaints.adapters.attachments import AttachmentStore, attachments_of
+from complaints.adapters.sealed_files import CaseFiles
 from complaints.application.audit import all_case_ids
 from complaints.application.principals import Principal
 from complaints.domain.values import Role
@@ -31,7 +33,7 @@ from complaints.web.runtime import Runtime
 from tests.fixtures.filing import filing_command
 from tests.fixtures.pages import field_value, text_of
 from tests.fixtures.samples import CFPB_SAMPLE
-from tests.fixtures.stores import STORES, settings_for
+from tests.fixtures.stores import STORES, TEST_KEK, settings_for
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
@@ -97,9 +99,29 @@ def attachments_dir(settings: Settings) -> Path:
 
 
 def stored(settings: Settings) -> set[str]:
-    """The files in the content-addressed store (what cases may refer to)."""
+    """The files kept in clear by versions before sealing (what older cases may refer to)."""
     root = attachments_dir(settings)
     return {path.name for path in root.glob("[0-9a-f][0-9a-f]/*") if path.is_file()}
+
+
+def keep_in_clear(settings: Settings, content: bytes, name: str):
+    """A file as versions before sealing kept it: in clear, under its SHA-256."""
+    found = attachments_of([f"sha256:{hashlib.sha256(content).hexdigest()};"
+                            f"type=application/pdf;size={len(content)};name={name}"])[0]
+    path = AttachmentStore(attachments_dir(settings)).path_of(found.sha256)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return found
+
+
+def sealed(settings: Settings) -> list[Path]:
+    """The files sealed into their cases' folders."""
+    return [path for path in (attachments_dir(settings) / "cases").glob("*/*") if path.is_file()]
+
+
+def case_holds(runtime: Runtime, case_id, sha256: str) -> bool:
+    key = runtime.services.complaints.case_keys.data_key(case_id)
+    return CaseFiles(attachments_dir(runtime.services.settings)).holds(key, sha256)
 
 
 def staged(settings: Settings) -> list[Path]:
@@ -130,21 +152,26 @@ def test_files_sent_with_a_form_that_fails_are_staged_not_stored(client, runtime
     failed = form.send(files=[(PDF, "申报单.pdf")], subject="")
     assert failed.status_code == 422
     assert "申报单.pdf" in text_of(failed)  # kept for the next send, as before
-    assert stored(settings) == set()
-    assert [path.read_bytes() for path in staged(settings)] == [PDF]
+    assert stored(settings) == set() and sealed(settings) == []
+    [waiting] = staged(settings)
+    assert PDF not in waiting.read_bytes()  # sealed with the form's own key
     assert form.send().status_code == 303  # sent again without choosing the file anew
     [case] = cases(runtime)
     [attachment] = attachments_of(case.attachments)
-    assert stored(settings) == {attachment.sha256}
+    assert case_holds(runtime, case.id, attachment.sha256) and len(sealed(settings)) == 1
     assert staged(settings) == []  # the staging area of a filed form is emptied
 
 
 def test_a_file_removed_from_a_failed_form_leaves_the_staging_area(client, runtime, settings):
     form = Form(client)
     form.send(files=[(PDF, "a.pdf"), (PNG, "b.png")], subject="")
-    [pdf] = [path for path in staged(settings) if path.read_bytes() == PDF]
-    assert form.send(subject="", remove_attachment=[pdf.name]).status_code == 422
-    assert [path.read_bytes() for path in staged(settings)] == [PNG]
+    assert len(staged(settings)) == 2
+    pdf = hashlib.sha256(PDF).hexdigest()
+    assert form.send(subject="", remove_attachment=[pdf]).status_code == 422
+    assert len(staged(settings)) == 1
+    assert form.send().status_code == 303
+    [case] = cases(runtime)
+    assert [each.name for each in attachments_of(case.attachments)] == ["b.png"]
 
 
 def test_a_form_sent_again_with_an_older_list_cannot_pile_up_files(client, runtime, settings):
@@ -153,7 +180,7 @@ def test_a_form_sent_again_with_an_older_list_cannot_pile_up_files(client, runti
     older = field_value(form.page, "kept_attachments")
     form.send(files=[(PNG, "b.png")], subject="")
     form.send(files=[(PDF + b"c", "c.pdf")], subject="", kept_attachments=older)
-    assert sorted(path.read_bytes() for path in staged(settings)) == [PDF, PDF + b"c"]
+    assert len(staged(settings)) == 2  # a.pdf and c.pdf; b.png left with the list it was on
 
 
 def test_a_refused_file_is_never_written(client, runtime, settings):
@@ -196,7 +223,7 @@ def test_files_of_a_form_left_too_long_are_asked_for_again(client, runtime, sett
 def test_the_api_refuses_a_reference_to_a_stored_file_it_did_not_upload(
     client, runtime, settings, filer, assert_error
 ):
-    mine = AttachmentStore(attachments_dir(settings)).keep(io.BytesIO(PDF), "someone's.pdf")
+    mine = keep_in_clear(settings, PDF, "someone's.pdf")
     reply = client.post("/api/v1/cases", json=filer.submission(attachments=[mine.reference]))
     body = assert_error(reply, 422)
     assert "attachments" in str(body["details"])
@@ -227,7 +254,7 @@ def test_a_plain_reference_to_a_paper_document_is_still_taken(client, runtime, f
 def test_a_stored_name_with_a_line_break_downloads_safely(client, runtime, settings):
     # A case recorded before names were checked: its name holds CR/LF.
     app = runtime.services.complaints
-    document = AttachmentStore(attachments_dir(settings)).keep(io.BytesIO(PDF), "scan.pdf")
+    document = keep_in_clear(settings, PDF, "scan.pdf")  # filed before files were sealed
     reference = document.reference.replace("name=scan.pdf", "name=a\r\nSet-Cookie: x=1.pdf")
     filing = app.file_case(PUBLIC_FILER, filing_command({
         "channel": "web", "category": "tax", "subject": "s", "description": "d",
@@ -280,8 +307,7 @@ def test_the_sweep_removes_expired_staging_and_unreferenced_files_only(
 ):
     abandoned = Form(client)
     abandoned.send(files=[(PNG, "left.png")], subject="")
-    orphan = AttachmentStore(attachments_dir(settings)).keep(io.BytesIO(b"%PDF-1.7\norphan"),
-                                                             "orphan.pdf")
+    orphan = keep_in_clear(settings, b"%PDF-1.7\norphan", "orphan.pdf")
     filed = Form(client)
     assert filed.send(files=[(PDF, "kept.pdf")]).status_code == 303
     [case] = cases(runtime)
@@ -290,9 +316,11 @@ def test_the_sweep_removes_expired_staging_and_unreferenced_files_only(
     assert processes.sweep_attachments(settings)["staging"] == 0  # nothing expired yet
     assert len(staged(settings)) == 1 and orphan.sha256 in stored(settings)
     swept = sweep_later(settings)
-    assert (swept["staging"], swept["unreferenced"]) == (1, 1)
+    # The abandoned form's folder, and the filed form's (its note of the case it went to).
+    assert (swept["staging"], swept["unreferenced"], swept["erased"]) == (2, 1, 0)
     assert staged(settings) == []
-    assert stored(settings) == {kept.sha256}
+    assert stored(settings) == set()
+    assert case_holds(runtime, case.id, kept.sha256)
 
 
 @pytest.mark.parametrize("store", STORES)
@@ -331,10 +359,12 @@ def test_a_case_filed_through_the_api_or_imported_keeps_its_documents(
     assert referenced_files(app) == {each.sha256 for case in cases(runtime)
                                      for each in attachments_of(case.attachments)}
     swept = sweep_later(settings, timedelta(days=30))
-    assert swept["unreferenced"] == 0
-    assert stored(settings) == set(sent)
-    for case_id in (app.resolve_case_id(by_api.reference), imported.id):
+    assert (swept["unreferenced"], swept["erased"]) == (0, 0)
+    assert len(sealed(settings)) == len(sent) == 2
+    for case_id, sha256 in zip((app.resolve_case_id(by_api.reference), imported.id), sent,
+                               strict=True):
         assert [each.sha256 for each in attachments_of(app.load_case(case_id).attachments)]
+        assert case_holds(runtime, case_id, sha256)
 
 
 def supply_through_the_page(client, app, case, principal, content: bytes) -> str:
@@ -373,12 +403,13 @@ def test_a_failed_answer_on_the_tracking_page_stages_its_file(client, runtime, s
         "csrf_token": token, "information-content": "",
         "information-attachments": [(io.BytesIO(PDF), "a.pdf")]},
         content_type="multipart/form-data")
-    assert stored(settings) == set()
+    assert sealed(settings) == []
     assert len(staged(settings)) == 1
 
 
 def test_the_command_line_sweeps(client, settings, monkeypatch, capsys):
     Form(client).send(files=[(PNG, "left.png")], subject="")
+    monkeypatch.setenv("HUIYIN_KEK", TEST_KEK)
     monkeypatch.setenv("HUIYIN_SECRET_KEY", settings.secret_key)
     monkeypatch.setenv("HUIYIN_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("HUIYIN_DATABASE_URL", "")

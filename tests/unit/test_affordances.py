@@ -13,7 +13,7 @@ from complaints.application.permissions import authorize
 from complaints.application.principals import Principal
 from complaints.domain.case import Case
 from complaints.domain.deadline import DueTime
-from complaints.domain.values import Role, Stage
+from complaints.domain.values import ErasureBasis, Role, Stage
 from tests.unit.case_builder import T0, filed_case, stamp
 
 DAY = timedelta(days=1)
@@ -244,7 +244,17 @@ READERS: dict[str, Callable[[Case], Principal]] = {
 def test_each_reader_is_offered_what_the_role_and_the_state_allow(state, reader):
     build, offered = EXPECTED[state]
     case = build()
-    assert set(available_commands(READERS[reader](case), case)) == offered.get(reader, set())
+    # A supervisor may erase the personal data of any case, at the filer's request, once.
+    erasure = {"erase_personal_data"} if reader == "supervisor" else set()
+    expected = offered.get(reader, set()) | erasure
+    assert set(available_commands(READERS[reader](case), case)) == expected
+
+
+def test_erasure_is_offered_once():
+    case = closed()
+    case.erase_personal_data(stamp("supervisor"), ErasureBasis.RETENTION_EXPIRED)
+
+    assert set(available_commands(SUPERVISOR, case)) == {"reopen"}
 
 
 @pytest.mark.parametrize("state", EXPECTED)
@@ -261,7 +271,9 @@ def test_asking_leaves_the_case_as_it_was(state):
 def test_the_commands_come_in_the_catalogues_order():
     case = assigned()
     offered = available_commands(SUPERVISOR, case)
-    assert offered == ["transfer", "request_information", NOTE, "extend_deadline"]
+    assert offered == [
+        "transfer", "request_information", NOTE, "extend_deadline", "erase_personal_data"
+    ]
     assert offered == [command for command in CATALOGUE if command in offered]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -11,10 +12,12 @@ from uuid import UUID, uuid4
 import pytest
 
 from shared.contract import case_events as wire
+from shared.contract.case_keys import decode_case_key, encode_case_key
 from shared.contract.codec import ContractError
 from shared.contract.dead_letters import DeadLetter, decode_dead_letter, encode_dead_letter
 from shared.contract.envelope import Envelope, decode_envelope, encode_envelope, event_id_for
 from shared.contract.receipts import Receipt, decode_receipt, encode_receipt
+from shared.sealing import DataKey, WrappedKey
 
 CASE_ID = UUID("6f1c3a52-9a0e-5f43-8d0e-2b7c1d9e4a11")
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -34,7 +37,9 @@ CASE = {
         "webhook_url": "https://amur-trade.example/hooks/huiyin",
         "notify_by": ["email", "webhook"],
     },
+    "personal_data_erased": False,
 }
+CASE_V1 = {name: value for name, value in CASE.items() if name != "personal_data_erased"}
 SAMPLES: dict[str, dict[str, Any]] = {
     wire.FILED: {"channel": "web", "subject": "Груз задержан", "access_code": "ABCD-EFGH-JKMN",
                  "accept_by": T0 + timedelta(days=1), "expected_reply_by": T0 + timedelta(days=22),
@@ -67,20 +72,23 @@ SAMPLES: dict[str, dict[str, Any]] = {
     wire.DEADLINE_BREACHED: {"stage": "accept", "due_at": T0 + timedelta(days=1),
                              "department": None},
     wire.ESCALATED: {"stage": "accept", "department": None, "reason": "the limit passed"},
+    wire.PERSONAL_DATA_ERASED: {"basis": "filer_request"},
 }
 
 
 def envelope(event_type: str = wire.FILED, **changes: Any) -> Envelope:
+    version = changes.get("schema_version", wire.CURRENT_VERSION[event_type])
     fields = {
         "event_id": event_id_for(CASE_ID, 3),
         "event_type": event_type,
-        "schema_version": 1,
+        "schema_version": wire.CURRENT_VERSION[event_type],
         "case_id": CASE_ID,
         "case_version": 3,
         "position": 42,
         "occurred_at": T0,
         "recorded_at": T0 + timedelta(minutes=5),
-        "data": {**SAMPLES[event_type], "case": CASE, "historical": False},
+        "data": {**SAMPLES[event_type], "case": CASE if version > 1 else CASE_V1,
+                 "historical": False},
     }
     return Envelope(**{**fields, **changes})
 
@@ -129,8 +137,8 @@ def test_an_unknown_event_type_is_refused_by_name():
 
 
 def test_a_schema_version_the_consumer_does_not_know_is_refused():
-    raw = tampered(encode_envelope(envelope()), lambda d: d.update(schema_version=2))
-    with pytest.raises(ContractError, match=r"case\.filed schema_version 2 is not supported"):
+    raw = tampered(encode_envelope(envelope()), lambda d: d.update(schema_version=3))
+    with pytest.raises(ContractError, match=r"case\.filed schema_version 3 is not supported"):
         decode_envelope(raw)
 
 
@@ -221,3 +229,50 @@ def test_a_dead_letter_carries_the_original_envelope():
     assert decode_envelope(json.dumps(decoded.envelope).encode()) == envelope()
     with pytest.raises(ContractError, match="attempts"):
         encode_dead_letter(replace(letter, attempts=0))
+
+
+def sealed_token(text: str) -> str:
+    return DataKey(CASE_ID, bytes(32)).seal(text)
+
+
+def test_version_2_carries_the_filers_details_and_words_as_tokens():
+    filer = {**CASE["filer"], **{name: sealed_token(CASE["filer"][name])
+                                 for name in wire.SEALED_FILER_FIELDS}}
+    data = {**SAMPLES[wire.FILED], "subject": sealed_token("Груз задержан"),
+            "case": {**CASE, "filer": filer}, "historical": False}
+    original = envelope(data=data)
+    assert original.schema_version == 2
+    raw = encode_envelope(original)
+    assert decode_envelope(raw) == original
+    for clear in ("Иван Петров", "ivan@amur-trade.example", "amur-trade.example", "Груз"):
+        assert clear.encode() not in raw
+
+
+def test_version_1_is_still_read_with_every_value_in_clear():
+    original = envelope(schema_version=1)
+    assert decode_envelope(encode_envelope(original)) == original
+
+
+@pytest.mark.parametrize("field", ["email", "webhook_url"])
+def test_a_detail_neither_sealed_nor_valid_in_clear_is_refused(field):
+    raw = tampered(encode_envelope(envelope()),
+                   lambda d: d["data"]["case"]["filer"].update({field: "not an address"}))
+    with pytest.raises(ContractError, match=f"case.filer.{field}"):
+        decode_envelope(raw)
+
+
+def test_an_erasure_names_a_known_basis():
+    raw = tampered(encode_envelope(envelope(wire.PERSONAL_DATA_ERASED)),
+                   lambda d: d["data"].update(basis="because"))
+    with pytest.raises(ContractError, match="basis"):
+        decode_envelope(raw)
+
+
+def test_a_case_key_round_trips_and_names_its_kek():
+    key = WrappedKey(CASE_ID, "kek-0123456789abcdef", bytes(range(40)))
+    raw = encode_case_key(key)
+    assert json.loads(raw) == {"kek_id": key.kek_id,
+                               "wrapped": base64.b64encode(key.wrapped).decode()}
+    assert decode_case_key(CASE_ID, raw) == key
+    with pytest.raises(ContractError, match="kek_id"):
+        decode_case_key(CASE_ID, b'{"kek_id": "mine", "wrapped": "AAAA"}')

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from complaints.application.access_codes import derive_access_code
-from complaints.domain.case import Case
+from complaints.domain.case import Case, case_id_for
 from complaints.domain.deadline import DueTime
-from complaints.domain.values import Stage, Stamp
-from complaints.streaming.mapping import case_context, integration_event
+from complaints.domain.personal import seal_fields
+from complaints.domain.values import ErasureBasis, Stage, Stamp
+from complaints.streaming.mapping import case_context, integration_event, sealed_as_stored
 from complaints.timelimits.deadlines import Deadlines
 from shared.contract import case_events as wire
 from shared.contract.envelope import Envelope, decode_envelope, encode_envelope, event_id_for
+from shared.sealing import DataKey
 from tests.unit.case_builder import filed_case, stamp
 
 SECRET = "unit-test-secret-key-with-enough-characters"
@@ -41,7 +44,8 @@ def assert_encodable(case: Case, event: Case.Event, mapped: tuple, context: dict
     event_type, data = mapped
     envelope = Envelope(
         event_id=event_id_for(case.id, event.originator_version), event_type=event_type,
-        schema_version=1, case_id=case.id, case_version=event.originator_version,
+        schema_version=wire.CURRENT_VERSION[event_type], case_id=case.id,
+        case_version=event.originator_version,
         position=event.originator_version, occurred_at=event.stamp.occurred_at,
         recorded_at=event.timestamp, data={**data, "case": context, "historical": False},
     )
@@ -178,3 +182,65 @@ def test_the_past_of_an_imported_case_is_marked_historical_and_its_present_is_no
         True, True, True, True, True, False]
     here = filed_case()
     assert not any(here.is_historical(event) for event in here.collect_events())
+
+
+def sealed_life() -> tuple[Case, DataKey]:
+    """A case whose personal values are sealed as the application seals them."""
+    fields = {"filer": {**FILER, "contact_person": "王小明", "phone": "+86 451 555 0101",
+                        "webhook_url": "https://heihe.example/hook"}}
+    case = filed_case(**seal_fields(KEY, "Filed", {**fields, "subject": "出口退税迟迟不到账",
+                                                   "description": "三个月前申报"}))
+    case.sealer = KEY
+    case.accept(stamp(), "TAX", [])
+    case.assign(stamp(), "TAX", [], None)
+    case.respond(stamp("handler"), "resolved", "paid", [])
+    case.rate(stamp("filer"), 1, "太慢了", "web")
+    case.conclude_review(stamp("supervisor"), True, "too slow indeed")
+    case.rectify(stamp("handler"), ["a faster queue"])
+    case.follow_up(stamp("supervisor"), "phone", True, "")
+    case.close(stamp("intake"))
+    case.reopen(stamp("filer"), "退税仍未到账")
+    return case, KEY
+
+
+KEY = DataKey(case_id_for("HY-2026-000001"), bytes(range(32)))
+CLEAR = ("黑河边贸", "王小明", "wang@example.cn", "555 0101", "heihe.example", "出口退税", "太慢了",
+         "退税仍未到账")
+
+
+def test_a_sealed_cases_personal_values_go_on_the_wire_as_tokens_only():
+    case, key = sealed_life()
+    raws = []
+    for event, mapped, context in wire_events(case):
+        if mapped is None:
+            continue
+        event_type, data = mapped
+        envelope = Envelope(
+            event_id=event_id_for(case.id, event.originator_version), event_type=event_type,
+            schema_version=wire.CURRENT_VERSION[event_type], case_id=case.id,
+            case_version=event.originator_version, position=event.originator_version,
+            occurred_at=event.stamp.occurred_at, recorded_at=event.timestamp,
+            data={**sealed_as_stored(data), "case": context, "historical": False},
+        )
+        raws.append((event_type, encode_envelope(envelope)))
+    for event_type, raw in raws:
+        assert not [text for text in CLEAR if text.encode() in raw], event_type
+    sealed = {event_type: json.loads(raw)["data"] for event_type, raw in raws}
+    filer = sealed[wire.FILED]["case"]["filer"]
+    assert {name: key.open(filer[name]) for name in wire.SEALED_FILER_FIELDS} == {
+        "enterprise_name": "黑河边贸有限公司", "contact_person": "王小明",
+        "email": "wang@example.cn", "phone": "+86 451 555 0101",
+        "webhook_url": "https://heihe.example/hook"}
+    assert [key.open(sealed[event_type][name]) for event_type, names in wire.SEALED_FIELDS.items()
+            for name in names] == ["出口退税迟迟不到账", "太慢了", "退税仍未到账"]
+
+
+def test_an_erasure_goes_on_the_wire_with_its_basis_and_the_case_says_so_after():
+    case = filed_case()
+    case.accept(stamp(), "TAX", [])
+    case.erase_personal_data(stamp("supervisor"), ErasureBasis.FILER_REQUEST)
+    *_, (event, mapped, context) = wire_events(case)
+    assert mapped == (wire.PERSONAL_DATA_ERASED, {"basis": "filer_request"})
+    assert context["personal_data_erased"] is True
+    assert_encodable(case, event, mapped, context)
+    assert [c["personal_data_erased"] for _, _, c in wire_events(filed_case())] == [False]

@@ -9,7 +9,9 @@ import pytest
 
 from complaints.settings import Settings
 from shared.installation import DEMO_PASSWORD_FILE, SECRET_KEY_FILE, demo_password
+from shared.sealing import KEK_FILE
 from shared.settings import SettingsError
+from tests.fixtures.stores import TEST_KEK
 
 # What the source said before each installation made its own.
 SOURCE_SECRET = "demo-secret-key-not-for-production-use!"
@@ -40,7 +42,8 @@ def test_processes_starting_together_agree_on_one_secret(tmp_path):
         secrets = set(pool.map(secret_of, [str(tmp_path / "var")] * 16))
 
     assert len(secrets) == 1
-    assert [path.name for path in (tmp_path / "var").iterdir()] == [SECRET_KEY_FILE]
+    # the secret key and the key-encryption key, each made once, nothing half written left
+    assert sorted(path.name for path in (tmp_path / "var").iterdir()) == [KEK_FILE, SECRET_KEY_FILE]
 
 
 def test_a_secret_file_others_may_read_is_refused(tmp_path):
@@ -84,6 +87,7 @@ def test_demo_mode_serves_on_loopback(tmp_path, bind):
 
 
 def test_outside_demo_mode_any_bind_is_allowed():
-    settings = Settings.from_env({"HUIYIN_SECRET_KEY": "k" * 32, "HUIYIN_BIND": "0.0.0.0:8000"})
+    settings = Settings.from_env({"HUIYIN_KEK": TEST_KEK,
+                                  "HUIYIN_SECRET_KEY": "k" * 32, "HUIYIN_BIND": "0.0.0.0:8000"})
 
     assert settings.bind == "0.0.0.0:8000"

@@ -11,8 +11,14 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from shared.contract.case_events import EVENT_TYPES
+from shared.contract.case_events import (
+    CURRENT_VERSION,
+    EVENT_TYPES,
+    SEALED_FIELDS,
+    SEALED_FILER_FIELDS,
+)
 from shared.contract.envelope import Envelope, decode_envelope, encode_envelope, event_id_for
+from shared.sealing import DataKey
 
 FILED_AT = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 ACCESS_CODE = "7K4M-Q9TZ-2HXR"
@@ -56,6 +62,7 @@ SAMPLE_DATA: dict[str, dict[str, Any]] = {
                                  "due_provisional": False,
                                  "previous_due_at": FILED_AT + timedelta(days=22),
                                  "reason": "official schedule for 2026 loaded"},
+    "case.personal_data_erased": {"basis": "filer_request"},
 }
 
 
@@ -79,10 +86,21 @@ def case_event(
     language: str = "ru",
     filer_details: dict[str, Any] | None = None,
     reference: str = "HY-2026-000042",
+    sealed_with: DataKey | None = None,
+    erased: bool = False,
     **data: Any,
 ) -> Envelope:
-    """An envelope of `event_type` with sample data, encoded and decoded as on the wire."""
-    case_id = case_id or uuid4()
+    """An envelope of `event_type` with sample data, encoded and decoded as on the wire;
+    `sealed_with` a case key, its personal values sealed as the relay sends them."""
+    case_id = sealed_with.case_id if sealed_with is not None else case_id or uuid4()
+    details = filer_details if filer_details is not None else filer()
+    data = {**SAMPLE_DATA[event_type], **data}
+    if sealed_with is not None:
+        details = {name: sealed_with.seal(value) if value and name in SEALED_FILER_FIELDS
+                   else value for name, value in details.items()}
+        data = {name: sealed_with.seal(value)
+                if name in SEALED_FIELDS.get(event_type, ()) else value
+                for name, value in data.items()}
     case = {
         "reference": reference,
         "category": "tax",
@@ -91,18 +109,19 @@ def case_event(
         "anonymous": False,
         "lead_department": "TAX",
         "co_departments": ["CUSTOMS"],
-        "filer": filer_details if filer_details is not None else filer(),
+        "filer": details,
+        "personal_data_erased": erased,
     }
     envelope = Envelope(
         event_id=event_id_for(case_id, case_version),
         event_type=event_type,
-        schema_version=1,
+        schema_version=CURRENT_VERSION[event_type],
         case_id=case_id,
         case_version=case_version,
         position=case_version,
         occurred_at=FILED_AT,
         recorded_at=FILED_AT,
-        data={**SAMPLE_DATA[event_type], **data, "case": case},
+        data={**data, "case": case},
     )
     return decode_envelope(encode_envelope(envelope))
 

@@ -9,12 +9,14 @@ import pytest
 from complaints.settings import Settings
 from notify.settings import NotifySettings
 from shared.settings import SettingsError
+from tests.fixtures.stores import TEST_KEK
 
 SECRET = "s" * 32
 
 
 def settings_from(**env: str) -> NotifySettings:
-    return NotifySettings.from_env({"HUIYIN_SECRET_KEY": SECRET, "HUIYIN_DATA_DIR": "var", **env})
+    return NotifySettings.from_env({"HUIYIN_KEK": TEST_KEK,
+                                    "HUIYIN_SECRET_KEY": SECRET, "HUIYIN_DATA_DIR": "var", **env})
 
 
 def test_defaults_are_sqlite_a_maildir_five_tries_and_the_local_public_url():
@@ -44,7 +46,8 @@ def test_a_postgresql_url_chooses_postgresql_for_notify_alone():
 
     assert settings.store_name == "postgresql"
     assert (settings.postgres.host, settings.postgres.port) == ("db", 5433)
-    complaints = Settings.from_env({"HUIYIN_SECRET_KEY": SECRET, "HUIYIN_DATA_DIR": "var",
+    complaints = Settings.from_env({"HUIYIN_KEK": TEST_KEK,
+                                    "HUIYIN_SECRET_KEY": SECRET, "HUIYIN_DATA_DIR": "var",
                                     "HUIYIN_NOTIFY_DATABASE_URL": "postgresql://n:pw@db:5433/x"})
     assert complaints.store_name == "sqlite"
 

@@ -8,12 +8,13 @@ import pytest
 
 from complaints.settings import Settings
 from shared.settings import SettingsError
+from tests.fixtures.stores import TEST_KEK
 
 SECRET = "s" * 32
 
 
 def settings_from(**env: str) -> Settings:
-    return Settings.from_env({"HUIYIN_SECRET_KEY": SECRET, **env})
+    return Settings.from_env({"HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": SECRET, **env})
 
 
 def test_defaults_are_sqlite_under_var_on_port_8000():
@@ -60,7 +61,8 @@ def test_demo_mode_supplies_a_secret_key_and_nothing_else_does(tmp_path):
 @pytest.mark.parametrize(
     ("env", "named"),
     [
-        ({"HUIYIN_SECRET_KEY": "short"}, "HUIYIN_SECRET_KEY must be at least 32"),
+        ({"HUIYIN_KEK": TEST_KEK,
+          "HUIYIN_SECRET_KEY": "short"}, "HUIYIN_SECRET_KEY must be at least 32"),
         ({"PORT": "eighty"}, "PORT must be a whole number, not 'eighty'"),
         ({"PORT": "70000"}, "PORT must be between 1 and 65535, not 70000"),
         ({"PORT": "0"}, "PORT must be between 1 and 65535"),
@@ -92,6 +94,8 @@ def test_a_bad_value_is_a_settings_error_naming_the_variable(env, named):
 
 def test_the_app_factory_exits_with_the_message_not_a_traceback(monkeypatch):
     from complaints.web.app import create_app
+
+    monkeypatch.setenv("HUIYIN_KEK", TEST_KEK)
 
     monkeypatch.setenv("HUIYIN_SECRET_KEY", SECRET)
     monkeypatch.setenv("PORT", "eighty")

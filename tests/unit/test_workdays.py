@@ -33,6 +33,7 @@ from complaints.timelimits.schedules import (
     store_schedule,
 )
 from shared.locale import CITY_TIME
+from tests.fixtures.stores import TEST_KEK
 
 INVENTED_2027 = Path(__file__).parent / "data" / "schedule-2027-test.json"
 
@@ -504,7 +505,8 @@ def test_a_broken_file_is_named_in_the_error(tmp_path):
 
 def settings_for(tmp_path: Path, **env: str) -> Settings:
     secret = "s" * 32
-    return Settings.from_env({"HUIYIN_SECRET_KEY": secret, "HUIYIN_DATA_DIR": str(tmp_path), **env})
+    return Settings.from_env({"HUIYIN_KEK": TEST_KEK,
+                              "HUIYIN_SECRET_KEY": secret, "HUIYIN_DATA_DIR": str(tmp_path), **env})
 
 
 def test_the_schedules_live_under_the_data_dir_unless_the_environment_says(tmp_path):
