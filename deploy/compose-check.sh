@@ -16,4 +16,5 @@ fi
 file=${COMPOSE_FILE_TO_CHECK:-$here/docker-compose.yml}
 POSTGRES_PASSWORD=${POSTGRES_PASSWORD:-check-only} \
 HUIYIN_SECRET_KEY=${HUIYIN_SECRET_KEY:-check-only-secret-key-0123456789abcdef} \
+HUIYIN_KEK=${HUIYIN_KEK:-Y2hlY2stb25seS1rZWstMDEyMzQ1Njc4OWFiY2RlZg==} \
   docker-compose --project-directory "$here" -f "$file" config "$@"
