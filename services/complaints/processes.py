@@ -62,13 +62,19 @@ UPLOADS_SWEEP_SECONDS = 3600.0
 def catch_up_projections(settings: Settings) -> int:
     """Process everything pending once; the most notifications any read model moved past."""
     with _read_models(settings) as followers:
-        return projection.catch_up(followers)
+        return projection.catch_up(followers, together=_writers_in_parallel(settings))
 
 
 def rebuild_projections(settings: Settings) -> int:
     """Empty every read model and project the whole log again; the notifications processed."""
     with _read_models(settings) as followers:
-        return projection.rebuild(followers)
+        return projection.rebuild(followers, together=_writers_in_parallel(settings))
+
+
+def _writers_in_parallel(settings: Settings) -> bool:
+    """Whether the read models may write at once: on PostgreSQL, not in SQLite's one file
+    (a second writer would find the database locked)."""
+    return settings.postgres is not None
 
 
 def run_projections(

@@ -97,7 +97,7 @@ def raw_text(index) -> str:
     recorder = index.recorder
     if isinstance(recorder, CaseIndexPostgresRecorder):
         with recorder.datastore.transaction(commit=False) as curs:
-            curs.execute(SQL(f"SELECT *, search_vector::text AS words FROM {recorder.table}"))
+            curs.execute(SQL(f"SELECT *, search_grams::text AS words FROM {recorder.table}"))
             rows = [list(row.values()) for row in curs.fetchall()]
     else:
         with recorder.datastore.transaction(commit=False) as c:

@@ -54,3 +54,16 @@ def test_punctuation_alone_asks_for_nothing():
 
 def test_query_terms_are_not_repeated():
     assert query_terms("退税 退税 customs Customs") == ["退税", "customs"]
+
+
+def test_one_character_is_found_inside_any_word():
+    assert found("税", "出口退税迟迟未到账")
+
+
+def test_a_word_the_dictionary_does_not_know_is_found_where_it_is_written():
+    assert found("远东贸易", "黑河市远东贸易有限公司")
+    assert not found("远东贸易", "远东的贸易公司")
+
+
+def test_chinese_is_indexed_as_characters_and_their_pairs():
+    assert index_text("退税快") == "退 税 快 退税 税快"

@@ -2,7 +2,7 @@
 
 Its parts: `rows` (a case as a row), `projection` (notifications become rows), `queries`
 (what the web layer and the CLI ask of it), `filters` (those questions as SQL for either store),
-`search_text` (Chinese cut into words for the full-text index), and one recorder per store,
+`search_text` (the words of the full-text index and of a query), and one recorder per store,
 `sqlite` and `postgres`. What others use is named here.
 """
 

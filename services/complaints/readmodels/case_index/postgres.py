@@ -51,10 +51,12 @@ _COLUMNS = {
     "deadline_state": "text",
     "closed_at": "timestamptz",
     "personal_data_erased": "boolean NOT NULL",
-    "search_vector": "tsvector NOT NULL",
+    # Named for how its words are made (search_text): another way takes another name, so
+    # that `outdated` finds an index made the old way and it is made again.
+    "search_grams": "tsvector NOT NULL",
 }
 _VALUES = {
-    name: "to_tsvector('simple', %(search_text)s)" if name == "search_vector" else f"%({name})s"
+    name: "to_tsvector('simple', %(search_grams)s)" if name == "search_grams" else f"%({name})s"
     for name in _COLUMNS
 }
 
@@ -62,7 +64,7 @@ DIALECT = Dialect(
     param=lambda name: f"%({name})s",
     department="(lead_department = {p} OR co_departments @> ARRAY[{p}]::text[])",
     enterprise_contains="strpos(enterprise_key, {p}) > 0",
-    text="search_vector @@ plainto_tsquery('simple', {p})",
+    text="search_grams @@ plainto_tsquery('simple', {p})",
     text_query=" ".join,
     moment=lambda moment: moment,
 )
@@ -104,7 +106,7 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
                 f"CREATE INDEX IF NOT EXISTS case_index_co_departments ON {self.table} "
                 "USING GIN (co_departments)",
                 f"CREATE INDEX IF NOT EXISTS case_index_search ON {self.table} "
-                "USING GIN (search_vector)",
+                "USING GIN (search_grams)",
             )
         )
         # A row only ever moves forward: an older version never overwrites a newer one.
@@ -145,7 +147,8 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
         return [_loaded(row) for row in rows], int(total)
 
     def outdated(self) -> bool:
-        """Whether the table was made by an earlier version (one that kept credit codes)."""
+        """Whether the table was made by an earlier version: one that kept credit codes, or
+        cut its words another way (`search_text`), each missing a column this one has."""
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
                 SQL("SELECT column_name FROM information_schema.columns "

@@ -119,7 +119,7 @@ class CaseRow:
         return enterprise_key(self.enterprise_name or "")
 
     @property
-    def search_text(self) -> str:
+    def search_grams(self) -> str:
         return index_text(self.subject, self.description)
 
     def values(self) -> dict[str, Any]:
@@ -129,7 +129,7 @@ class CaseRow:
             **{name: getattr(self, name) for name in _FIELD_NAMES},
             "co_departments": list(self.co_departments),
             "enterprise_key": self.enterprise_key,
-            "search_text": self.search_text,
+            "search_grams": self.search_grams,
         }
 
 

@@ -50,7 +50,9 @@ _COLUMNS = {
     "deadline_state": "TEXT",
     "closed_at": "TEXT",
     "personal_data_erased": "INTEGER NOT NULL",
-    "search_text": "TEXT NOT NULL",
+    # Named for how its words are made (search_text): another way takes another name, so
+    # that `outdated` finds an index made the old way and it is made again.
+    "search_grams": "TEXT NOT NULL",
 }
 
 # FTS5 over the segmented text, kept in step by triggers (the "external content" pattern of
@@ -75,14 +77,14 @@ _CREATE_STATEMENTS = [
     "CREATE INDEX IF NOT EXISTS case_index_retention ON case_index (closed_at, reference) "
     "WHERE NOT personal_data_erased",
     "CREATE VIRTUAL TABLE IF NOT EXISTS case_index_fts USING fts5("
-    "search_text, content='case_index', content_rowid='id', tokenize='unicode61')",
+    "search_grams, content='case_index', content_rowid='id', tokenize='unicode61')",
     "CREATE TRIGGER IF NOT EXISTS case_index_fts_insert AFTER INSERT ON case_index BEGIN "
-    "INSERT INTO case_index_fts (rowid, search_text) VALUES (new.id, new.search_text); END",
-    "CREATE TRIGGER IF NOT EXISTS case_index_fts_update AFTER UPDATE OF search_text ON case_index "
-    "WHEN old.search_text IS NOT new.search_text BEGIN "
-    "INSERT INTO case_index_fts (case_index_fts, rowid, search_text) "
-    "VALUES ('delete', old.id, old.search_text); "
-    "INSERT INTO case_index_fts (rowid, search_text) VALUES (new.id, new.search_text); END",
+    "INSERT INTO case_index_fts (rowid, search_grams) VALUES (new.id, new.search_grams); END",
+    "CREATE TRIGGER IF NOT EXISTS case_index_fts_update AFTER UPDATE OF search_grams ON case_index "
+    "WHEN old.search_grams IS NOT new.search_grams BEGIN "
+    "INSERT INTO case_index_fts (case_index_fts, rowid, search_grams) "
+    "VALUES ('delete', old.id, old.search_grams); "
+    "INSERT INTO case_index_fts (rowid, search_grams) VALUES (new.id, new.search_grams); END",
 ]
 _DROP_STATEMENTS = [
     "DROP TABLE IF EXISTS case_index_fts",
@@ -145,7 +147,8 @@ class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
         return [_loaded(row) for row in rows], int(total)
 
     def outdated(self) -> bool:
-        """Whether the table was made by an earlier version (one that kept credit codes)."""
+        """Whether the table was made by an earlier version: one that kept credit codes, or
+        cut its words another way (`search_text`), each missing a column this one has."""
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT name FROM pragma_table_info('case_index')")
             columns = {row[0] for row in c.fetchall()}

@@ -28,7 +28,7 @@ import contextlib
 import hashlib
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -292,9 +292,16 @@ class BucketSQL:
     `name(table)` writes a table's name; `mark(name)` a named parameter; `day_type` is the
     column type of a day; `week_of_day` the expression of the Monday of `day`'s ISO week.
     Every grain's tables have the same columns: `day` is the first day of the bucket's grain.
+    `rows(columns)` is where the rows added to a table come from, given their (name, type):
+    by default one row of parameters per execution (VALUES); PostgreSQL passes each column as
+    an array and adds every row in one statement (`unnest`).
     """
 
-    def __init__(self, *, name, mark, day_type: str, week_of_day: str, lock: str = "") -> None:
+    def __init__(self, *, name, mark, day_type: str, week_of_day: str, lock: str = "",
+                 rows: Callable[[Sequence[tuple[str, str]]], str] | None = None) -> None:
+        if rows is None:
+            def rows(columns: Sequence[tuple[str, str]]) -> str:
+                return "VALUES (" + ", ".join(mark(column) for column, _ in columns) + ")"
         columns = ", ".join(f"{count} integer NOT NULL DEFAULT 0" for count in STORED_COUNTS)
         calendar = name("scorecard_calendar")
         key = ("day", "department", "category", "channel")
@@ -314,16 +321,18 @@ class BucketSQL:
             ]
             self.empty += [f"DELETE FROM {buckets}", f"DELETE FROM {replies}"]
             self.add_to_bucket[grain] = (
-                f"INSERT INTO {buckets} AS t ({', '.join((*key, *STORED_COUNTS))}) VALUES ("
-                + ", ".join(mark(column) for column in (*key, *STORED_COUNTS))
-                + ") ON CONFLICT (day, department, category, channel) DO UPDATE SET "
+                f"INSERT INTO {buckets} AS t ({', '.join((*key, *STORED_COUNTS))}) "
+                + rows([*zip(key, (day_type, "text", "text", "text"), strict=True),
+                        *((count, "integer") for count in STORED_COUNTS)])
+                + " ON CONFLICT (day, department, category, channel) DO UPDATE SET "
                 + ", ".join(f"{count} = t.{count} + excluded.{count}"
                             for count in STORED_COUNTS)
             )
             self.add_replies[grain] = (
-                f"INSERT INTO {replies} AS t (day, department, days, replies) VALUES ("
-                f"{mark('day')}, {mark('department')}, {mark('days')}, {mark('replies')}) "
-                "ON CONFLICT (day, department, days) DO UPDATE SET "
+                f"INSERT INTO {replies} AS t (day, department, days, replies) "
+                + rows([("day", day_type), ("department", "text"), ("days", "integer"),
+                        ("replies", "integer")])
+                + " ON CONFLICT (day, department, days) DO UPDATE SET "
                 "replies = t.replies + excluded.replies"
             )
         self.create.append(f"CREATE TABLE IF NOT EXISTS {calendar} (fingerprint text NOT NULL)")
