@@ -221,6 +221,17 @@ def test_a_chinese_phrase_finds_cases_jieba_cut_differently(index, filed):
     assert references(index.search(text="社保")) == []
 
 
+
+def test_one_chinese_character_finds_every_case_that_writes_it(index, filed):
+    """Wherever it stands: first of a pair (慢 ends 太慢 but begins no pair), in the middle."""
+    assert set(references(index.search(text="税"))) == {
+        filed["export_rebate"],
+        filed["import_export"],
+    }
+    assert references(index.search(text="慢")) == [filed["import_export"]]
+    assert references(index.search(text="窗")) == [filed["import_export"]]
+    assert references(index.search(text="鱼")) == []
+
 def test_a_russian_word_finds_the_case_in_any_case(index, filed):
     assert references(index.search(text="таможня")) == [filed["customs_ru"]]
     assert references(index.search(text="Груз")) == [filed["customs_ru"]]

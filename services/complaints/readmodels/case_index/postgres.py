@@ -17,6 +17,7 @@ from complaints.readmodels.case_index.filters import (
     status_counts,
 )
 from complaints.readmodels.case_index.rows import ROW_FIELDS, CaseRow
+from complaints.readmodels.case_index.search_text import is_prefix
 from complaints.readmodels.recorders import ReadModelPostgresRecorder, iso_utc
 
 # Its own tracking table (see complaints.adapters.positions).
@@ -56,7 +57,7 @@ _COLUMNS = {
     "search_grams": "tsvector NOT NULL",
 }
 _VALUES = {
-    name: "to_tsvector('simple', %(search_grams)s)" if name == "search_grams" else f"%({name})s"
+    name: "%(search_grams)s::tsvector" if name == "search_grams" else f"%({name})s"
     for name in _COLUMNS
 }
 
@@ -64,8 +65,9 @@ DIALECT = Dialect(
     param=lambda name: f"%({name})s",
     department="(lead_department = {p} OR co_departments @> ARRAY[{p}]::text[])",
     enterprise_contains="strpos(enterprise_key, {p}) > 0",
-    text="search_grams @@ plainto_tsquery('simple', {p})",
-    text_query=" ".join,
+    text="search_grams @@ {p}::tsquery",
+    text_query=lambda terms: " & ".join(
+        f"{term}:*" if is_prefix(term) else term for term in terms),
     moment=lambda moment: moment,
 )
 

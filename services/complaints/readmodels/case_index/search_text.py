@@ -1,19 +1,23 @@
-"""Words for the full-text index: Chinese as its characters and character pairs, other scripts
+"""Words for the full-text index: Chinese as the pairs of characters it holds, other scripts
 as written; a query's Chinese cut into words by jieba, each asked for by its pairs.
 
-Both stores see plain space-separated words (SQLite FTS5 `unicode61`, PostgreSQL
-`to_tsvector('simple', …)`), so a word is found the same way on either.
+Both stores see plain space-separated words (SQLite FTS5 `unicode61`; PostgreSQL a
+`tsvector` made from them as they are, with no parser of its own between), and both are
+asked with the same terms, so a word is found the same way on either.
 
-A document's Chinese is indexed as every character and every pair of neighbouring characters
-(the unigrams and bigrams of Lucene's CJK analyzer), not cut into words: cutting is a
-dictionary walk that costs a millisecond a case and was half of a rebuild's time, while
-pairs cost next to nothing, and no word can hide inside another word's cut. A query's
-Chinese is cut by jieba into words, and each word asks for its pairs (or its one character):
-a document that contains the word contains all of them. Cutting the query first keeps a
-pair that spans two of its words from being asked for, so a document may put other
-characters between the words; a long dictionary word is asked for by the shorter words
-inside it where they cover it (jieba keeps 中华人民共和国海关 whole, whose pair 国海 a
-document saying 中华人民共和国的海关 lacks).
+A document's Chinese is indexed as every pair of neighbouring characters, and the last
+character of each run alone (the bigrams of Lucene's CJK analyzer), not cut into words:
+cutting is a dictionary walk that cost a millisecond a case and half of a rebuild's time,
+while pairs cost next to nothing, and no word can hide inside another word's cut. Every
+character begins one indexed word, so a one-character query asks for the words that begin
+with it (a prefix term) and finds every place the character is written.
+
+A query's Chinese is cut by jieba into words, and each word asks for its pairs: a document
+that contains the word contains all of them. Cutting the query first keeps a pair that
+spans two of its words from being asked for, so a document may put other characters
+between the words; a long dictionary word is asked for by the shorter words inside it where
+they cover it (jieba keeps 中华人民共和国海关 whole, whose pair 国海 a document saying
+中华人民共和国的海关 lacks).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import jieba
 
 HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+")
 WORD = re.compile(r"\w+")
+# The longest word a tsvector takes is 2047 bytes.
+MAX_WORD_BYTES = 2048
 
 _segmenter = jieba.dt
 
@@ -44,21 +50,24 @@ def warm_segmenter_in_background() -> None:
 
 
 def index_text(*parts: str) -> str:
-    """The words of `parts` for the index, lower-cased, separated by spaces: each Chinese
-    character and pair of characters, and the other scripts' words."""
+    """The words of `parts` for the index, lower-cased, separated by spaces: each pair of
+    neighbouring Chinese characters and the last character of each Chinese run, and the
+    other scripts' words. A word is letters, digits and `_` only, so the text is also a
+    `tsvector` literal as it stands; one too long for an index (2 KiB) is left out, as
+    PostgreSQL's own parser leaves it out."""
     words: list[str] = []
     for run, is_han in _runs(" ".join(parts)):
         if is_han:
-            words.extend(run)
             words.extend(_pairs(run))
+            words.append(run[-1])
         else:
-            words.extend(WORD.findall(run))
+            words.extend(word for word in WORD.findall(run) if _indexable(word))
     return " ".join(words)
 
 
 def query_terms(text: str) -> list[str]:
-    """The words a document must all contain to match `text`: for Chinese, the pairs of
-    characters (or the one character) of each word jieba cuts it into."""
+    """The terms a document must all contain to match `text`: for Chinese, the pairs of
+    characters of each word jieba cuts it into, or its one character as a prefix term."""
     terms: list[str] = []
     for run, is_han in _runs(text):
         if is_han:
@@ -66,8 +75,19 @@ def query_terms(text: str) -> list[str]:
                 for part in _covering_words(word):
                     terms.extend(_pairs(part) or [part])
         else:
-            terms.extend(WORD.findall(run))
+            terms.extend(word for word in WORD.findall(run) if _indexable(word))
     return list(dict.fromkeys(term for term in terms if term.strip()))
+
+
+def is_prefix(term: str) -> bool:
+    """Whether a query term matches every indexed word that begins with it: one Chinese
+    character, which the index holds only as the first of a pair (or a run's last)."""
+    return len(term) == 1 and HAN_RUN.match(term) is not None
+
+
+def _indexable(word: str) -> bool:
+    # Up to 511 characters a word is under 2 KiB in UTF-8 whatever they are.
+    return len(word) < 512 or len(word.encode()) < MAX_WORD_BYTES
 
 
 def _pairs(run: str) -> list[str]:

@@ -16,6 +16,7 @@ from complaints.readmodels.case_index.filters import (
     status_counts,
 )
 from complaints.readmodels.case_index.rows import ROW_FIELDS, CaseRow
+from complaints.readmodels.case_index.search_text import is_prefix
 from complaints.readmodels.recorders import ReadModelSQLiteRecorder, iso_utc
 
 # Its own tracking table (see complaints.adapters.positions).
@@ -108,7 +109,8 @@ DIALECT = Dialect(
     ),
     enterprise_contains="instr(enterprise_key, {p}) > 0",
     text="id IN (SELECT rowid FROM case_index_fts WHERE case_index_fts MATCH {p})",
-    text_query=lambda terms: " ".join(f'"{term}"' for term in terms),
+    text_query=lambda terms: " ".join(
+        f'"{term}"*' if is_prefix(term) else f'"{term}"' for term in terms),
     moment=iso_utc,
 )
 

@@ -293,8 +293,8 @@ class BucketSQL:
     column type of a day; `week_of_day` the expression of the Monday of `day`'s ISO week.
     Every grain's tables have the same columns: `day` is the first day of the bucket's grain.
     `rows(columns)` is where the rows added to a table come from, given their (name, type):
-    by default one row of parameters per execution (VALUES); PostgreSQL passes each column as
-    an array and adds every row in one statement (`unnest`).
+    by default one row of parameters per execution (VALUES); PostgreSQL adds every row in one
+    statement, from one JSON array (`json_to_recordset`).
     """
 
     def __init__(self, *, name, mark, day_type: str, week_of_day: str, lock: str = "",

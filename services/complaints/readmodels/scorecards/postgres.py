@@ -3,6 +3,7 @@ their tracking."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -43,8 +44,8 @@ class ScorecardPostgresRecorder(ReadModelPostgresRecorder):
             mark=lambda name: f"%({name})s", day_type="date",
             week_of_day="(day - (extract(isodow from day)::integer - 1))",
             lock=" FOR UPDATE",
-            rows=lambda columns: "SELECT * FROM unnest("
-            + ", ".join(f"%({column})s::{kind}[]" for column, kind in columns) + ")",
+            rows=lambda columns: "SELECT * FROM json_to_recordset(%(rows)s::json) AS r("
+            + ", ".join(f"{column} {kind}" for column, kind in columns) + ")",
         )
         self.sql_create_statements.extend(
             SQL(statement)
@@ -99,16 +100,16 @@ class ScorecardPostgresRecorder(ReadModelPostgresRecorder):
 
     def _add(self, curs: Any, deltas: Deltas) -> None:
         """Every bucket row and histogram row a grain's deltas move, in one statement each
-        (as arrays, one per column: a batch moves hundreds of rows)."""
+        (a batch moves hundreds of rows: sent as one JSON array, not a parameter each)."""
         for grain in GRAINS:
             moved = deltas.in_grain(grain)
             if buckets := moved.bucket_rows():
-                curs.execute(SQL(self.bucket_sql.add_to_bucket[grain]),
-                             _columns(bucket_params(key, row, key.day) for key, row in buckets))
+                curs.execute(SQL(self.bucket_sql.add_to_bucket[grain]), _rows(
+                    bucket_params(key, row, key.day.isoformat()) for key, row in buckets))
             if replies := moved.histogram_rows():
-                curs.execute(SQL(self.bucket_sql.add_replies[grain]), _columns(
-                    {"day": day, "department": department, "days": days, "replies": n}
-                    for (day, department, days), n in replies))
+                curs.execute(SQL(self.bucket_sql.add_replies[grain]), _rows(
+                    {"day": day.isoformat(), "department": department, "days": days,
+                     "replies": n} for (day, department, days), n in replies))
 
     def calendar_counted(self) -> str | None:
         """The fingerprint of the calendar the aggregates were counted with (None: never)."""
@@ -199,10 +200,6 @@ def _stored(facts: CaseFacts) -> dict[str, Any]:
     }
 
 
-def _columns(rows: Iterable[dict[str, Any]]) -> dict[str, list[Any]]:
-    """Rows of named values as one list of values per name."""
-    columns: dict[str, list[Any]] = {}
-    for row in rows:
-        for name, value in row.items():
-            columns.setdefault(name, []).append(value)
-    return columns
+def _rows(rows: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Rows of named values as the one parameter `json_to_recordset` reads them from."""
+    return {"rows": json.dumps(list(rows), ensure_ascii=False)}
