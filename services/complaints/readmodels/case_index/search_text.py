@@ -26,12 +26,13 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
 
 import jieba
 
-HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef]+")
-WORD = re.compile(r"\w+")
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
+HAN_RUN = re.compile(f"[{HAN}]+")
+# A run of Chinese characters (group 1), or a word of any other script.
+TOKEN = re.compile(f"([{HAN}]+)|[^\\W{HAN}]+")
 # The longest word a tsvector takes is 2047 bytes.
 MAX_WORD_BYTES = 2048
 
@@ -56,12 +57,12 @@ def index_text(*parts: str) -> str:
     `tsvector` literal as it stands; one too long for an index (2 KiB) is left out, as
     PostgreSQL's own parser leaves it out."""
     words: list[str] = []
-    for run, is_han in _runs(" ".join(parts)):
-        if is_han:
+    for token in TOKEN.finditer(_normal(" ".join(parts))):
+        if run := token.group(1):
             words.extend(_pairs(run))
             words.append(run[-1])
-        else:
-            words.extend(word for word in WORD.findall(run) if _indexable(word))
+        elif _indexable(word := token.group()):
+            words.append(word)
     return " ".join(words)
 
 
@@ -69,13 +70,13 @@ def query_terms(text: str) -> list[str]:
     """The terms a document must all contain to match `text`: for Chinese, the pairs of
     characters of each word jieba cuts it into, or its one character as a prefix term."""
     terms: list[str] = []
-    for run, is_han in _runs(text):
-        if is_han:
+    for token in TOKEN.finditer(_normal(text)):
+        if run := token.group(1):
             for word in _segmenter.cut(run, HMM=False):
                 for part in _covering_words(word):
                     terms.extend(_pairs(part) or [part])
-        else:
-            terms.extend(word for word in WORD.findall(run) if _indexable(word))
+        elif _indexable(word := token.group()):
+            terms.append(word)
     return list(dict.fromkeys(term for term in terms if term.strip()))
 
 
@@ -112,14 +113,5 @@ def _covering_words(word: str) -> list[str]:
     return [word[start : start + size] for start, size in spans]
 
 
-def _runs(text: str) -> Iterator[tuple[str, bool]]:
-    """Runs of Chinese characters and of everything else, normalised and lower-cased."""
-    normal = unicodedata.normalize("NFKC", text).casefold()
-    position = 0
-    for match in HAN_RUN.finditer(normal):
-        if match.start() > position:
-            yield normal[position : match.start()], False
-        yield match.group(), True
-        position = match.end()
-    if position < len(normal):
-        yield normal[position:], False
+def _normal(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
