@@ -153,6 +153,10 @@ def test_the_queue_pages_through_its_cases(index, tax_desk_cases):
 
     assert references(page) == [tax_desk_cases["early_due"], tax_desk_cases["later_due"]]
     assert page.total == 5
+    # A page where the cases TAX leads meet the one it co-handles.
+    assert references(index.queue("TAX", limit=2, offset=2)) == [
+        tax_desk_cases["later_due"], tax_desk_cases["co_handled"]]
+    assert references(index.queue("TAX", limit=1, offset=4)) == [tax_desk_cases["answered"]]
 
 
 def test_a_queue_row_carries_what_the_queue_page_shows(index, tax_desk_cases):

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-# Nearest deadline first, cases without one last, then the longest waiting.
-QUEUE_ORDER = "due_at IS NULL, due_at, filed_at, reference"
+# Nearest deadline first, cases without one last, then the longest waiting (the order of
+# PostgreSQL's index of each department's open cases, whose ascending order puts NULLs last).
+QUEUE_ORDER = "due_at NULLS LAST, filed_at, reference"
 # Newest first.
 SEARCH_ORDER = "filed_at DESC, reference DESC"
 # Longest closed first; (closed_at, reference) is also where the next page starts.
@@ -57,10 +58,17 @@ class Dialect:
     text: str
     text_query: Callable[[Sequence[str]], str]
     moment: Callable[[datetime], Any]
+    # The department clause as two that no case meets both of (leads; co-handles without
+    # leading), each of which an ordered index serves: a page of a department's cases is
+    # then the first rows of each, merged, not every one of its cases sorted.
+    department_parts: tuple[str, str] | None = None
 
 
-def where(case_filter: CaseFilter, dialect: Dialect) -> tuple[str, dict[str, Any]]:
-    """The WHERE clause (or nothing) and its named parameters."""
+def where(
+    case_filter: CaseFilter, dialect: Dialect, *, department: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause (or nothing) and its named parameters; `department` is the template
+    of the department's clause, when not the dialect's."""
     clauses: list[str] = []
     params: dict[str, Any] = {}
 
@@ -76,7 +84,7 @@ def where(case_filter: CaseFilter, dialect: Dialect) -> tuple[str, dict[str, Any
 
     f = case_filter
     if f.department:
-        add(dialect.department, "department", f.department)
+        add(department or dialect.department, "department", f.department)
     if f.statuses:
         add_list("status", f.statuses)
     if f.excluded_statuses:
@@ -156,16 +164,49 @@ def select_page(
     page: tuple[int, int],
 ) -> tuple[str, str, dict[str, Any]]:
     """The statements for one page (limit, offset) of cases and for the count of all that
-    match, up to one more than COUNTED_UP_TO."""
-    clause, params = where(case_filter, dialect)
+    match, up to one more than COUNTED_UP_TO. `order` names only `columns`."""
     limit, offset = page
-    params = {**params, "limit": limit, "offset": offset}
+    paging = {"limit": limit, "offset": offset}
+    if case_filter.department and dialect.department_parts:
+        return _department_page(table, columns, case_filter, dialect, order, paging)
+    clause, params = where(case_filter, dialect)
     select = (
         f"SELECT {', '.join(columns)} FROM {table}{clause} ORDER BY {order} "
         f"LIMIT {dialect.param('limit')} OFFSET {dialect.param('offset')}"
     )
     count = (f"SELECT COUNT(*) AS total FROM (SELECT 1 FROM {table}{clause} "
              f"LIMIT {COUNTED_UP_TO + 1}) AS matching")
+    return select, count, {**params, **paging}
+
+
+def _department_page(
+    table: str,
+    columns: Sequence[str],
+    case_filter: CaseFilter,
+    dialect: Dialect,
+    order: str,
+    paging: dict[str, int],
+) -> tuple[str, str, dict[str, Any]]:
+    """A page of a department's cases as the first `limit + offset` rows of each part of the
+    department (`Dialect.department_parts`) merged, and their count likewise."""
+    assert dialect.department_parts is not None
+    params: dict[str, Any] = {**paging, "first": paging["limit"] + paging["offset"]}
+    clauses = []
+    for part in dialect.department_parts:
+        clause, part_params = where(case_filter, dialect, department=part)
+        clauses.append(clause)
+        params.update(part_params)  # the same names and values in both parts
+    listed = ", ".join(columns)
+    first, most = dialect.param("first"), COUNTED_UP_TO + 1
+    pages = " UNION ALL ".join(
+        f"(SELECT {listed} FROM {table}{clause} ORDER BY {order} LIMIT {first})"
+        for clause in clauses)
+    select = (f"SELECT {listed} FROM ({pages}) AS page ORDER BY {order} "
+              f"LIMIT {dialect.param('limit')} OFFSET {dialect.param('offset')}")
+    matching = " UNION ALL ".join(
+        f"(SELECT 1 FROM {table}{clause} LIMIT {most})" for clause in clauses)
+    count = (f"SELECT COUNT(*) AS total FROM (SELECT 1 FROM ({matching}) AS parts "
+             f"LIMIT {most}) AS matching")
     return select, count, params
 
 
