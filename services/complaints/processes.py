@@ -26,7 +26,6 @@ from complaints.application.service import Complaints
 from complaints.bootstrap import build_services
 from complaints.readmodels import projection
 from complaints.readmodels.case_index import CaseIndex, CaseIndexProjection, open_case_index
-from complaints.readmodels.case_index.search_text import warm_segmenter
 from complaints.readmodels.projection import Follower
 from complaints.readmodels.scorecards import ScorecardProjection, open_scorecards
 from complaints.retention.job import RetentionJob
@@ -127,7 +126,6 @@ def _project(followers: Sequence[Follower], stop: threading.Event, poll_interval
 @contextmanager
 def _read_models(settings: Settings) -> Iterator[list[Follower]]:
     with _case_index(settings) as (app, index):
-        warm_segmenter()
         scorecards = open_scorecards(app, create=settings.create_tables)
         yield [
             Follower(

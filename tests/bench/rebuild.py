@@ -35,7 +35,6 @@ from complaints.importing.importer import DEFAULT_WORKERS, import_file
 from complaints.importing.mapping import load_mapping, shipped_mapping
 from complaints.readmodels import projection
 from complaints.readmodels.case_index import CaseIndexProjection, open_case_index
-from complaints.readmodels.case_index.search_text import warm_segmenter
 from complaints.readmodels.projection import Follower
 from complaints.readmodels.scorecards import ScorecardProjection, open_scorecards
 from complaints.settings import Settings
@@ -139,7 +138,6 @@ def imported_history(settings: Settings, csv_path: Path) -> int:
 
 
 def timed_case_index_rebuild(settings: Settings) -> float:
-    warm_segmenter()
     with read_models(settings) as followers:
         started = time.perf_counter()
         projection.rebuild(followers[:1])
@@ -202,7 +200,6 @@ def run_throughput() -> str:
 
 
 def run_sealing() -> str:
-    warm_segmenter()
     rows: list[list[str]] = []
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         rows.append(measure("sqlite", settings_for("sqlite", a), plain(settings_for("sqlite", b))))

@@ -281,7 +281,7 @@ def indexed_rows(index):
 def rows_of_the_cases_loaded_whole(app, index, filings):
     """What the index must hold: each case's row made from the case loaded from the store."""
     rows = [CaseRow.of(app.load_case(filing.case_id), index.blind) for filing in filings]
-    return sorted((row.reference, row.status, row.version, row.subject, row.search_grams)
+    return sorted((row.reference, row.status, row.version, row.subject, tuple(row.search_words))
                    for row in rows)
 
 

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from complaints.application.routing import RoutingTable
 from complaints.bootstrap import build_services
-from complaints.readmodels.case_index.search_text import warm_segmenter
 from tests.bench.measure import Sample, table
 from tests.bench.scale import history, readpaths
 from tests.fixtures.postgres import fresh_database
@@ -121,7 +120,6 @@ def run(size: int = DEFAULT_SIZE) -> str:
 
 def grown(size: int, requests_per_path: int = readpaths.REQUESTS) -> list[Step]:
     """Each step's figures, the history grown to `size` cases."""
-    warm_segmenter()
     routing = RoutingTable.load()
     departments = {category: routing.propose(category).lead for category in routing.categories}
     department = departments[CATEGORY_READ]

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from complaints.readmodels.case_index.search_text import Term
+
 # Nearest deadline first, cases without one last, then the longest waiting (the order of
 # PostgreSQL's index of each department's open cases, whose ascending order puts NULLs last).
 QUEUE_ORDER = "due_at NULLS LAST, filed_at, reference"
@@ -33,7 +35,7 @@ class CaseFilter:
     category: str | None = None
     filed_from: datetime | None = None
     filed_before: datetime | None = None
-    text_terms: tuple[str, ...] = ()
+    text_terms: tuple[Term, ...] = ()
     due_before: datetime | None = None
     deadline_states: tuple[str, ...] = ()
     due_provisional: bool | None = None
@@ -56,7 +58,7 @@ class Dialect:
     department: str
     enterprise_contains: str
     text: str
-    text_query: Callable[[Sequence[str]], str]
+    text_query: Callable[[Sequence[Term]], str]
     moment: Callable[[datetime], Any]
     # The department clause as two that no case meets both of (leads; co-handles without
     # leading), each of which an ordered index serves: a page of a department's cases is

@@ -17,7 +17,6 @@ from complaints.readmodels.case_index.filters import (
     status_counts,
 )
 from complaints.readmodels.case_index.rows import ROW_FIELDS, CaseRow
-from complaints.readmodels.case_index.search_text import is_prefix
 from complaints.readmodels.recorders import ReadModelPostgresRecorder, iso_utc
 
 # Its own tracking table (see complaints.adapters.positions).
@@ -70,8 +69,10 @@ DIALECT = Dialect(
     ),
     enterprise_contains="strpos(enterprise_key, {p}) > 0",
     text="search_grams @@ {p}::tsquery",
+    # Each term its words in a row (`<->`), a prefix term's one word followed by `:*`.
     text_query=lambda terms: " & ".join(
-        f"{term}:*" if is_prefix(term) else term for term in terms),
+        f"{term.words[0]}:*" if term.prefix else "(" + " <-> ".join(term.words) + ")"
+        for term in terms),
     moment=lambda moment: moment,
 )
 
@@ -191,7 +192,15 @@ def _plan_for_a_page(curs: Any, case_filter: CaseFilter) -> None:
 
 
 def _stored(row: CaseRow) -> dict[str, Any]:
-    return {**row.values(), "case_id": UUID(row.case_id)}
+    values = row.values()
+    return {**values, "case_id": UUID(row.case_id),
+            "search_grams": _tsvector(values["search_grams"])}
+
+
+def _tsvector(words: list[str]) -> str:
+    """The words as a tsvector literal, each with its position (a phrase is asked for by
+    them); PostgreSQL keeps positions up to 16,383, past which they read as that."""
+    return " ".join(f"{word}:{position}" for position, word in enumerate(words, 1))
 
 
 def _loaded(row: dict[str, Any]) -> dict[str, Any]:

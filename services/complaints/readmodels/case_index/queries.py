@@ -23,7 +23,7 @@ from complaints.readmodels.case_index.filters import (
 )
 from complaints.readmodels.case_index.postgres import CaseIndexPostgresRecorder
 from complaints.readmodels.case_index.rows import CaseRow, enterprise_key
-from complaints.readmodels.case_index.search_text import query_terms, warm_segmenter_in_background
+from complaints.readmodels.case_index.search_text import query_terms
 from complaints.readmodels.case_index.sqlite import CaseIndexSQLiteRecorder
 from complaints.readmodels.projection import Lag
 from complaints.settings import Settings
@@ -232,9 +232,9 @@ class CaseIndex:
 def open_case_index(settings: Settings, *, create_tables: bool | None = None) -> CaseIndex:
     """The case index in the event store's database; cheap enough for each web worker.
 
-    Creates its tables when `create_tables` (default: the settings) says so, and starts
-    loading the Chinese dictionary in the background so the first search need not. Tables
-    an earlier version made (which kept credit codes in clear) are dropped and made anew
+    Creates its tables when `create_tables` (default: the settings) says so. Tables
+    an earlier version made (which kept credit codes in clear, or made its words another
+    way) are dropped and made anew
     empty: the projection then builds the index again from the events.
     """
     create = settings.create_tables if create_tables is None else create_tables
@@ -252,7 +252,6 @@ def open_case_index(settings: Settings, *, create_tables: bool | None = None) ->
             recorder.recreate_tables()
         else:
             recorder.create_table()
-    warm_segmenter_in_background()
     return CaseIndex(recorder, events, factory, BlindIndex(settings.secret_key))
 
 

@@ -18,7 +18,7 @@ from complaints.domain.case import Case
 from complaints.domain.filer import Filer
 from complaints.domain.personal import SealedText
 from complaints.readmodels.case_index.blind_index import CREDIT_CODE, EMAIL, PHONE, BlindIndex
-from complaints.readmodels.case_index.search_text import index_text
+from complaints.readmodels.case_index.search_text import index_words
 
 # What the queue and search return for each case, in this order.
 ROW_FIELDS = (
@@ -119,8 +119,9 @@ class CaseRow:
         return enterprise_key(self.enterprise_name or "")
 
     @property
-    def search_grams(self) -> str:
-        return index_text(self.subject, self.description)
+    def search_words(self) -> list[str]:
+        """The words of the full-text index, in order (each store writes them its way)."""
+        return index_words(self.subject, self.description)
 
     def values(self) -> dict[str, Any]:
         """The row's columns as plain values, ready for either store's upsert."""
@@ -129,7 +130,7 @@ class CaseRow:
             **{name: getattr(self, name) for name in _FIELD_NAMES},
             "co_departments": list(self.co_departments),
             "enterprise_key": self.enterprise_key,
-            "search_grams": self.search_grams,
+            "search_grams": self.search_words,
         }
 
 

@@ -16,7 +16,6 @@ from complaints.readmodels.case_index.filters import (
     status_counts,
 )
 from complaints.readmodels.case_index.rows import ROW_FIELDS, CaseRow
-from complaints.readmodels.case_index.search_text import is_prefix
 from complaints.readmodels.recorders import ReadModelSQLiteRecorder, iso_utc
 
 # Its own tracking table (see complaints.adapters.positions).
@@ -109,8 +108,9 @@ DIALECT = Dialect(
     ),
     enterprise_contains="instr(enterprise_key, {p}) > 0",
     text="id IN (SELECT rowid FROM case_index_fts WHERE case_index_fts MATCH {p})",
+    # Each term a phrase in quotes (its words in a row), a prefix term's followed by `*`.
     text_query=lambda terms: " ".join(
-        f'"{term}"*' if is_prefix(term) else f'"{term}"' for term in terms),
+        '"' + " ".join(term.words) + '"' + ("*" if term.prefix else "") for term in terms),
     moment=iso_utc,
 )
 
@@ -168,6 +168,7 @@ def _stored(row: CaseRow) -> dict[str, Any]:
     return {
         **values,
         "co_departments": json.dumps(values["co_departments"]),
+        "search_grams": " ".join(values["search_grams"]),
         "confidential": int(row.confidential),
         "anonymous": int(row.anonymous),
         "due_provisional": int(row.due_provisional),
