@@ -85,7 +85,7 @@ def case_history(
     if as_of_time is not None and as_of_position is not None:
         raise InvalidValueError("give as_of as a time or as a position, not both", field="as_of")
     # The events are read once; the case now and as it stood then are both folded from them.
-    stored = list(app.repository.event_store.get(case_id))
+    stored = app.case_events(case_id)
     current = project_aggregate(None, stored)
     if not isinstance(current, Case):
         raise CaseNotFoundError(f"no case {case_id}")

@@ -138,6 +138,30 @@ class CaseApplication(Application):
     # -- reading ---------------------------------------------------------------------------
 
     def load_case(self, case_id: UUID, version: int | None = None) -> Case:
+        case = self._get(case_id, version)
+        if case.personal_data_erased is not None and self._forgot_key(case_id):
+            case = self._get(case_id, version)
+        return case
+
+    def case_events(self, case_id: UUID) -> list[Any]:
+        """A case's events, in order, each opened as the case's key now allows."""
+        events = list(self.repository.event_store.get(case_id))
+        if any(isinstance(event, Case.PersonalDataErased) for event in events) and (
+            self._forgot_key(case_id)
+        ):
+            events = list(self.repository.event_store.get(case_id))
+        return events
+
+    def _forgot_key(self, case_id: UUID) -> bool:
+        """Forget the key this process keeps of a case found erased; whether it kept one.
+
+        Keys are kept a moment after they are read (`CaseKeys`), and another process may have
+        erased the case meanwhile: the erasure, not a key kept from before it, decides, so
+        a case read as erased is read again without it.
+        """
+        return self.case_keys is not None and self.case_keys.forget(case_id)
+
+    def _get(self, case_id: UUID, version: int | None) -> Case:
         try:
             case = self.repository.get(case_id, version=version)
         except AggregateNotFoundError:

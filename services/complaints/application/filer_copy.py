@@ -33,7 +33,7 @@ def filer_copy(app: Complaints, principal: Principal, case_id: UUID,
             "their copy of it", allowed_roles=["filer"],
         )
     case = app.read_case(principal, case_id)
-    events = list(app.repository.event_store.get(case_id))
+    events = app.case_events(case_id)
     erased = case.personal_data_erased
     return canonical({
         "format": FORMAT,

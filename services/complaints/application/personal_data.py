@@ -143,9 +143,11 @@ class CaseKeys:
     def sealer(self, case_id: UUID, *, new_case: bool = False) -> CaseSealer:
         return CaseSealer(self, case_id, None if new_case else self.data_key(case_id))
 
-    def forget(self, case_id: UUID) -> None:
+    def forget(self, case_id: UUID) -> bool:
+        """Drop the case's key from the cache; whether a key was kept there."""
         with self._lock:
-            self._cache.pop(case_id, None)
+            cached = self._cache.pop(case_id, None)
+        return cached is not None and cached[1] is not None
 
 
 class CaseSealer:

@@ -121,7 +121,7 @@ def _page(case: Case, failed: tuple[str, StepForm, list[str]] | None = None) -> 
         steps.append({"step": step, "form": form, "problems": problems,
                       "open": bool(problems or form.errors)})
     view = case_view(case, principal)
-    events = complaints.repository.event_store.get(case.id)
+    events = complaints.case_events(case.id)
     return render_template(
         "case/case.html",
         case=view,
