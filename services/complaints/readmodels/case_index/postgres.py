@@ -199,8 +199,15 @@ def _stored(row: CaseRow) -> dict[str, Any]:
 
 def _tsvector(words: list[str]) -> str:
     """The words as a tsvector literal, each with its position (a phrase is asked for by
-    them); PostgreSQL keeps positions up to 16,383, past which they read as that."""
-    return " ".join(f"{word}:{position}" for position, word in enumerate(words, 1))
+    them); PostgreSQL keeps positions up to 16,383, and so does this."""
+    suffixes = _POSITIONS[: len(words)]
+    if len(words) > len(_POSITIONS):
+        suffixes += _POSITIONS[-1:] * (len(words) - len(_POSITIONS))
+    return " ".join(map(str.__add__, words, suffixes))
+
+
+# Each position's suffix, made once: a rebuild writes millions of words.
+_POSITIONS = tuple(f":{position}" for position in range(1, 16384))
 
 
 def _loaded(row: dict[str, Any]) -> dict[str, Any]:
