@@ -102,10 +102,22 @@ def _measured(sending: Connection, function: Callable[..., Any], args: tuple[Any
         result: tuple[str, Any] = ("done", function(*args))
     except Exception:  # reported by the parent, which raises it
         result = ("failed", traceback.format_exc())
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    peak = max(own_peak_rss(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     sending.send((*result, peak))
     sending.close()
+
+
+def own_peak_rss() -> int:
+    """This process's peak RSS (KiB). Linux carries ru_maxrss across exec, so a spawned
+    child's would be at least its parent's when it started; VmHWM is its own."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 @contextmanager

@@ -14,12 +14,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 from openpyxl import Workbook
 
 from complaints.application.audit import all_case_ids, verify_case
+from complaints.application.intake_records import IdempotencyClaim
 from complaints.bootstrap import Services, build_services
-from complaints.importing.importer import ImportReport, import_file
+from complaints.importing.importer import BuiltCase, ImportReport, build_cases, import_file
 from complaints.importing.mapping import ImportMapping, load_mapping, shipped_mapping
+from complaints.importing.rows import read_case
+from complaints.importing.sources import open_source
 from complaints.settings import Settings
 from tests.fixtures.processes import clean_environment
 from tests.fixtures.samples import (
@@ -259,6 +263,29 @@ def test_an_import_killed_at_any_moment_is_finished_by_the_next_each_row_once(
     assert (resumed.skipped_existing, resumed.imported) == (killed_with, rows - killed_with)
     assert stored_figures(services) == expected_figures(sample)
     assert all(verify_case(app, case_id).intact for case_id in all_case_ids(app))
+
+
+def test_a_batch_one_of_whose_rows_was_claimed_meanwhile_writes_nothing(
+    services, cfpb, sample, tmp_path
+):
+    app = services.complaints
+    header, rows = sample_rows(sample)
+    import_file(app, write_csv(tmp_path / "first.csv", header, rows[:1]), cfpb)
+    with open_source(write_csv(tmp_path / "second.csv", header, rows[1:2])) as source:
+        case = read_case(cfpb, app.routing, next(source.rows), now=app.clock())
+    (built,) = build_cases(app, cfpb, [(case, "HY-2099-000001")])
+    taken = app.intake_records.find_idempotency_claims([cfpb.claim_key(rows[0]["Complaint ID"])])
+    assert isinstance(built, BuiltCase) and built.key is not None and len(taken) == 1
+
+    own = IdempotencyClaim(cfpb.claim_key(case.source_id), built.case_id, case.digest)
+    with pytest.raises(IntegrityError):
+        app.recorder.insert_import_batch(built.events, [own, *taken.values()], [built.key])
+
+    assert list(app.recorder.select_events(built.case_id)) == []
+    assert app.recorder.select_case_keys([built.case_id]) == {}
+    assert app.intake_records.find_idempotency_claims([own.key]) == {}
+    app.recorder.insert_import_batch(built.events, [own], [built.key])
+    assert verify_case(app, built.case_id).intact
 
 
 # -- rows that cannot be imported ----------------------------------------------------------------

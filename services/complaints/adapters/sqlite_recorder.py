@@ -36,6 +36,16 @@ class CaseSQLiteRecorder(SQLiteApplicationRecorder):
         with self._turn():
             return super().insert_events(stored_events, **kwargs)
 
+    def insert_import_batch(
+        self,
+        stored_events: Sequence[StoredEvent],
+        claims: Sequence[IdempotencyClaim],
+        data_keys: Sequence[WrappedKey],
+    ) -> None:
+        """An import batch: its claims, its cases' new keys and their events, in one
+        transaction."""
+        self.insert_events(stored_events, claims=claims, data_keys=data_keys)
+
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),

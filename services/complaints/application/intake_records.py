@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
+
+from shared.sealing import WrappedKey
+
 
 @dataclass(frozen=True)
 class IdempotencyClaim:
@@ -41,4 +45,12 @@ class IntakeRecords(Protocol):
 
     def find_idempotency_claims(self, keys: Sequence[str]) -> dict[str, IdempotencyClaim]:
         """The claims of those `keys` that exist, by key."""
+        ...
+
+    def insert_import_batch(
+        self, stored_events: Sequence[StoredEvent], claims: Sequence[IdempotencyClaim],
+        data_keys: Sequence[WrappedKey],
+    ) -> None:
+        """An import batch's claims, new case keys and events, in one transaction, in the
+        store's fastest way; IntegrityError, with nothing written, when a claim is taken."""
         ...

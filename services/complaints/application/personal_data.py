@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from types import NoneType
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
@@ -90,6 +91,8 @@ class PersonalDataTranscoder(JSONTranscoder):
 
 
 def _marked(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value  # most of an event's values: no isinstance checks for them
     if isinstance(value, SealedText):
         return value.token  # `json` would write a `str` subclass as its text
     if isinstance(value, dict):
@@ -97,6 +100,9 @@ def _marked(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_marked(item) for item in value]
     return value
+
+
+_PLAIN = frozenset({str, int, float, bool, NoneType})
 
 
 class CaseKeys:

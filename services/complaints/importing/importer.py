@@ -196,9 +196,9 @@ def _save_batch(
                 keys.append(built.key)
         try:
             # What Application.save does with the built cases' events (the events were
-            # turned into stored events where they were built).
+            # turned into stored events where they were built), in the store's fastest way.
             if stored:
-                app.recorder.insert_events(stored, claims=claims, data_keys=keys)
+                app.intake_records.insert_import_batch(stored, claims, keys)
         except IntegrityError:
             # Another import of the same rows won the race for some claims; look again.
             continue

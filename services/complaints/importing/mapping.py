@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -59,12 +60,19 @@ class Dates:
 
     def parse(self, text: str) -> datetime:
         """The moment `text` names, in UTC; ValueError when it does not fit the format."""
-        parsed = datetime.strptime(text.strip(), self.format)
-        if not _TIME_DIRECTIVES.search(self.format):
-            parsed = datetime.combine(parsed.date(), self.time_of_day)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=self.zone)
-        return parsed.astimezone(UTC)
+        return _parsed(self, text.strip())
+
+
+# A source dates many of its rows alike (to the day, often), and strptime is most of the
+# reading of a row: each text is parsed once (a refused one every time: errors are not kept).
+@lru_cache(maxsize=4096)
+def _parsed(dates: Dates, text: str) -> datetime:
+    parsed = datetime.strptime(text, dates.format)
+    if not _TIME_DIRECTIVES.search(dates.format):
+        parsed = datetime.combine(parsed.date(), dates.time_of_day)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dates.zone)
+    return parsed.astimezone(UTC)
 
 
 @dataclass(frozen=True)
