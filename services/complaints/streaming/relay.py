@@ -7,6 +7,10 @@ skipped. One case's events keep their order: they share a key, so a partition; b
 one after another; and a failed batch is retried whole before anything after it. The relay
 process, which repeats that batch after batch, is in `complaints.processes`.
 
+While the broker acknowledges a full batch, the relay reads and encodes the next one (most
+of a batch's time is its own CPU, not the network's); that batch is used only if the
+position it starts from is the one then recorded, and sent only after this one is.
+
 The case keys channel goes with it (`huiyin.case-keys`, `shared.stream.keys`): before a
 batch's events, the wrapped key of each case whose events carry a sealed value and whose key
 this relay has not published yet (or published wrapped otherwise), and a tombstone for each
@@ -33,7 +37,7 @@ from shared.contract import case_events as wire
 from shared.contract.envelope import carries_token, encode_envelope
 from shared.contract.topics import CASE_EVENTS, CASE_KEYS
 from shared.sealing import WrappedKey
-from shared.stream.base import Outgoing, Publisher
+from shared.stream.base import Outgoing, Publisher, StreamUnavailableError
 from shared.stream.keys import case_key_messages, tombstones
 from shared.stream.wakeups import PostgresNotifications, SQLiteChanges, Wakeup
 
@@ -73,6 +77,7 @@ class Relay:
         self.batch_size = batch_size
         self.mapper = CaseEventMapper(app, secret_key)
         self.published_keys: OrderedDict[UUID, WrappedKey] = OrderedDict()
+        self._ahead: Prepared | None = None  # read while the previous batch was acknowledged
 
     def position(self) -> int:
         """The last position published and recorded (0: none yet)."""
@@ -80,7 +85,14 @@ class Relay:
 
     def prepare(self) -> Prepared:
         """The next batch after the recorded position, mapped and encoded."""
-        batch = read_batch(self.app.recorder, self.position(), self.batch_size)
+        position = self.position()
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead.batch.after == position:
+            return ahead
+        return self._prepare_after(position)
+
+    def _prepare_after(self, position: int) -> Prepared:
+        batch = read_batch(self.app.recorder, position, self.batch_size)
         envelopes = self.mapper.envelopes(batch.notifications)
         messages = [Outgoing(str(e.case_id), encode_envelope(e)) for e in envelopes]
         erased = list(dict.fromkeys(
@@ -118,8 +130,15 @@ class Relay:
         # and one that reads an event of an erased case finds its key already gone.
         keys = case_key_messages(prepared.keys) + tombstones(prepared.erased)
         self.publisher.publish(CASE_KEYS, keys)
-        self.publisher.publish(CASE_EVENTS, prepared.messages)
         self._remember(prepared.keys, prepared.erased)
+        sending = self.publisher.send(CASE_EVENTS, prepared.messages)
+        if len(prepared.batch.notifications) == self.batch_size:  # more may be waiting
+            self._ahead = self._prepared_ahead(prepared.batch.last)
+        try:
+            sending.wait()
+        except StreamUnavailableError:
+            self._ahead = None  # this batch goes again first
+            raise
         tracking = Tracking(self.app.name, prepared.batch.last)
         try:
             self.positions.advance(tracking, after=prepared.batch.after)
@@ -129,6 +148,15 @@ class Relay:
             log.warning("relay: the position moved past %d meanwhile; going on from %d",
                         prepared.batch.after, self.position())
         return len(prepared.messages)
+
+    def _prepared_ahead(self, position: int) -> Prepared | None:
+        """The batch after `position`, or None if it could not be prepared now: `prepare`
+        then reads it again, after this batch is recorded, and meets the error itself."""
+        try:
+            return self._prepare_after(position)
+        except Exception:
+            log.debug("relay: the next batch could not be prepared ahead", exc_info=True)
+            return None
 
     def catch_up(self, stop: threading.Event | None = None) -> int:
         """Publish every pending batch (until `stop` is set); the number of events published."""
