@@ -36,6 +36,9 @@ class Sending(Protocol):
 
 
 class Publisher(Protocol):
+    def connect(self) -> None:
+        """Reach the stream now rather than with the first batch."""
+
     def publish(self, topic: str, messages: Sequence[Outgoing]) -> None:
         """Send `messages` in order; returns only once every one is acknowledged.
 

@@ -153,6 +153,9 @@ class EmbeddedPublisher:
     def __init__(self, path: Path) -> None:
         self.log = EmbeddedLog(path)
 
+    def connect(self) -> None:
+        return None  # the log's file is open already
+
     def send(self, topic: str, messages: Sequence[Outgoing]) -> Sent:
         """Appended at once: the answer has nothing left to wait for."""
         self.publish(topic, messages)

@@ -72,6 +72,12 @@ class KafkaPublisher:
         }
         self._producer: KafkaProducer | None = None
 
+    def connect(self) -> None:
+        try:
+            self._connected()
+        except KafkaError as error:
+            raise self._failed(error) from None
+
     def publish(self, topic: str, messages: Sequence[Outgoing]) -> None:
         """Send in order, keyed; return once the broker acknowledged every message."""
         self.send(topic, messages).wait()
