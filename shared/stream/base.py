@@ -26,12 +26,30 @@ class Outgoing:
     value: bytes | None  # None: a tombstone, which deletes `key` from a compacted topic
 
 
-class Publisher(Protocol):
-    def publish(self, topic: str, messages: Sequence[Outgoing]) -> None:
-        """Send `messages` in order; returns only once every one is acknowledged.
+class Sending(Protocol):
+    def wait(self) -> None:
+        """Returns once every message sent is acknowledged.
 
         Raises StreamUnavailableError when they could not all be acknowledged; some may have
         been delivered, so the caller publishes them again (consumers drop duplicates).
+        """
+
+
+class Publisher(Protocol):
+    def connect(self) -> None:
+        """Reach the stream now rather than with the first batch."""
+
+    def publish(self, topic: str, messages: Sequence[Outgoing]) -> None:
+        """Send `messages` in order; returns only once every one is acknowledged.
+
+        Raises StreamUnavailableError as `Sending.wait` does.
+        """
+
+    def send(self, topic: str, messages: Sequence[Outgoing]) -> Sending:
+        """Start publishing `messages` in order; `wait` on the answer for the acknowledgements.
+
+        `publish` is `send` then `wait`; in between, the caller may do other work while the
+        broker answers. Raises StreamUnavailableError as `wait` does.
         """
 
     def close(self) -> None: ...

@@ -10,6 +10,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.producer.future import FutureRecordMetadata
 from kafka.structs import OffsetAndMetadata
 
 from shared.contract.topics import TopicSpec
@@ -71,25 +72,33 @@ class KafkaPublisher:
         }
         self._producer: KafkaProducer | None = None
 
+    def connect(self) -> None:
+        try:
+            self._connected()
+        except KafkaError as error:
+            raise self._failed(error) from None
+
     def publish(self, topic: str, messages: Sequence[Outgoing]) -> None:
         """Send in order, keyed; return once the broker acknowledged every message."""
+        self.send(topic, messages).wait()
+
+    def send(self, topic: str, messages: Sequence[Outgoing]) -> KafkaSending:
+        """Hand the messages to the producer, in order, keyed; wait on the answer."""
         if not messages:
-            return
+            return KafkaSending(self, None, [])
         try:
             producer = self._connected()
             futures = [
                 producer.send(topic, key=message.key.encode(), value=message.value)
                 for message in messages
             ]
-            # The producer expires what it cannot deliver in time; the margin lets it say so.
-            deadline = time.monotonic() + DELIVERY_TIMEOUT_MS / 1000 + 5
-            # Sent now, not after linger_ms: the caller waits for the acknowledgements anyway.
-            producer.flush(timeout=deadline - time.monotonic())
-            for future in futures:
-                future.get(timeout=max(deadline - time.monotonic(), 0.1))
         except KafkaError as error:
-            self._discard()
-            raise StreamUnavailableError(f"Kafka did not acknowledge the batch: {error}") from None
+            raise self._failed(error) from None
+        return KafkaSending(self, producer, futures)
+
+    def _failed(self, error: KafkaError) -> StreamUnavailableError:
+        self._discard()
+        return StreamUnavailableError(f"Kafka did not acknowledge the batch: {error}")
 
     def close(self) -> None:
         if self._producer is not None:
@@ -108,6 +117,33 @@ class KafkaPublisher:
             except KafkaError:
                 log.debug("closing a failed producer failed", exc_info=True)
             self._producer = None
+
+
+class KafkaSending:
+    """Messages handed to the producer; `wait` flushes them and waits for every answer."""
+
+    def __init__(
+        self,
+        publisher: KafkaPublisher,
+        producer: KafkaProducer | None,
+        futures: list[FutureRecordMetadata],
+    ) -> None:
+        self.publisher = publisher
+        self.producer = producer
+        self.futures = futures
+
+    def wait(self) -> None:
+        if self.producer is None:
+            return
+        # The producer expires what it cannot deliver in time; the margin lets it say so.
+        deadline = time.monotonic() + DELIVERY_TIMEOUT_MS / 1000 + 5
+        try:
+            # Sent now, not after linger_ms: the caller waits for the acknowledgements anyway.
+            self.producer.flush(timeout=deadline - time.monotonic())
+            for future in self.futures:
+                future.get(timeout=max(deadline - time.monotonic(), 0.1))
+        except KafkaError as error:
+            raise self.publisher._failed(error) from None
 
 
 class KafkaSubscription:

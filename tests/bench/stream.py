@@ -54,6 +54,7 @@ def relay_against_plain_producer(bootstrap: str) -> tuple[Sample, Sample]:
         services.close()
         prepare_topics(settings)
         with open_relay(settings) as relay:
+            relay.publisher.connect()  # as the plain producer below: connected before the clock
             started = time.perf_counter()
             published = relay.catch_up()
             relay_sample = Sample("relay (store → Kafka)", published,

@@ -19,6 +19,7 @@ from complaints.streaming.relay import Relay, open_relay_positions
 from shared.contract import case_events as wire
 from shared.contract.envelope import Envelope, decode_envelope, event_id_for
 from shared.contract.topics import CASE_EVENTS
+from shared.stream.base import StreamUnavailableError
 from shared.stream.embedded import EmbeddedSubscription
 from shared.stream.factory import open_publisher, prepare_topics
 
@@ -191,3 +192,59 @@ def test_nothing_is_published_while_the_log_holds_only_staff_events(relay_settin
     staff.login("supervisor")
     assert relay_once(relay_settings) == 0
     assert tail.poll() == []
+
+
+class Refused:
+    def wait(self) -> None:
+        raise StreamUnavailableError("the broker went away before acknowledging")
+
+
+class RefusingTheFirstEvents:
+    """A publisher whose first batch of case events is sent but never acknowledged."""
+
+    def __init__(self, publisher) -> None:
+        self.publisher = publisher
+        self.refused = False
+
+    def publish(self, topic, messages) -> None:
+        self.send(topic, messages).wait()
+
+    def send(self, topic, messages):
+        sending = self.publisher.send(topic, messages)
+        if topic == CASE_EVENTS and not self.refused:
+            self.refused = True
+            return Refused()
+        return sending
+
+    def close(self) -> None:
+        self.publisher.close()
+
+
+def test_a_batch_the_broker_did_not_acknowledge_goes_again_before_the_one_read_ahead(
+    relay_settings, tail, filer, staff
+):
+    intake = staff.login("intake")
+    assert relay_once(relay_settings) == 0  # past the staff accounts' events: batches of cases
+    first, second, third = (filer.file_case().reference for _ in range(3))
+    for reference in (first, second, third):
+        intake.act(reference, "accept")
+    services = build_services(relay_settings)
+    publisher = RefusingTheFirstEvents(open_publisher(relay_settings))
+    positions = open_relay_positions(services.complaints, create=True)
+    # Batches of two: each is full, so the next is read while it is acknowledged.
+    relay = Relay(services.complaints, positions, publisher,
+                  secret_key=relay_settings.secret_key, batch_size=2)
+    before = relay.position()
+    try:
+        with pytest.raises(StreamUnavailableError):
+            relay.catch_up()
+        assert relay.position() == before
+        assert relay.catch_up() == 6
+    finally:
+        publisher.close()
+        services.close()
+
+    # The refused batch (the first two filings), then every event once; each case in order.
+    assert {reference: [version for version, _ in events]
+            for reference, events in per_case(tail.read(8)).items()} == {
+        first: [1, 1, 2], second: [1, 1, 2], third: [1, 2]}

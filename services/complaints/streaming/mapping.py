@@ -17,9 +17,9 @@ from typing import Any
 from eventsourcing.persistence import Notification
 
 from complaints.application.access_codes import derive_access_code
+from complaints.application.personal_data import RevealingMapper
 from complaints.application.service import Complaints
 from complaints.domain.case import Case
-from complaints.domain.personal import SealedText
 from complaints.domain.values import BAD_RATING_MAX, Language, Stage, Visibility
 from complaints.following import is_case_event
 from complaints.streaming.case_states import CaseStates
@@ -39,14 +39,11 @@ class CaseEventMapper:
         self.states = CaseStates(app)
 
     def envelopes(self, notifications: Sequence[Notification]) -> list[Envelope]:
-        case_events = [n for n in notifications if is_case_event(n)]
-        if self.app.case_keys is not None:
-            # The batch's case keys in one look-up, rather than one per case as each event
-            # is read: reading a new case's events then finds its key cached.
-            self.app.case_keys.data_keys(n.originator_id for n in case_events)
         envelopes = []
-        for notification in case_events:
-            event = self.app.mapper.to_domain_event(notification)
+        for notification in notifications:
+            if not is_case_event(notification):
+                continue
+            event = self._decoded(notification)
             case = self.states.after(event)
             mapped = integration_event(event, case, self.secret_key, self.app.deadlines)
             if mapped is None:
@@ -68,6 +65,14 @@ class CaseEventMapper:
                 )
             )
         return envelopes
+
+    def _decoded(self, notification: Notification) -> Case.Event:
+        """The event with its personal values as stored: the wire carries the tokens, so
+        opening them (a key look-up and a decryption each) would only be undone."""
+        mapper = self.app.mapper
+        if isinstance(mapper, RevealingMapper):
+            return mapper.to_sealed_domain_event(notification)
+        return mapper.to_domain_event(notification)
 
 
 def integration_event(
@@ -181,9 +186,14 @@ def integration_event(
 
 
 def sealed_as_stored(value: Any) -> Any:
-    """`value` with each personal value as its sealed token; marshmallow would write the text."""
-    if isinstance(value, SealedText):
-        return value.token
+    """`value` with each personal value as its sealed token; marshmallow would write the text.
+
+    A value read unopened is the token itself, or (as an earlier version stored it) an
+    object carrying it; one opened (a case loaded from the store) is a `SealedText`.
+    """
+    token = getattr(value, "token", None)
+    if isinstance(token, str):
+        return token
     if isinstance(value, dict):
         return {key: sealed_as_stored(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -7,6 +7,11 @@ skipped. One case's events keep their order: they share a key, so a partition; b
 one after another; and a failed batch is retried whole before anything after it. The relay
 process, which repeats that batch after batch, is in `complaints.processes`.
 
+While the broker acknowledges a full batch, the relay reads and encodes the next one (most
+of a batch's time is its own CPU, not the network's) and sends that one's keys; its events
+are sent only after this batch is acknowledged and recorded, and only if the position it
+starts from is the one then recorded.
+
 The case keys channel goes with it (`huiyin.case-keys`, `shared.stream.keys`): before a
 batch's events, the wrapped key of each case whose events carry a sealed value and whose key
 this relay has not published yet (or published wrapped otherwise), and a tombstone for each
@@ -33,7 +38,7 @@ from shared.contract import case_events as wire
 from shared.contract.envelope import carries_token, encode_envelope
 from shared.contract.topics import CASE_EVENTS, CASE_KEYS
 from shared.sealing import WrappedKey
-from shared.stream.base import Outgoing, Publisher
+from shared.stream.base import Outgoing, Publisher, Sending, StreamUnavailableError
 from shared.stream.keys import case_key_messages, tombstones
 from shared.stream.wakeups import PostgresNotifications, SQLiteChanges, Wakeup
 
@@ -73,6 +78,8 @@ class Relay:
         self.batch_size = batch_size
         self.mapper = CaseEventMapper(app, secret_key)
         self.published_keys: OrderedDict[UUID, WrappedKey] = OrderedDict()
+        self._ahead: Prepared | None = None  # read while the previous batch was acknowledged
+        self._keys_sent_ahead: tuple[Prepared, Sending] | None = None  # and its keys sent
 
     def position(self) -> int:
         """The last position published and recorded (0: none yet)."""
@@ -80,7 +87,14 @@ class Relay:
 
     def prepare(self) -> Prepared:
         """The next batch after the recorded position, mapped and encoded."""
-        batch = read_batch(self.app.recorder, self.position(), self.batch_size)
+        position = self.position()
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead.batch.after == position:
+            return ahead
+        return self._prepare_after(position)
+
+    def _prepare_after(self, position: int) -> Prepared:
+        batch = read_batch(self.app.recorder, position, self.batch_size)
         envelopes = self.mapper.envelopes(batch.notifications)
         messages = [Outgoing(str(e.case_id), encode_envelope(e)) for e in envelopes]
         erased = list(dict.fromkeys(
@@ -114,12 +128,15 @@ class Relay:
         """
         if not prepared.batch.notifications:
             return 0
-        # The keys first: a consumer that reads an event finds its key already published,
-        # and one that reads an event of an erased case finds its key already gone.
-        keys = case_key_messages(prepared.keys) + tombstones(prepared.erased)
-        self.publisher.publish(CASE_KEYS, keys)
-        self.publisher.publish(CASE_EVENTS, prepared.messages)
-        self._remember(prepared.keys, prepared.erased)
+        self._publish_keys(prepared)
+        sending = self.publisher.send(CASE_EVENTS, prepared.messages)
+        try:
+            if len(prepared.batch.notifications) == self.batch_size:  # more may be waiting
+                self._read_ahead(prepared.batch.last)
+            sending.wait()
+        except StreamUnavailableError:
+            self._ahead = self._keys_sent_ahead = None  # this batch goes again first
+            raise
         tracking = Tracking(self.app.name, prepared.batch.last)
         try:
             self.positions.advance(tracking, after=prepared.batch.after)
@@ -129,6 +146,36 @@ class Relay:
             log.warning("relay: the position moved past %d meanwhile; going on from %d",
                         prepared.batch.after, self.position())
         return len(prepared.messages)
+
+    def _publish_keys(self, prepared: Prepared) -> None:
+        """The batch's keys and tombstones, acknowledged before any of its events is sent: a
+        consumer that reads an event finds its key already published, and one that reads an
+        event of an erased case finds its key already gone. Keys sent ahead are waited for."""
+        keys = prepared.keys
+        sent_ahead, self._keys_sent_ahead = self._keys_sent_ahead, None
+        if sent_ahead is not None and sent_ahead[0] is prepared:
+            try:
+                sent_ahead[1].wait()
+            except StreamUnavailableError:
+                pass  # sent again now
+            else:
+                keys = []
+        self.publisher.publish(CASE_KEYS, case_key_messages(keys) + tombstones(prepared.erased))
+        self._remember(prepared.keys, prepared.erased)
+
+    def _read_ahead(self, position: int) -> None:
+        """Prepare the batch after `position`, and send its keys beside this batch's events (a
+        key published early changes nothing). A batch that cannot be prepared now is left to
+        `prepare`, which reads it again once this one is recorded and meets the error itself."""
+        try:
+            ahead = self._prepare_after(position)
+        except Exception:
+            log.debug("relay: the next batch could not be prepared ahead", exc_info=True)
+            return
+        self._ahead = ahead
+        if ahead.keys:
+            keys = self.publisher.send(CASE_KEYS, case_key_messages(ahead.keys))
+            self._keys_sent_ahead = (ahead, keys)
 
     def catch_up(self, stop: threading.Event | None = None) -> int:
         """Publish every pending batch (until `stop` is set); the number of events published."""
