@@ -124,7 +124,8 @@ class CaseRow:
         return index_words(self.subject, self.description)
 
     def values(self) -> dict[str, Any]:
-        """The row's columns as plain values, ready for either store's upsert."""
+        """The row's columns as plain values; each store's upsert writes `search_grams` (a list
+        of words) its own way."""
         # Field by field: dataclasses.asdict deep-copies every value, much of a rebuild's time.
         return {
             **{name: getattr(self, name) for name in _FIELD_NAMES},
