@@ -1,6 +1,6 @@
 """The case index on SQLite and PostgreSQL: the department queue, case search, and its lag."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -10,6 +10,7 @@ from complaints.domain.credit_code import check_character
 from complaints.domain.values import Role
 from complaints.processes import catch_up_projections
 from complaints.readmodels.case_index import open_case_index
+from shared.locale import CITY_TIME
 from tests.fixtures.filing import filing_command
 
 CREDIT_CODE = "91110000802100433B"
@@ -298,6 +299,59 @@ def test_status_counts_name_every_status(index, filed):
     assert counts["filed"] == 3
     assert counts["assigned"] == 1
     assert counts["closed"] == 0
+
+
+def counted_from_rows(index, first, last, department):
+    """The same question asked of the rows themselves (moments, not whole days)."""
+    start = datetime.combine(first, time.min, tzinfo=CITY_TIME)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=CITY_TIME)
+    return index.status_counts(filed_from=start, filed_to=end - timedelta(microseconds=1),
+                               department=department)
+
+
+PERIODS = [(date(2026, 3, 1), date(2026, 3, 31)), (date(2026, 3, 4), date(2026, 3, 5)),
+           (date(2026, 3, 5), date(2026, 3, 5)), (date(2026, 3, 9), date(2026, 3, 30))]
+
+
+def test_state_counts_kept_by_day_agree_with_the_rows_as_cases_move(settings, desk, index,
+                                                                    tax_desk_cases):
+    # The last moment of 4 March in the city, and the first of the 5th.
+    late = desk.file(filed_at=datetime(2026, 3, 4, 15, 59, 59, 999999, tzinfo=UTC))
+    early = desk.file(filed_at=datetime(2026, 3, 4, 16, tzinfo=UTC))
+    desk.assign(late, lead="TAX", co=["COMMERCE"], at=march(9))
+    catch_up_projections(settings)
+    # Moved after the index saw them: transferred elsewhere, replied, closed.
+    desk.app.transfer_case(handler("TAX"), late.case_id, "COMMERCE", "不属本部门职责")
+    desk.assign(early, lead="TAX", at=march(9))
+    desk.close(early, "TAX")
+    catch_up_projections(settings)
+
+    for department in (None, "TAX", "COMMERCE", "MARKET"):
+        for first, last in PERIODS:
+            kept = index.status_counts(filed_from=first, filed_to=last, department=department)
+            assert kept == counted_from_rows(index, first, last, department), (department, first)
+    # The transferred case now counts for COMMERCE alone (its co-handler became its lead).
+    on_the_4th = {name: index.status_counts(filed_from=date(2026, 3, 4), filed_to=date(2026, 3, 4),
+                                            department=name)["assigned"]
+                  for name in ("TAX", "COMMERCE")}
+    assert on_the_4th == {"TAX": 1, "COMMERCE": 2}
+    assert sum(index.status_counts().values()) == index.search().total == 10
+
+
+def test_state_counts_of_an_index_made_before_they_were_kept_are_summed_from_its_rows(
+        settings, desk, index, tax_desk_cases):
+    before = {period: index.status_counts(filed_from=period[0], filed_to=period[1],
+                                          department="TAX") for period in PERIODS}
+    # The same index as an earlier version left it: without its sums.
+    with index.recorder.datastore.transaction(commit=True) as cursor:
+        cursor.execute("DROP TABLE case_index_states")
+
+    reopened = open_case_index(settings)
+
+    after = {period: reopened.status_counts(filed_from=period[0], filed_to=period[1],
+                                            department="TAX") for period in PERIODS}
+    reopened.close()
+    assert after == before and sum(before[PERIODS[0]].values()) == 6
 
 
 # -- lag --------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +19,16 @@ from complaints.readmodels.case_index.filters import (
     status_counts,
 )
 from complaints.readmodels.case_index.rows import ROW_FIELDS, CaseRow
+from complaints.readmodels.case_index.state_counts import (
+    ALL,
+    PLACEMENT,
+    Placed,
+    StateSQL,
+    moves,
+)
+from complaints.readmodels.case_index.state_counts import TABLE as STATES
 from complaints.readmodels.recorders import ReadModelPostgresRecorder, iso_utc
+from shared.locale import CITY_TIMEZONE
 
 # Its own tracking table (see complaints.adapters.positions).
 TRACKING_TABLE = "case_index_tracking"
@@ -79,8 +90,17 @@ DIALECT = Dialect(
 
 class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
-        super().__init__(datastore, table=TRACKING_TABLE, tables=["case_index"], **kwargs)
+        super().__init__(datastore, table=TRACKING_TABLE, tables=["case_index", STATES],
+                         **kwargs)
         self.table = Identifier(datastore.schema, "case_index").as_string()
+        self.states = StateSQL(
+            index=self.table, table=Identifier(datastore.schema, STATES).as_string(),
+            day_type="date", filing_day=f"(c.filed_at AT TIME ZONE '{CITY_TIMEZONE}')::date",
+            co_handlers="unnest(c.co_departments) AS j(value)",
+            mark=lambda name: f"%({name})s",
+            rows="SELECT * FROM json_to_recordset(%(rows)s::json) "
+                 "AS r(day date, department text, status text, n integer)",
+        )
         self._schema = datastore.schema or "public"
         self.sql_create_statements.extend(
             SQL(statement)
@@ -118,8 +138,12 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
                 "USING GIN (co_departments)",
                 f"CREATE INDEX IF NOT EXISTS case_index_search ON {self.table} "
                 "USING GIN (search_grams)",
+                self.states.create,
+                self.states.fill,
             )
         )
+        self._placements = SQL(
+            f"SELECT case_id, {', '.join(PLACEMENT)} FROM {self.table} WHERE case_id = ANY(%s)")
         # A row only ever moves forward: an older version never overwrites a newer one.
         self._upsert = SQL(
             f"INSERT INTO {self.table} ({', '.join(_COLUMNS)}) "
@@ -137,7 +161,14 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
         with self.datastore.transaction(commit=True) as curs:
             self.advance_in(curs, tracking, after=after)
             if rows:
+                curs.execute(self._placements, ([UUID(row.case_id) for row in rows],))
+                before = {str(found["case_id"]): _placed(found) for found in curs.fetchall()}
                 curs.executemany(self._upsert, [_stored(row) for row in rows])
+                moved = moves(before, ((row.case_id, row.placed) for row in rows))
+                if moved:
+                    curs.execute(SQL(self.states.add), {"rows": json.dumps([
+                        {"day": day.isoformat(), "department": department, "status": status,
+                         "n": n} for (day, department, status), n in moved.items()])})
 
     def find(
         self, case_filter: CaseFilter, order: str, page: tuple[int, int], *, count: bool = True
@@ -169,6 +200,16 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
             columns = {row["column_name"] for row in curs.fetchall()}
         return bool(columns) and not set(_COLUMNS) <= columns
 
+    def state_counts(self, first: date | None, end: date | None,
+                     department: str | None) -> dict[str, int]:
+        """Cases by state, of those filed on the days [first, end) (None: every day), led or
+        co-handled by `department` (None: every case), from the kept sums."""
+        params = {"department": department or ALL, "first": first, "end": end}
+        statement = self.states.sums_of_all_days if first is None else self.states.sums
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL(statement), params)
+            return {row["status"]: int(row["n"]) for row in curs.fetchall() if row["n"]}
+
     def status_counts(self, case_filter: CaseFilter) -> dict[str, int]:
         statement, params = status_counts(self.table, case_filter, DIALECT)
         with self.datastore.transaction(commit=False) as curs:
@@ -189,6 +230,11 @@ def _plan_for_a_page(curs: Any, case_filter: CaseFilter) -> None:
     curs.execute("SET LOCAL jit = off")
     if case_filter.text_terms:
         curs.execute("SET LOCAL enable_seqscan = off")
+
+
+def _placed(row: dict[str, Any]) -> Placed:
+    return Placed(row["version"], row["filed_at"], row["status"], row["lead_department"],
+                  tuple(row["co_departments"]))
 
 
 def _stored(row: CaseRow) -> dict[str, Any]:

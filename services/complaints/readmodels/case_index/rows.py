@@ -19,6 +19,7 @@ from complaints.domain.filer import Filer
 from complaints.domain.personal import SealedText
 from complaints.readmodels.case_index.blind_index import CREDIT_CODE, EMAIL, PHONE, BlindIndex
 from complaints.readmodels.case_index.search_text import index_words
+from complaints.readmodels.case_index.state_counts import Placed
 
 # What the queue and search return for each case, in this order.
 ROW_FIELDS = (
@@ -122,6 +123,12 @@ class CaseRow:
     def search_words(self) -> list[str]:
         """The words of the full-text index, in order (each store writes them its way)."""
         return index_words(self.subject, self.description)
+
+    @property
+    def placed(self) -> Placed:
+        """Where the case counts in the sums by state (`state_counts`)."""
+        return Placed(self.version, self.filed_at, self.status, self.lead_department,
+                      tuple(self.co_departments))
 
     def values(self) -> dict[str, Any]:
         """The row's columns as plain values; each store's upsert writes `search_grams` (a list

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -16,6 +17,15 @@ from complaints.readmodels.case_index.filters import (
     status_counts,
 )
 from complaints.readmodels.case_index.rows import ROW_FIELDS, CaseRow
+from complaints.readmodels.case_index.state_counts import (
+    ALL,
+    PLACEMENT,
+    TABLE,
+    Placed,
+    StateSQL,
+    city_offset,
+    moves,
+)
 from complaints.readmodels.recorders import ReadModelSQLiteRecorder, iso_utc
 
 # Its own tracking table (see complaints.adapters.positions).
@@ -86,7 +96,17 @@ _CREATE_STATEMENTS = [
     "VALUES ('delete', old.id, old.search_grams); "
     "INSERT INTO case_index_fts (rowid, search_grams) VALUES (new.id, new.search_grams); END",
 ]
+STATES = StateSQL(
+    index="case_index", table=TABLE, day_type="TEXT",
+    # Seconds only: SQLite rounds the fraction to milliseconds, which can cross midnight.
+    filing_day=f"date(substr(c.filed_at, 1, 19), '{city_offset()}')",
+    co_handlers="json_each(c.co_departments) AS j",
+    mark=lambda name: f":{name}",
+)
+_CREATE_STATEMENTS += [STATES.create, STATES.fill]
+
 _DROP_STATEMENTS = [
+    f"DROP TABLE IF EXISTS {TABLE}",
     "DROP TABLE IF EXISTS case_index_fts",
     "DROP TABLE IF EXISTS case_index",
     f"DROP TABLE IF EXISTS {TRACKING_TABLE}",
@@ -129,7 +149,26 @@ class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
         """
         with self.datastore.transaction(commit=True) as c:
             self.advance_in(c, tracking, after=after)
+            c.execute(_PLACEMENTS, [json.dumps([row.case_id for row in rows])])
+            before = {found["case_id"]: _placed(found) for found in c.fetchall()}
             c.executemany(_UPSERT, [_stored(row) for row in rows])
+            moved = moves(before, ((row.case_id, row.placed) for row in rows))
+            c.executemany(STATES.add, [
+                {"day": day.isoformat(), "department": department, "status": status, "n": n}
+                for (day, department, status), n in moved.items()])
+
+    def state_counts(self, first: date | None, end: date | None,
+                     department: str | None) -> dict[str, int]:
+        """Cases by state, of those filed on the days [first, end) (None: every day), led or
+        co-handled by `department` (None: every case), from the kept sums."""
+        params = {"department": department or ALL}
+        statement = STATES.sums_of_all_days
+        if first is not None and end is not None:
+            params |= {"first": first.isoformat(), "end": end.isoformat()}
+            statement = STATES.sums
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return {row[0]: int(row[1]) for row in c.fetchall() if row[1]}
 
     def find(
         self, case_filter: CaseFilter, order: str, page: tuple[int, int], *, count: bool = True
@@ -161,6 +200,15 @@ class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
             return {row[0]: int(row[1]) for row in c.fetchall()}
+
+
+_PLACEMENTS = (f"SELECT case_id, {', '.join(PLACEMENT)} FROM case_index "
+               "WHERE case_id IN (SELECT value FROM json_each(?))")
+
+
+def _placed(row: Any) -> Placed:
+    return Placed(row["version"], datetime.fromisoformat(row["filed_at"]), row["status"],
+                  row["lead_department"], tuple(json.loads(row["co_departments"])))
 
 
 def _stored(row: CaseRow) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import operator
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -164,20 +165,31 @@ class Deltas:
 
 
 class Sums:
-    """Summed buckets and histograms of some cases, as figures."""
+    """Summed buckets and histograms of some cases, as figures.
+
+    A bucket's stored counts are added as a row of integers (a week view adds thousands of
+    buckets; naming each count as it is added was most of its time), and named once, when
+    the figures are asked for.
+    """
 
     def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
+        self._stored = [0] * len(STORED_COUNTS)
+        self._named: Counter[str] = Counter()  # keyed counts, and counts of folded cases
         self.reply_days: Counter[int] = Counter()
 
+    @property
+    def counts(self) -> Counter[str]:
+        counts = Counter(dict(zip(STORED_COUNTS, self._stored, strict=True)))
+        counts.update(self._named)
+        return counts
+
     def add_bucket(self, category: str, channel: str, stored: Sequence[int]) -> None:
-        for name, value in zip(STORED_COUNTS, stored, strict=True):
-            self.counts[name] += value
+        self._stored[:] = map(operator.add, self._stored, stored)
         received = stored[_RECEIVED]
         if channel in _CHANNELS:
-            self.counts[f"received_via_{channel}"] += received
+            self._named[f"received_via_{channel}"] += received
         if f"received_in_{category}" in KEYED_COUNTS:
-            self.counts[f"received_in_{category}"] += received
+            self._named[f"received_in_{category}"] += received
 
     def add_replies(self, days: int, replies: int) -> None:
         self.reply_days[days] += replies
@@ -185,11 +197,12 @@ class Sums:
     def add_tally(self, tally: Tally) -> None:
         """Cases folded from their facts (a period's partial edge days)."""
         for name in COUNTS:
-            self.counts[name] += len(tally.entries[name])
+            self._named[name] += len(tally.entries[name])
         self.reply_days.update(tally.reply_days)
 
     def merge(self, other: Sums) -> Sums:
-        self.counts.update(other.counts)
+        self._stored[:] = map(operator.add, self._stored, other._stored)
+        self._named.update(other._named)
         self.reply_days.update(other.reply_days)
         return self
 
