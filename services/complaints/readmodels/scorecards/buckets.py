@@ -183,8 +183,13 @@ class Sums:
         counts.update(self._named)
         return counts
 
-    def add_bucket(self, category: str, channel: str, stored: Sequence[int]) -> None:
-        self._stored[:] = map(operator.add, self._stored, stored)
+    def add_bucket(self, category: str | None, channel: str | None,
+                   stored: Sequence[int]) -> None:
+        """A bucket's stored counts; or, summed over its other key, the cases received in a
+        category (channel None) or through a channel (category None): `BucketSQL.bucket_sums`
+        gives a group's sums over every key (both None) and those apart."""
+        if (category is None) == (channel is None):
+            self._stored[:] = map(operator.add, self._stored, stored)
         received = stored[_RECEIVED]
         if channel in _CHANNELS:
             self._named[f"received_via_{channel}"] += received
@@ -358,12 +363,22 @@ class BucketSQL:
 
     def bucket_sums(self, grain: str, by: str, department: bool) -> str:
         """Stored counts of a grain's buckets summed per group (`by`: 'department', or 'week'
-        for the Monday of the bucket's week), category and channel."""
+        for the Monday of the bucket's week), category and channel apart: a group's sums over
+        every category and channel (both NULL), then its cases received in each category
+        (channel NULL) and through each channel (category NULL), their other counts 0. A
+        group's rows are then a few dozen, not one per category and channel."""
         group = self._group(grain, by)
-        sums = ", ".join(f"sum({count}) AS {count}" for count in STORED_COUNTS)
-        return (f"SELECT {group} AS grp, category, channel, {sums} "
-                f"FROM {self._tables[grain][0]} "
-                f"{self._where(department)} GROUP BY {group}, category, channel")
+        table, where = self._tables[grain][0], self._where(department)
+        sums = ", ".join(f"sum({count})" for count in STORED_COUNTS)
+        received = ", ".join("sum(received)" if count == "received" else "0"
+                             for count in STORED_COUNTS)
+        nothing = "CAST(NULL AS text)"
+        return (f"SELECT {group} AS grp, {nothing} AS category, {nothing} AS channel, {sums} "
+                f"FROM {table} {where} GROUP BY {group} UNION ALL "
+                f"SELECT {group}, category, {nothing}, {received} "
+                f"FROM {table} {where} GROUP BY {group}, category UNION ALL "
+                f"SELECT {group}, {nothing}, channel, {received} "
+                f"FROM {table} {where} GROUP BY {group}, channel")
 
     def reply_sums(self, grain: str, by: str, department: bool) -> str:
         group = self._group(grain, by)
