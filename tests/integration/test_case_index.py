@@ -247,6 +247,16 @@ def test_english_words_find_the_case_they_all_appear_in(index, filed):
     assert references(index.search(text="permit refund")) == []
 
 
+def test_staff_find_a_case_by_the_words_of_its_reply(settings, desk, index, filed):
+    answered = desk.file("退税", "材料已交。", filed_at=march(21))
+    desk.assign(answered, lead="TAX", at=march(21))
+    desk.respond(answered, "TAX")
+    catch_up_projections(settings)
+
+    assert references(index.search(text="税款已退")) == [answered.reference]
+    assert references(index.search(text="办结 退税")) == [answered.reference]
+
+
 def test_search_by_reference_is_exact(index, filed):
     assert references(index.search(reference=filed["customs_ru"].lower())) == [filed["customs_ru"]]
     assert references(index.search(reference="HY-2026-999999")) == []

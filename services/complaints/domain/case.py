@@ -115,6 +115,7 @@ class Case(IntakeRules, ReviewRules, ClockRules, NotificationRules, ChainedAggre
         self.resume_status: str | None = None
         self.requested_items: list[str] = []
         self.reply: dict[str, Any] | None = None
+        self.replies_given: list[str] = []  # every round's reply, the latest last
         self.review = Review()
         self.closed_at: datetime | None = None
         self.messages: list[dict[str, Any]] = []
@@ -220,6 +221,7 @@ class Case(IntakeRules, ReviewRules, ClockRules, NotificationRules, ChainedAggre
             "round": self.round,
             "responded_at": stamp.occurred_at,
         }
+        self.replies_given.append(reply)
         self.deadline = None
 
     # -- the filer's review and its closed loop ------------------------------------------------

@@ -77,6 +77,8 @@ class CaseRow:
     deadline_state: str | None  # running, warned, paused or breached; None without a clock
     closed_at: datetime | None  # while closed: retention counts from it
     personal_data_erased: bool
+    # Searched, not kept in a column of their own: every round's reply to the filer.
+    replies: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, case: Case, blind: BlindIndex) -> CaseRow:
@@ -112,6 +114,8 @@ class CaseRow:
             deadline_state=deadline_state(case),
             closed_at=case.closed_at,
             personal_data_erased=erased,
+            # A reply may quote the filer: erased with what the filer gave.
+            replies=() if erased else tuple(case.replies_given),
         )
 
     @property
@@ -121,8 +125,9 @@ class CaseRow:
 
     @property
     def search_words(self) -> list[str]:
-        """The words of the full-text index, in order (each store writes them its way)."""
-        return index_words(self.subject, self.description)
+        """The words of the full-text index, in order (each store writes them its way): of
+        the filer's subject and description, and of the replies to the filer."""
+        return index_words(self.subject, self.description, *self.replies)
 
     @property
     def placed(self) -> Placed:
@@ -142,7 +147,7 @@ class CaseRow:
         }
 
 
-_FIELD_NAMES = tuple(field.name for field in fields(CaseRow))
+_FIELD_NAMES = tuple(field.name for field in fields(CaseRow) if field.name != "replies")
 
 
 def _token(value: str | None) -> str | None:

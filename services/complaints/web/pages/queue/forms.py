@@ -14,6 +14,6 @@ class QueueFilters(Form):
     status = SelectField(_l("Status"), validators=[Optional()])
     overdue = BooleanField(_l("Overdue only"))
     text = StringField(
-        _l("Words in the subject or description"),
+        _l("Words in the subject, description or reply"),
         validators=[Optional(), Length(max=200, message=_l("Use at most 200 characters."))],
     )
