@@ -27,7 +27,7 @@ class PagingSchema(Schema):
 class SearchArgsSchema(PagingSchema):
     text = fields.String(
         validate=[validate.Length(min=1, max=200), storable],
-        metadata={"description": "words of the subject, the description or a reply, in zh, en or ru"},
+        metadata={"description": "words of the subject, description or a reply (zh, en, ru)"},
     )
     reference = fields.String(validate=reference)
     enterprise_name = fields.String(validate=[validate.Length(min=1, max=200), storable])
