@@ -59,8 +59,8 @@ class Buckets:
         sums: dict[str | None, Sums] = defaultdict(Sums)
         for key, row in self.rows.items():
             sums[key.department or None].add_bucket(key.category, key.channel, row)
-        for (_, department, days), n in self.replies.items():
-            sums[department or None].add_replies(days, n)
+        for (_, department, unit, days), n in self.replies.items():
+            sums[department or None].add_replies(unit, days, n)
         return {code: part.figures() for code, part in sums.items() if part.counts["received"]}
 
 

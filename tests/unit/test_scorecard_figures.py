@@ -174,6 +174,10 @@ def test_time_to_reply_counts_working_days_from_the_last_assignment_past_holiday
 
     assert sorted(tally.reply_days) == [1, 2]
     assert tally.figures()["time_to_reply_median"] == 1.5
+    # The same replies in calendar days, counted the same way (the holiday counts too).
+    assert sorted(tally.reply_calendar_days) == [2, 4]
+    assert (tally.figures()["time_to_reply_calendar_median"],
+            tally.figures()["time_to_reply_calendar_p90"]) == (3.0, 4.0)
 
 
 def test_figures_count_when_things_happened_not_when_they_were_recorded():

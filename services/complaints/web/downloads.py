@@ -10,7 +10,7 @@ from flask import Response
 
 from complaints.application import history_export
 from complaints.readmodels.scorecards import ScorecardReport
-from complaints.readmodels.scorecards.figures import FIGURES
+from complaints.readmodels.scorecards.figures import FIGURES, TIMES
 
 TOTAL = "total"
 
@@ -32,7 +32,7 @@ def csv_response(report: ScorecardReport, first_day: date, last_day: date) -> Re
     start, end = first_day.isoformat(), last_day.isoformat()
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow(["from", "to", "department", *FIGURES])
+    writer.writerow(["from", "to", "department", *(_heading(code) for code in FIGURES)])
     for card in [*report.departments, report.total]:
         values = [_csv_value(card.figures[code]) for code in FIGURES]
         writer.writerow([start, end, card.department or TOTAL, *values])
@@ -44,6 +44,11 @@ def csv_response(report: ScorecardReport, first_day: date, last_day: date) -> Re
     response.headers["Huiyin-Lag-Head"] = str(report.lag.head)
     response.headers["Huiyin-Lag-Behind"] = str(report.lag.behind)
     return response
+
+
+def _heading(code: str) -> str:
+    """A figure's column: its code, a time's with its unit ("[working days]")."""
+    return f"{code} [{TIMES[code].replace('_', ' ')}]" if code in TIMES else code
 
 
 def _csv_value(value: int | float | None) -> str:

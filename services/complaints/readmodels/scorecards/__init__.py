@@ -15,8 +15,8 @@ month buckets, the days left from the day buckets; a week view reads whole weeks
 buckets) and folds the facts of the cases filed in the partial days at its ends, when its
 ends are not at midnight in the city. The sums give the same figures as folding every case of
 the period: a bucket holds exactly what `figures.Tally` counts for its cases, reply times are
-whole working days, so the median and the nearest-rank 90th percentile of a histogram are
-those of the list. So the cost of a scorecard depends on the length of the period in months
+whole days (working and calendar), so the median and the nearest-rank 90th percentile of a
+histogram are those of the list. So the cost of a scorecard depends on the length of the period in months
 and the number of departments, categories and channels, not on the number of cases.
 
 How each figure is defined
@@ -40,7 +40,8 @@ How each figure is defined
 - `time_to_reply_median`, `time_to_reply_p90`: working days (Asia/Shanghai, China's official
   calendar; days d with start day < d <= reply day) from the start of the reply stage in force
   (the last assignment, transfer to a department or reopening) to the reply; the median, and
-  the nearest-rank 90th percentile.
+  the nearest-rank 90th percentile. `time_to_reply_calendar_median`, `…_calendar_p90`: the
+  same in calendar days, counted the same way (days d with start day < d <= reply day).
 - Ratings count per round: `rated_good` (4–5), `rated_neutral` (3), `rated_bad` (1–2) and
   `ratings` (their sum) leave out the ratings a supervisor invalidated, which count apart
   by class: `ratings_invalid`, `ratings_malicious`.

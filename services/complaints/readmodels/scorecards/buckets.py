@@ -35,9 +35,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from complaints.domain.values import Channel
-from complaints.readmodels.scorecards.facts import REPLY, CaseFacts
+from complaints.readmodels.scorecards.facts import CaseFacts
 from complaints.readmodels.scorecards.figures import (
+    CALENDAR_DAYS,
     COUNTS,
+    WORKING_DAYS,
     Tally,
     WorkingDays,
     figures_of,
@@ -67,7 +69,7 @@ class Contribution:
 
     key: BucketKey
     counts: tuple[int, ...]  # in the order of STORED_COUNTS
-    reply_days: tuple[int, ...]  # working days of each timed reply
+    reply_days: tuple[tuple[str, int], ...]  # (unit, days) of each timed reply in each unit
     calendar: str
 
 
@@ -77,6 +79,7 @@ class _Counting(Tally):
     def __init__(self, calendar: WorkingDays) -> None:  # no lists of entries
         self.calendar = calendar
         self.reply_days: list[int] = []
+        self.reply_calendar_days: list[int] = []
         self.counts: Counter[str] = Counter()
 
     def count(self, facts: CaseFacts, name: str, number: int | None, stage: str | None) -> None:
@@ -91,7 +94,8 @@ def contribution(facts: CaseFacts, calendar: WorkingDays, print_: str) -> Contri
     return Contribution(
         key=key_of(facts),
         counts=tuple(counts[name] for name in STORED_COUNTS),
-        reply_days=tuple(tally.reply_days),
+        reply_days=(*((WORKING_DAYS, days) for days in tally.reply_days),
+                    *((CALENDAR_DAYS, days) for days in tally.reply_calendar_days)),
         calendar=print_,
     )
 
@@ -105,19 +109,12 @@ def key_of(facts: CaseFacts) -> BucketKey:
     )
 
 
-def reply_days_of(facts: CaseFacts, calendar: WorkingDays) -> list[int]:
-    """The working days of each timed reply of the case, as `Tally.add` counts them."""
-    return [calendar.working_days_between(run.started_at, run.ended_at)
-            for run in facts.runs
-            if run.done and run.stage == REPLY and run.ended_at is not None]
-
-
 @dataclass
 class Deltas:
     """What a batch of changes does to the buckets and histograms, netted per key."""
 
     buckets: dict[BucketKey, list[int]]
-    histograms: dict[tuple[date, str, int], int]
+    histograms: dict[tuple[date, str, str, int], int]  # (day, department, unit, days)
 
     @classmethod
     def of(cls, changes: Iterable[tuple[Contribution | None, Contribution]]) -> Deltas:
@@ -134,14 +131,14 @@ class Deltas:
         row = self.buckets.setdefault(part.key, [0] * len(STORED_COUNTS))
         for index, value in enumerate(part.counts):
             row[index] += sign * value
-        for days in part.reply_days:
-            key = (part.key.day, part.key.department, days)
+        for unit, days in part.reply_days:
+            key = (part.key.day, part.key.department, unit, days)
             self.histograms[key] = self.histograms.get(key, 0) + sign
 
     def bucket_rows(self) -> list[tuple[BucketKey, list[int]]]:
         return [(key, row) for key, row in self.buckets.items() if any(row)]
 
-    def histogram_rows(self) -> list[tuple[tuple[date, str, int], int]]:
+    def histogram_rows(self) -> list[tuple[tuple[date, str, str, int], int]]:
         return [(key, n) for key, n in self.histograms.items() if n]
 
     def in_grain(self, grain: str) -> Deltas:
@@ -153,9 +150,9 @@ class Deltas:
             into = buckets.setdefault(moved, [0] * len(STORED_COUNTS))
             for index, value in enumerate(row):
                 into[index] += value
-        histograms: dict[tuple[date, str, int], int] = {}
-        for (day, department, days), n in self.histograms.items():
-            moved_key = (start_of(grain, day), department, days)
+        histograms: dict[tuple[date, str, str, int], int] = {}
+        for (day, department, unit, days), n in self.histograms.items():
+            moved_key = (start_of(grain, day), department, unit, days)
             histograms[moved_key] = histograms.get(moved_key, 0) + n
         return Deltas(
             dict(sorted(buckets.items(), key=lambda item: (
@@ -175,7 +172,8 @@ class Sums:
     def __init__(self) -> None:
         self._stored = [0] * len(STORED_COUNTS)
         self._named: Counter[str] = Counter()  # keyed counts, and counts of folded cases
-        self.reply_days: Counter[int] = Counter()
+        self.reply_days: dict[str, Counter[int]] = {WORKING_DAYS: Counter(),
+                                                     CALENDAR_DAYS: Counter()}
 
     @property
     def counts(self) -> Counter[str]:
@@ -196,23 +194,26 @@ class Sums:
         if f"received_in_{category}" in KEYED_COUNTS:
             self._named[f"received_in_{category}"] += received
 
-    def add_replies(self, days: int, replies: int) -> None:
-        self.reply_days[days] += replies
+    def add_replies(self, unit: str, days: int, replies: int) -> None:
+        self.reply_days[unit][days] += replies
 
     def add_tally(self, tally: Tally) -> None:
         """Cases folded from their facts (a period's partial edge days)."""
         for name in COUNTS:
             self._named[name] += len(tally.entries[name])
-        self.reply_days.update(tally.reply_days)
+        self.reply_days[WORKING_DAYS].update(tally.reply_days)
+        self.reply_days[CALENDAR_DAYS].update(tally.reply_calendar_days)
 
     def merge(self, other: Sums) -> Sums:
         self._stored[:] = map(operator.add, self._stored, other._stored)
         self._named.update(other._named)
-        self.reply_days.update(other.reply_days)
+        for unit, histogram in other.reply_days.items():
+            self.reply_days[unit].update(histogram)
         return self
 
     def figures(self) -> dict[str, int | float | None]:
-        return figures_of(self.counts, self.reply_days)
+        return figures_of(self.counts, self.reply_days[WORKING_DAYS],
+                          self.reply_days[CALENDAR_DAYS])
 
 
 _RECEIVED = STORED_COUNTS.index("received")
@@ -220,6 +221,12 @@ _RECEIVED = STORED_COUNTS.index("received")
 # One fingerprint per calendar object: a calendar is immutable once built (a reload builds a
 # new one), so its fingerprint is computed once.
 _PRINTS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+# What the aggregates hold, beside the calendar they were counted on: a new definition (here,
+# reply times in calendar days beside working days) changes every fingerprint, so aggregates
+# counted by an earlier version are summed again from the facts, as after a calendar reload.
+DEFINITION = "reply times in working and calendar days"
 
 
 def fingerprint(calendar: Any) -> str:
@@ -233,7 +240,7 @@ def fingerprint(calendar: Any) -> str:
         return _PRINTS[calendar]
     except (KeyError, TypeError):
         pass
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(DEFINITION.encode())
     if hasattr(calendar, "official_years") and hasattr(calendar, "schedule"):
         for year in calendar.official_years():
             schedule = calendar.schedule(year)
@@ -298,10 +305,15 @@ def start_of(grain: str, day: date) -> date:
     return day
 
 
+# The histograms of earlier versions, in working days alone.
+_OLD_HISTOGRAMS = {grain: "scorecard_reply_days" + ("" if grain == DAY else f"_{grain}")
+                   for grain in GRAINS}
+
+
 def table_names(grain: str) -> tuple[str, str]:
     """The bucket table and the histogram table of a grain."""
     suffix = "" if grain == DAY else f"_{grain}"
-    return f"scorecard_buckets{suffix}", f"scorecard_reply_days{suffix}"
+    return f"scorecard_buckets{suffix}", f"scorecard_reply_times{suffix}"
 
 
 class BucketSQL:
@@ -334,8 +346,11 @@ class BucketSQL:
                 "department text NOT NULL, category text NOT NULL, channel text NOT NULL, "
                 f"{columns}, PRIMARY KEY (day, department, category, channel))",
                 f"CREATE TABLE IF NOT EXISTS {replies} (day {day_type} NOT NULL, "
-                "department text NOT NULL, days integer NOT NULL, replies integer NOT NULL, "
-                "PRIMARY KEY (day, department, days))",
+                "department text NOT NULL, unit text NOT NULL, days integer NOT NULL, "
+                "replies integer NOT NULL, PRIMARY KEY (day, department, unit, days))",
+                # Kept in working days alone by earlier versions: their counts are summed
+                # again into the table above (see `DEFINITION` in `fingerprint`).
+                f"DROP TABLE IF EXISTS {name(_OLD_HISTOGRAMS[grain])}",
             ]
             self.empty += [f"DELETE FROM {buckets}", f"DELETE FROM {replies}"]
             self.add_to_bucket[grain] = (
@@ -347,10 +362,10 @@ class BucketSQL:
                             for count in STORED_COUNTS)
             )
             self.add_replies[grain] = (
-                f"INSERT INTO {replies} AS t (day, department, days, replies) "
-                + rows([("day", day_type), ("department", "text"), ("days", "integer"),
-                        ("replies", "integer")])
-                + " ON CONFLICT (day, department, days) DO UPDATE SET "
+                f"INSERT INTO {replies} AS t (day, department, unit, days, replies) "
+                + rows([("day", day_type), ("department", "text"), ("unit", "text"),
+                        ("days", "integer"), ("replies", "integer")])
+                + " ON CONFLICT (day, department, unit, days) DO UPDATE SET "
                 "replies = t.replies + excluded.replies"
             )
         self.create.append(f"CREATE TABLE IF NOT EXISTS {calendar} (fingerprint text NOT NULL)")
@@ -382,9 +397,9 @@ class BucketSQL:
 
     def reply_sums(self, grain: str, by: str, department: bool) -> str:
         group = self._group(grain, by)
-        return (f"SELECT {group} AS grp, days, sum(replies) AS replies "
+        return (f"SELECT {group} AS grp, unit, days, sum(replies) AS replies "
                 f"FROM {self._tables[grain][1]} "
-                f"{self._where(department)} GROUP BY {group}, days")
+                f"{self._where(department)} GROUP BY {group}, unit, days")
 
     def _group(self, grain: str, by: str) -> str:
         if by == "department":

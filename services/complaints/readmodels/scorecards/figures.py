@@ -11,6 +11,7 @@ import math
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from complaints.application.routing import RoutingTable
@@ -23,6 +24,7 @@ from complaints.readmodels.scorecards.facts import (
     STAGES,
     CaseFacts,
 )
+from shared.locale import CITY_TIME
 
 GOOD_MIN, BAD_MAX = 4, 2
 VALID_RATINGS = ("rated_good", "rated_neutral", "rated_bad")
@@ -69,10 +71,32 @@ RATES = {
     "return_visit_rate": (("return_visits",), "rectified"),
     "reopen_rate": (("reopened_cases",), "replied_cases"),
 }
-# Working days from the start of the reply stage to the reply, over the timed replies.
-TIMES = ("time_to_reply_median", "time_to_reply_p90")
+# From the start of the reply stage to the reply, over the timed replies: in working days
+# (the day after the start up to the reply's day, on the official calendar with its make-up
+# days), and in calendar days counted the same way.
+WORKING_DAYS, CALENDAR_DAYS = "working_days", "calendar_days"
+TIMES = {
+    "time_to_reply_median": WORKING_DAYS,
+    "time_to_reply_p90": WORKING_DAYS,
+    "time_to_reply_calendar_median": CALENDAR_DAYS,
+    "time_to_reply_calendar_p90": CALENDAR_DAYS,
+}
 TIMED_REPLIES = "timed_replies"
 FIGURES = (*COUNTS, *RATES, *TIMES)
+# How the figures are counted, for whoever reads them (the API's description says it).
+CONVENTIONS = (
+    "A period is the cases received (filed) in it, from its first day to its last, both "
+    "included, in Asia/Shanghai; every later step of those cases counts, whenever it happened. "
+    "A case counts for the department that led it last. Time to reply is counted for each "
+    "round's first reply, from the start of its reply stage (the last assignment or transfer) "
+    "to the reply: in working days, the working days after the start's day up to and including "
+    "the reply's day, on the official calendar (State Council holidays and make-up working "
+    "days; weekends and holidays of years without an official schedule by rule), so a reply on "
+    "the day of assignment takes 0; and in calendar days counted the same way. The median is "
+    "the middle value (the mean of the two middle ones); the 90th percentile is by nearest "
+    "rank, the smallest value that at least 90 % of the replies reach. Rates are fractions "
+    "of their denominator, null when it is 0."
+)
 RATE_DIGITS = 4
 
 
@@ -97,6 +121,7 @@ class Tally:
         self.calendar = calendar
         self.entries: dict[str, list[Entry]] = {name: [] for name in (*COUNTS, TIMED_REPLIES)}
         self.reply_days: list[int] = []
+        self.reply_calendar_days: list[int] = []
 
     def add_all(self, cases: Iterable[CaseFacts]) -> Tally:
         for facts in cases:
@@ -123,8 +148,10 @@ class Tally:
             if run.stage in _ON_TIME_FIGURES and run.on_time:
                 count(_ON_TIME_FIGURES[run.stage], run.round)
             if run.stage == REPLY and run.ended_at is not None:
-                days = self.calendar.working_days_between(run.started_at, run.ended_at)
-                self.reply_days.append(days)
+                self.reply_days.append(
+                    self.calendar.working_days_between(run.started_at, run.ended_at))
+                self.reply_calendar_days.append(calendar_days_between(run.started_at,
+                                                                      run.ended_at))
                 count(TIMED_REPLIES, run.round)
         if facts.replied_rounds:
             count("replied_cases")
@@ -153,12 +180,15 @@ class Tally:
         for name, entries in other.entries.items():
             self.entries[name].extend(entries)
         self.reply_days.extend(other.reply_days)
+        self.reply_calendar_days.extend(other.reply_calendar_days)
         return self
 
     def figures(self) -> dict[str, int | float | None]:
         values = _with_rates({name: len(self.entries[name]) for name in COUNTS})
-        values["time_to_reply_median"] = median(self.reply_days)
-        values["time_to_reply_p90"] = percentile(self.reply_days, 90)
+        for prefix, days in (("time_to_reply", self.reply_days),
+                             ("time_to_reply_calendar", self.reply_calendar_days)):
+            values[f"{prefix}_median"] = median(days)
+            values[f"{prefix}_p90"] = percentile(days, 90)
         return values
 
     def behind(self, figure: str) -> list[Entry]:
@@ -190,14 +220,23 @@ def _rating_figure(score: int, invalidated: str | None) -> str:
 
 
 def figures_of(
-    counts: Mapping[str, int], reply_days: Mapping[int, int]
+    counts: Mapping[str, int], reply_days: Mapping[int, int],
+    reply_calendar_days: Mapping[int, int],
 ) -> dict[str, int | float | None]:
-    """The figures from summed counts and a histogram of reply times (working days → replies):
-    the same values `Tally.figures` gives for the cases summed."""
+    """The figures from summed counts and histograms of reply times (working days → replies,
+    calendar days → replies): the same values `Tally.figures` gives for the cases summed."""
     values = _with_rates({name: counts.get(name, 0) for name in COUNTS})
-    values["time_to_reply_median"] = histogram_median(reply_days)
-    values["time_to_reply_p90"] = histogram_percentile(reply_days, 90)
+    for prefix, days in (("time_to_reply", reply_days),
+                         ("time_to_reply_calendar", reply_calendar_days)):
+        values[f"{prefix}_median"] = histogram_median(days)
+        values[f"{prefix}_p90"] = histogram_percentile(days, 90)
     return values
+
+
+def calendar_days_between(start: datetime, end: datetime) -> int:
+    """Calendar days from `start` to `end` as working days are counted: days d with the
+    start's city day < d <= the end's (0 within one day; negative when the end comes first)."""
+    return (end.astimezone(CITY_TIME).date() - start.astimezone(CITY_TIME).date()).days
 
 
 def _with_rates(counts: dict[str, int]) -> dict[str, int | float | None]:

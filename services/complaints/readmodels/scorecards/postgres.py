@@ -109,8 +109,9 @@ class ScorecardPostgresRecorder(ReadModelPostgresRecorder):
                     bucket_params(key, row, key.day.isoformat()) for key, row in buckets))
             if replies := moved.histogram_rows():
                 curs.execute(SQL(self.bucket_sql.add_replies[grain]), _rows(
-                    {"day": day.isoformat(), "department": department, "days": days,
-                     "replies": n} for (day, department, days), n in replies))
+                    {"day": day.isoformat(), "department": department, "unit": unit,
+                     "days": days, "replies": n}
+                    for (day, department, unit, days), n in replies))
 
     def calendar_counted(self) -> str | None:
         """The fingerprint of the calendar the aggregates were counted with (None: never)."""

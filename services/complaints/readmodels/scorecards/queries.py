@@ -183,7 +183,7 @@ class Scorecards:
         if figure in RATES:
             parts = [(name, sums.counts[name]) for name in RATES[figure][0]]
         elif figure in TIMES:
-            parts = [(figure, sum(sums.reply_days.values()))]
+            parts = [(figure, sum(sums.reply_days[TIMES[figure]].values()))]
         else:
             parts = [(figure, sums.counts[figure])]
         total = sum(count for _, count in parts)
@@ -256,8 +256,8 @@ class Scorecards:
             buckets, replies = self.recorder.sums(by, _ranges(by, *days), department)
             for group, category, channel, *stored in buckets:
                 grouped[_group(by, group)].add_bucket(category, channel, stored)
-            for group, days_taken, replies_counted in replies:
-                grouped[_group(by, group)].add_replies(days_taken, replies_counted)
+            for group, unit, days_taken, replies_counted in replies:
+                grouped[_group(by, group)].add_replies(unit, days_taken, replies_counted)
         for edge_start, edge_end in edges:
             tallies: dict[Any, Tally] = defaultdict(lambda: Tally(calendar))
             for facts in self.recorder.between(edge_start, edge_end, department):

@@ -191,8 +191,8 @@ def _add(c: Any, deltas: Deltas) -> None:
                           [bucket_params(key, row, key.day.isoformat()) for key, row in buckets])
         if replies := moved.histogram_rows():
             c.executemany(BUCKET_SQL.add_replies[grain], [
-                {"day": day.isoformat(), "department": department, "days": days, "replies": n}
-                for (day, department, days), n in replies])
+                {"day": day.isoformat(), "department": department, "unit": unit, "days": days,
+                 "replies": n} for (day, department, unit, days), n in replies])
 
 
 def _grouped(by: str, row: tuple[Any, ...]) -> tuple[Any, ...]:

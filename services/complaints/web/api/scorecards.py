@@ -11,7 +11,7 @@ from marshmallow import RAISE
 
 from complaints.domain.values import Role
 from complaints.readmodels.scorecards import Scorecard
-from complaints.readmodels.scorecards.figures import FIGURES, RATES, TIMES
+from complaints.readmodels.scorecards.figures import CONVENTIONS, FIGURES, RATES, TIMES
 from complaints.web.api.error_responses import documents_errors
 from complaints.web.api.parsing import ApiBlueprint
 from complaints.web.api.schemas.scorecards import (
@@ -30,7 +30,7 @@ blp = ApiBlueprint(
     url_prefix="/api/v1",
     description="Department scorecards over the cases received in a period, from a projection "
     "that says how far behind the event store it is (`lag`). Each figure links to the cases "
-    "behind it.",
+    "behind it. " + CONVENTIONS,
 )
 
 
@@ -66,8 +66,8 @@ def scorecards_csv(period):
     """Department scorecards as CSV
 
     Roles: supervisor and auditor. The same figures as `GET /scorecards`, one row per
-    department and a last row `total`; the header row names each figure by its code. Rates
-    are fractions, empty when their denominator is 0. The read model's lag is in the
+    department and a last row `total`; the header row names each figure by its code, a time
+    with its unit in brackets. Rates are fractions, empty when their denominator is 0. The read model's lag is in the
     `Huiyin-Lag-Tracked`, `-Head` and `-Behind` headers.
     """
     report = scorecards().scorecard(*_days(period), period.get("department"))
@@ -138,7 +138,7 @@ def _card(card: Scorecard, period: dict[str, Any]) -> dict[str, Any]:
             numerator, denominator = RATES[code]
             figure.update(numerator=list(numerator), denominator=denominator)
         elif code in TIMES:
-            figure["unit"] = "working_days"
+            figure["unit"] = TIMES[code]
         figures[code] = figure
     return {"department": card.department, "figures": figures}
 

@@ -56,13 +56,14 @@ class CasesBehindArgsSchema(PeriodArgsSchema):
 class FigureSchema(Schema):
     value = fields.Raw(
         allow_none=True,
-        metadata={"description": "a count; a rate from 0 to 1; working days for a time; "
-                                 "null when its denominator is 0"},
+        metadata={"description": "a count; a rate from 0 to 1; days for a time (its `unit`); "
+                                 "null when its denominator is 0 (a time: no timed reply)"},
     )
     cases = fields.String(metadata={"description": "where to list the cases behind the figure"})
     numerator = fields.List(fields.String(), metadata={"description": "a rate's numerator"})
     denominator = fields.String(metadata={"description": "a rate's denominator"})
-    unit = fields.String(metadata={"description": "working_days, for a time"})
+    unit = fields.String(metadata={"description": "for a time: working_days or calendar_days",
+                                   "enum": ["working_days", "calendar_days"]})
 
 
 FiguresSchema = Schema.from_dict(
