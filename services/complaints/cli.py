@@ -539,7 +539,7 @@ def _read_password(from_stdin: bool) -> str | None:
 def _print_demo(
     settings: Settings, accounts: list[tuple[str, str, str | None]], password: str
 ) -> None:
-    site = f"http://127.0.0.1:{settings.port}"
+    site = settings.public_url
     print(f"\nHuiyin runs in demo mode: open {site}/ (the JSON API's documentation: {site}/docs)")
     print(f"Demo logins (password: {password}, this installation's own, kept in "
           f"{settings.data_dir / DEMO_PASSWORD_FILE})")
