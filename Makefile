@@ -8,8 +8,10 @@ KAFKA_DIR ?= var/kafka
 KAFKA_PORT ?= 9092
 KAFKA_CONTROLLER_PORT ?= 9093
 # `make run` keeps its data here (PORT=8001 or HUIYIN_DATA_DIR=/tmp/x make run for another).
+# Every other setting comes from the environment as it is; links in messages lead to where it
+# serves unless HUIYIN_PUBLIC_URL says otherwise (shared/settings.py).
 HUIYIN_DATA_DIR ?= var
-RUN_ENV := HUIYIN_DEMO=1 HUIYIN_DATA_DIR=$(HUIYIN_DATA_DIR)
+RUN_ENV := HUIYIN_DEMO=$${HUIYIN_DEMO:-1} HUIYIN_DATA_DIR=$(HUIYIN_DATA_DIR) PORT=$${PORT:-8000}
 
 .PHONY: .venv web-assets run test test-unit test-integration test-fuzz test-e2e test-browser chromium translations lint bench bench-scale fuzz postgres postgres-stop kafka kafka-stop clean
 # The tiers run one after another, cheapest first, and stop at the first that fails.
@@ -40,7 +42,7 @@ run: $(STAMP) $(VENDORED)
 	$(RUN_ENV) $(BIN)/huiyin init
 	$(RUN_ENV) $(BIN)/huiyin-notify init
 	$(RUN_ENV) $(BIN)/huiyin stream prepare
-	$(RUN_ENV) PORT=$${PORT:-8000} exec $(BIN)/supervisord -c deploy/supervisord.conf
+	$(RUN_ENV) exec $(BIN)/supervisord -c deploy/supervisord.conf
 
 test: test-unit test-integration test-fuzz test-e2e test-browser
 

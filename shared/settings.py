@@ -154,6 +154,32 @@ def servers(env: Mapping[str, str], name: str) -> str:
     return raw
 
 
+def http_url(env: Mapping[str, str], name: str, default: str) -> str:
+    """An http:// or https:// URL, or `default` (empty for none) when the variable is unset."""
+    raw = env.get(name, "").strip() or default
+    if not raw:
+        return raw
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(f"{name} must be an http:// or https:// URL, not {raw!r}")
+    return raw
+
+
+def public_url(env: Mapping[str, str]) -> str:
+    """Where filers reach the site (HUIYIN_PUBLIC_URL), without a trailing slash: the base of
+    every link a message puts in front of them. Unset, it is where the web listens on this
+    machine (the first of HUIYIN_BIND naming a host, else 127.0.0.1 on PORT), so the links
+    of `make run` on another port lead to it; a deployment behind a proxy sets its own."""
+    port = whole_number(env, "PORT", 8000, 1, 65535)
+    served = f"http://127.0.0.1:{port}"
+    for address in bind_addresses(env.get("HUIYIN_BIND", "")):
+        host, _, bound_port = address.rpartition(":")
+        if host and bound_port.isdigit() and host.strip("[]") not in ("0.0.0.0", "::", "*"):
+            served = f"http://{host}:{bound_port}"
+            break
+    return http_url(env, "HUIYIN_PUBLIC_URL", served).rstrip("/")
+
+
 def bind_addresses(raw: str) -> list[str]:
     """gunicorn's bind value (`host:port`, `[v6]:port`, `unix:path`), comma-separated."""
     return [part.strip() for part in raw.split(",") if part.strip()]

@@ -17,6 +17,7 @@ from typing import Any
 from complaints import processes
 from complaints.adapters.access_store import open_access_store
 from complaints.application import audit, history_export, key_rotation
+from complaints.application.case_application import CaseNotFoundError
 from complaints.bootstrap import Services, build_services
 from complaints.domain.errors import DomainError
 from complaints.domain.values import STAFF_ROLES
@@ -172,6 +173,9 @@ def verify(settings: Settings, arguments: argparse.Namespace) -> int:
             else:
                 case_ids = [app.resolve_case_id(arguments.case)]
             results = [audit.verify_case(app, case_id) for case_id in case_ids]
+        except CaseNotFoundError as error:
+            print(f"huiyin: {error.named_as(arguments.case or '').message}", file=sys.stderr)
+            return UNUSABLE
         except DomainError as error:
             print(f"huiyin: {error.message}", file=sys.stderr)
             return UNUSABLE
@@ -539,7 +543,7 @@ def _read_password(from_stdin: bool) -> str | None:
 def _print_demo(
     settings: Settings, accounts: list[tuple[str, str, str | None]], password: str
 ) -> None:
-    site = f"http://127.0.0.1:{settings.port}"
+    site = settings.public_url
     print(f"\nHuiyin runs in demo mode: open {site}/ (the JSON API's documentation: {site}/docs)")
     print(f"Demo logins (password: {password}, this installation's own, kept in "
           f"{settings.data_dir / DEMO_PASSWORD_FILE})")

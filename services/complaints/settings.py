@@ -16,6 +16,7 @@ from shared.settings import (
     bind_addresses,
     flag,
     is_loopback_bind,
+    public_url,
     whole_number,
 )
 from shared.webhook_targets import ALLOW_LOOPBACK_VARIABLE
@@ -57,6 +58,8 @@ class Settings(CommonSettings):
     retention_file: Path | None = None
     # Filings that arrive while another is being saved share the next transaction.
     group_commit: bool = True
+    # Where filers reach the site (shared.settings.public_url): what `huiyin init` prints.
+    public_url: str = "http://127.0.0.1:8000"
 
     @property
     def postgres(self) -> PostgresURL | None:
@@ -120,6 +123,7 @@ class Settings(CommonSettings):
             ),
             retention_file=_optional_path(env, "HUIYIN_RETENTION_FILE"),
             group_commit=flag(env, "HUIYIN_GROUP_COMMIT", True),
+            public_url=public_url(env),
         )
         settings.postgres  # noqa: B018 - a bad URL fails here, at start-up
         return settings

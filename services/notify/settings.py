@@ -7,9 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from shared.settings import CommonSettings, PostgresURL, SettingsError, flag
+from shared.settings import (
+    CommonSettings,
+    PostgresURL,
+    SettingsError,
+    flag,
+    http_url,
+    public_url,
+)
 from shared.webhook_targets import ALLOW_LOOPBACK_VARIABLE
 
 
@@ -26,7 +32,7 @@ class NotifySettings:
     backoff_seconds: float
     connect_timeout: float
     read_timeout: float
-    public_url: str
+    public_url: str  # the base of every link in a message (shared.settings.public_url)
     # Loopback webhooks (and plain http to them): for tests and development only.
     webhook_allow_loopback: bool = False
     # Sends to webhooks at once; one hanging receiver holds one of them for one try.
@@ -66,13 +72,13 @@ class NotifySettings:
             smtp_host=env.get("HUIYIN_SMTP_HOST", "").strip(),
             smtp_port=int(_number(env, "HUIYIN_SMTP_PORT", 25, 1, 65535, whole=True)),
             smtp_from=_address(env, "HUIYIN_SMTP_FROM", "Huiyin <noreply@huiyin.example>"),
-            sms_gateway_url=_http_url(env, "HUIYIN_SMS_GATEWAY_URL", ""),
+            sms_gateway_url=http_url(env, "HUIYIN_SMS_GATEWAY_URL", ""),
             sms_gateway_token=env.get("HUIYIN_SMS_GATEWAY_TOKEN", "").strip(),
             attempts=int(_number(env, "HUIYIN_NOTIFY_ATTEMPTS", 5, 1, 20, whole=True)),
             backoff_seconds=_number(env, "HUIYIN_NOTIFY_BACKOFF", 0.5, 0, 300),
             connect_timeout=_number(env, "HUIYIN_NOTIFY_CONNECT_TIMEOUT", 2, 0.1, 60),
             read_timeout=_number(env, "HUIYIN_NOTIFY_TIMEOUT", 5, 0.1, 300),
-            public_url=_http_url(env, "HUIYIN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            public_url=public_url(env),
             webhook_allow_loopback=flag(env, ALLOW_LOOPBACK_VARIABLE, False),
             webhook_workers=int(_number(env, "HUIYIN_NOTIFY_WEBHOOK_WORKERS", 8, 1, 64,
                                         whole=True)),
@@ -109,14 +115,4 @@ def _address(env: Mapping[str, str], name: str, default: str) -> str:
     local, _, domain = address.rpartition("@")
     if not local or "." not in domain:
         raise SettingsError(f"{name} must be an email address such as a@b.example, not {raw!r}")
-    return raw
-
-
-def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
-    raw = env.get(name, "").strip() or default
-    if not raw:
-        return raw
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SettingsError(f"{name} must be an http:// or https:// URL, not {raw!r}")
     return raw

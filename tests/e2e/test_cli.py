@@ -111,7 +111,7 @@ def test_verify_of_an_unknown_case_says_so(huiyin):
     result = huiyin("verify", "HY-2026-424242")
 
     assert result.returncode == 2
-    assert "no case" in result.stderr
+    assert "no case HY-2026-424242" in result.stderr
 
 
 def test_projections_catch_up_and_rebuild(huiyin, environment):

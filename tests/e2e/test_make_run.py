@@ -159,3 +159,19 @@ def test_notify_killed_under_make_run_is_started_again_while_the_web_keeps_servi
     # Ctrl-C: every process stops, none is left behind.
     run.ctrl_c()
     assert processes_of(data_dir) == [], run.tail()
+
+
+def test_make_run_keeps_its_data_where_told_and_links_to_where_it_serves(make_run, smtp_server):
+    run, data_dir = make_run
+    wait_for("the web of `make run`", lambda: run.process.poll() is None and run.answers(),
+             seconds=START_SECONDS, explain=run.tail)
+    assert f"open {run.base}/" in run.printed()
+    assert f"kept in {data_dir / 'demo-password'}" in run.printed()
+    filed = requests.post(f"{run.base}/api/v1/cases", json=filing("links@amur.example"),
+                          timeout=10)
+    assert filed.status_code == 201, filed.text
+    [mail] = wait_for("the filing to be mailed",
+                      lambda: smtp_server.messages_to("links@amur.example"), explain=run.tail)
+    body = mail.get_body(("plain",)).get_content()
+    assert f"{run.base}/track/{filed.json()['reference']}" in body
+    assert (data_dir / "complaints.sqlite").exists() and (data_dir / "stream.sqlite").exists()

@@ -62,12 +62,12 @@ def test_a_case_filed_in_russian_is_answered_in_russian_and_each_message_is_on_r
         case = pipeline.read(filer, reference)
         return [m for m in case["messages"] if m["template"] == template]
 
-    # Each channel reports on its own: the inbox's receipt may be in before the email's.
-    recorded = wait_for("the filing email's receipt in the case", lambda: (
-        messages("filed") if "email" in {m["channel"] for m in messages("filed")} else None))
-    assert all(filing["access_code"] not in m["text"] for m in recorded)
+    # One notice, reported once its channels are done: the inbox and the email together.
+    (recorded,) = wait_for("the filing's notice in the case", lambda: messages("filed"))
+    assert [each["channel"] for each in recorded["channels"]] == ["inbox", "email"]
+    assert filing["access_code"] not in recorded["text"]
     history = pipeline.read(filer, reference, "/history")
-    assert "FilerNotified" in [event["type"] for event in history["events"]]
+    assert [event["type"] for event in history["events"]].count("FilerNotified") == 1
 
     intake = pipeline.staff("intake", "intake")
     customs = pipeline.staff("handler-customs", "handler", "CUSTOMS")

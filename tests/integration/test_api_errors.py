@@ -292,10 +292,13 @@ def test_a_version_or_position_that_is_no_plain_number_is_422(
 
 
 @pytest.mark.parametrize("name", ["HY-2026-999999", str(uuid.uuid4()), "no-such-case"])
-def test_an_unknown_case_is_404(intake, assert_error, unchanged, name):
-    assert_error(intake.view(name), 404, "not_found")
-    assert_error(intake.act(name, "accept"), 404, "not_found")
-    assert_error(intake.history(name), 404, "not_found")
+def test_an_unknown_case_is_404_naming_it_as_it_was_typed(intake, assert_error, unchanged,
+                                                          name):
+    for reply in (intake.view(name), intake.act(name, "accept"), intake.history(name),
+                  intake.act(name, "notes", {"text": "x"})):
+        body = assert_error(reply, 404, "not_found")
+        assert body["message"] == f"no case {name}"
+        assert body["details"] == {"case": name}
 
 
 def test_unknown_routes_and_methods_answer_in_the_error_shape(client, assert_error):

@@ -1,6 +1,8 @@
 """The case index on SQLite and PostgreSQL: the department queue, case search, and its lag."""
 
+import threading
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 
 import pytest
 
@@ -8,7 +10,7 @@ from complaints.application.principals import Principal
 from complaints.bootstrap import build_services
 from complaints.domain.credit_code import check_character
 from complaints.domain.values import Role
-from complaints.processes import catch_up_projections
+from complaints.processes import catch_up_projections, run_projections
 from complaints.readmodels.case_index import open_case_index
 from shared.locale import CITY_TIME
 from tests.fixtures.filing import filing_command
@@ -392,3 +394,31 @@ def test_staff_account_events_move_the_position_but_add_no_row(settings, desk, i
 
     assert index.lag().behind == 0
     assert index.search().total == 1
+
+
+def test_a_read_waits_briefly_for_what_was_recorded_before_it_and_then_says_its_lag(
+    settings, desk, index
+):
+    catch_up_projections(settings)
+    desk.file()
+
+    started = monotonic()
+    page = index.search()  # nothing keeps the index current here
+
+    assert 0.9 <= monotonic() - started < 10  # waited, and not without end
+    assert page.total == 0 and page.lag.behind >= 1
+
+
+def test_a_read_just_after_a_write_finds_it_while_the_projections_run(settings, desk, index):
+    catch_up_projections(settings)
+    stop = threading.Event()
+    runner = threading.Thread(target=run_projections, args=(settings,), kwargs={"stop": stop})
+    runner.start()
+    try:
+        for count in (1, 2, 3):
+            desk.file()
+            page = index.search()
+            assert page.total == count and page.lag.behind == 0
+    finally:
+        stop.set()
+        runner.join(timeout=10)

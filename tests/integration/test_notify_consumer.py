@@ -89,9 +89,9 @@ def test_notify_once_handles_every_event_commits_and_handles_none_again(settings
 
     assert sorted(m["To"] for m in smtp_server.messages) == [
         "anna.petrova@amur-export.example"] * 3
-    receipts = [decode_receipt(value) for value in read_topic(settings, RECEIPTS, 6)]
-    assert {(r.case_id, r.channel) for r in receipts} == {
-        (e.case_id, channel) for e in envelopes for channel in ("inbox", "email")}
+    receipts = [decode_receipt(value) for value in read_topic(settings, RECEIPTS, 3)]
+    assert sorted((r.case_id, tuple(d.channel for d in r.channels)) for r in receipts) == sorted(
+        (e.case_id, ("inbox", "email")) for e in envelopes)
     (letter,) = [decode_dead_letter(v) for v in read_topic(settings, NOTIFY_DEAD_LETTER, 1)]
     assert "not UTF-8 JSON" in letter.last_error
     assert notify_once(settings, wait_seconds=1) == 0

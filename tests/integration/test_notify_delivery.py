@@ -14,7 +14,7 @@ import pytest
 
 from notify.application.consumer import handle_batch
 from notify.bootstrap import NotifyService, build_service
-from notify.domain.notification import notification_id_for
+from notify.domain.notification import notice_id_for, notification_id_for
 from notify.domain.policy import FILER
 from notify.settings import NotifySettings
 from shared.contract.dead_letters import DeadLetter, decode_dead_letter
@@ -99,6 +99,12 @@ def plain_text(message: EmailMessage) -> str:
     return message.get_body(("plain",)).get_content()
 
 
+def outcomes(receipts) -> list[tuple[tuple[str, ...], bool]]:
+    """Each receipt as the channels it names and whether it reached the filer."""
+    return [(tuple(d.channel for d in r.channels) if r.delivered else (r.channel,), r.delivered)
+            for r in receipts]
+
+
 def test_a_russian_filing_produces_a_russian_email_with_reference_and_access_code(
     notify, smtp_server
 ):
@@ -116,19 +122,20 @@ def test_a_russian_filing_produces_a_russian_email_with_reference_and_access_cod
     assert "HY-2026-000042" in body and f"Код доступа: {ACCESS_CODE}" in body
 
 
-def test_a_sent_email_and_the_inbox_each_report_a_receipt_with_the_code_redacted(
+def test_a_notice_sent_to_the_inbox_and_by_email_is_one_receipt_naming_both_code_redacted(
     notify, smtp_server
 ):
     envelope = case_event("case.filed")
     notify.handle(envelope)
 
-    inbox, email = notify.receipts()
+    (receipt,) = notify.receipts()
+    inbox, email = receipt.channels
     assert (inbox.channel, email.channel) == ("inbox", "email")
-    assert email.receipt_id == str(notification_id_for(envelope.event_id, "filer", "email"))
+    assert receipt.receipt_id == str(notice_id_for(envelope.event_id, "filer"))
+    assert email.notification_id == str(notification_id_for(envelope.event_id, "filer", "email"))
     assert email.message_id == smtp_server.messages[0]["Message-ID"]
-    assert all(r.delivered and r.case_id == envelope.case_id for r in (inbox, email))
-    for receipt in (inbox, email):
-        assert ACCESS_CODE not in receipt.text and "Код доступа: ••••" in receipt.text
+    assert receipt.delivered and receipt.case_id == envelope.case_id
+    assert ACCESS_CODE not in receipt.text and "Код доступа: ••••" in receipt.text
     assert notify.dead_letters() == []
 
 
@@ -153,7 +160,8 @@ def test_the_sms_gateway_receives_the_text(notify, sms_gateway):
     assert sms["to"] == "+7 914 555 0101"
     assert sms["text"].startswith("Huiyin: your complaint is registered as HY-2026-000042")
     assert ACCESS_CODE in sms["text"]
-    assert [r.message_id for r in notify.receipts() if r.channel == "sms"] == ["accepted-1"]
+    assert [delivery.message_id for receipt in notify.receipts()
+            for delivery in receipt.channels if delivery.channel == "sms"] == ["accepted-1"]
 
 
 def test_a_webhook_failing_three_times_then_succeeding_gets_the_message_once(
@@ -173,7 +181,7 @@ def test_a_webhook_failing_three_times_then_succeeding_gets_the_message_once(
     arrivals = [request["at"] for request in webhook_receiver.requests]
     gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert [round(gap, 1) for gap in gaps] == [0.1, 0.2, 0.4]  # the backoff doubles
-    assert [r.channel for r in notify.receipts()] == ["inbox", "webhook"]
+    assert outcomes(notify.receipts()) == [(("inbox", "webhook"), True)]
 
 
 def test_a_webhook_that_always_fails_is_dead_lettered_and_the_case_flagged(
@@ -191,8 +199,8 @@ def test_a_webhook_that_always_fails_is_dead_lettered_and_the_case_flagged(
     assert letter.last_error == "webhook_http_status"  # a code: never the network's words
     assert letter.envelope["event_id"] == str(envelope.event_id)
     assert letter.envelope["data"]["access_code"] == "••••"
-    inbox, unreachable = notify.receipts()
-    assert inbox.delivered and not unreachable.delivered
+    notice, unreachable = notify.receipts()
+    assert outcomes([notice, unreachable]) == [(("inbox",), True), (("webhook",), False)]
     assert unreachable.receipt_id == letter.notification_id
     assert unreachable.reason == "webhook_http_status"
 
@@ -207,9 +215,7 @@ def test_a_failed_webhook_beside_a_delivered_email_does_not_flag_the_case(
 
     assert len(smtp_server.messages) == 1
     assert [letter.channel for letter in notify.dead_letters()] == ["webhook"]
-    assert [(r.channel, r.delivered) for r in notify.receipts()] == [
-        ("inbox", True), ("email", True)
-    ]
+    assert outcomes(notify.receipts()) == [(("inbox", "email"), True)]
 
 
 def test_failed_email_falls_back_to_sms(notify, smtp_server, sms_gateway):
@@ -223,9 +229,7 @@ def test_failed_email_falls_back_to_sms(notify, smtp_server, sms_gateway):
     assert letter.channel == "email"
     (sms,) = sms_gateway.accepted
     assert ACCESS_CODE in sms["text"]
-    assert [(r.channel, r.delivered) for r in notify.receipts()] == [
-        ("inbox", True), ("sms", True)
-    ]
+    assert outcomes(notify.receipts()) == [(("inbox", "sms"), True)]
     email = notify.service.notifications.get_notification(UUID(letter.notification_id))
     assert (email.status, email.fallback_channel) == ("failed", "sms")
 
@@ -239,9 +243,7 @@ def test_when_email_and_the_sms_fallback_both_fail_the_case_is_flagged(
     notify.handle(case_event("case.filed"))
 
     assert [letter.channel for letter in notify.dead_letters()] == ["email", "sms"]
-    assert [(r.channel, r.delivered) for r in notify.receipts()] == [
-        ("inbox", True), ("sms", False)
-    ]
+    assert outcomes(notify.receipts()) == [(("inbox",), True), (("sms",), False)]
 
 
 def test_failed_email_without_a_phone_flags_the_case(notify, smtp_server, sms_gateway):
@@ -250,9 +252,7 @@ def test_failed_email_without_a_phone_flags_the_case(notify, smtp_server, sms_ga
     notify.handle(case_event("case.filed", filer_details=filer(phone=None)))
 
     assert sms_gateway.requests == []
-    assert [(r.channel, r.delivered) for r in notify.receipts()] == [
-        ("inbox", True), ("email", False)
-    ]
+    assert outcomes(notify.receipts()) == [(("inbox",), True), (("email",), False)]
 
 
 def test_the_same_envelope_handled_twice_sends_once(notify, smtp_server):
@@ -264,7 +264,7 @@ def test_the_same_envelope_handled_twice_sends_once(notify, smtp_server):
     assert len(smtp_server.messages) == 1
     receipts = notify.receipts()
     # Reported again (recorded once downstream, by receipt id), never sent again.
-    assert len(receipts) == 4 and len({r.receipt_id for r in receipts}) == 2
+    assert len(receipts) == 2 and len({r.receipt_id for r in receipts}) == 1
 
 
 def test_the_same_envelope_twice_in_one_poll_sends_once(notify, smtp_server):
@@ -285,7 +285,7 @@ def test_departments_are_told_in_chinese_and_give_no_receipt(notify, smtp_server
     by_address = {m["To"]: m for m in smtp_server.messages}
     assert set(by_address) == {ANNA, "tax@huiyin.example", "customs@huiyin.example"}
     assert by_address["tax@huiyin.example"]["Subject"] == "【交办】投诉 HY-2026-000042 请牵头办理"
-    assert [r.channel for r in notify.receipts()] == ["inbox", "email"]
+    assert outcomes(notify.receipts()) == [(("inbox", "email"), True)]
 
 
 def test_a_bad_review_reaches_the_supervisor_and_the_lead_department(notify, smtp_server):

@@ -79,10 +79,9 @@ def test_a_sealed_event_is_opened_to_send_and_its_receipt_goes_back_sealed(
     (email,) = smtp_server.messages
     assert email["To"] == ADDRESS
     assert NAME in plain_text(email) and SUBJECT in plain_text(email)
-    receipts = notify.receipts()
-    assert {receipt.channel for receipt in receipts} == {"inbox", "email"}
-    for receipt in receipts:
-        assert NAME not in receipt.text and NAME in key.open(receipt.text)
+    (receipt,) = notify.receipts()
+    assert [delivery.channel for delivery in receipt.channels] == ["inbox", "email"]
+    assert NAME not in receipt.text and NAME in key.open(receipt.text)
     stored = notify_files(notify)
     assert stored and not [text for text in (NAME, ADDRESS, SUBJECT) if text.encode() in stored]
 

@@ -349,3 +349,14 @@ def test_the_landing_page_leads_to_filing_tracking_and_staff_sign_in(client):
     for address in ('href="/file"', 'href="/track"', 'href="/staff/sign-in"'):
         assert address in page
     assert client.get("/static/huiyin.css").status_code == 200
+
+
+def test_the_site_has_an_icon_where_browsers_look_and_where_the_pages_say(client):
+    page = client.get("/").get_data(as_text=True)
+    linked = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page).group(1)
+    svg = client.get(linked)
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+    assert svg.get_data(as_text=True).startswith("<svg")
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.get_data()[:4] == b"\x00\x00\x01\x00"  # an ICO file's own first bytes

@@ -57,3 +57,19 @@ def badly_rated_case(score: int = 2) -> Case:
     case = responded_case()
     case.rate(stamp("filer"), score, "不满意", "web")
     return case
+
+
+def reached(channel: str, notification_id: str, message_id: str = "",
+            sent_at: datetime = T0) -> dict[str, Any]:
+    """One channel a notice reached, as a receipt lists it."""
+    return {"channel": channel, "notification_id": notification_id, "message_id": message_id,
+            "sent_at": sent_at}
+
+
+def told_per_channel(case: Case, notification_id: str, channel: str, template: str,
+                     text: str, sent_at: datetime = T0) -> None:
+    """A `FilerNotified` as recorded before notices listed their channels: one channel, no
+    `channels` field (what a stored event of that time reads back as)."""
+    case._filer_notified(stamp=stamp("system"), notification_id=notification_id,
+                         channel=channel, template=template, message_id=f"<{notification_id}>",
+                         sent_at=sent_at, text=text, channels=None)

@@ -9,10 +9,10 @@ import pytest
 from complaints.domain.errors import CaseRuleError, CaseStateError
 from complaints.domain.values import Status
 from tests.unit.case_builder import (
-    T0,
     assigned_case,
     badly_rated_case,
     filed_case,
+    reached,
     responded_case,
     stamp,
 )
@@ -164,9 +164,11 @@ def test_each_event_carries_the_previous_events_hash():
 def test_what_the_filer_was_told_is_recorded_once_per_notification_in_any_state():
     case = responded_case()
     case.close(stamp())
-    case.record_filer_notified(stamp("system"), "n-1", "email", "closed", "<m1@x>", T0, "已办结")
+    case.record_filer_notified(stamp("system"), "n-1", "closed", "已办结",
+                               [reached("email", "n-1-email", "<m1@x>")])
     with pytest.raises(CaseRuleError) as refused:
-        case.record_filer_notified(stamp("system"), "n-1", "email", "closed", "<m1@x>", T0, "")
+        case.record_filer_notified(stamp("system"), "n-1", "closed", "",
+                                   [reached("email", "n-1-email", "<m1@x>")])
     assert rule_of(refused) == "receipt_recorded"
     assert [m["notification_id"] for m in case.messages] == ["n-1"]
 
@@ -175,7 +177,8 @@ def test_a_filer_no_channel_reached_is_flagged_until_a_message_gets_through():
     case = filed_case()
     case.record_filer_unreachable(stamp("system"), "n-2", "email and SMS failed")
     assert case.filer_unreachable
-    case.record_filer_notified(stamp("system"), "n-3", "inbox", "filed", "", T0, "已受理")
+    case.record_filer_notified(stamp("system"), "n-3", "filed", "已受理", [reached("inbox", "n-3")])
     assert case.filer_unreachable, "the inbox is no proof the filer was reached"
-    case.record_filer_notified(stamp("system"), "n-4", "sms", "filed", "id-7", T0, "已受理")
+    case.record_filer_notified(stamp("system"), "n-4", "filed", "已受理",
+                               [reached("sms", "n-4", "id-7")])
     assert not case.filer_unreachable

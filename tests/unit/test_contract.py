@@ -16,7 +16,7 @@ from shared.contract.case_keys import decode_case_key, encode_case_key
 from shared.contract.codec import ContractError
 from shared.contract.dead_letters import DeadLetter, decode_dead_letter, encode_dead_letter
 from shared.contract.envelope import Envelope, decode_envelope, encode_envelope, event_id_for
-from shared.contract.receipts import Receipt, decode_receipt, encode_receipt
+from shared.contract.receipts import Delivery, Receipt, decode_receipt, encode_receipt
 from shared.sealing import DataKey, WrappedKey
 
 CASE_ID = UUID("6f1c3a52-9a0e-5f43-8d0e-2b7c1d9e4a11")
@@ -276,3 +276,32 @@ def test_a_case_key_round_trips_and_names_its_kek():
     assert decode_case_key(CASE_ID, raw) == key
     with pytest.raises(ContractError, match="kek_id"):
         decode_case_key(CASE_ID, b'{"kek_id": "mine", "wrapped": "AAAA"}')
+
+
+def test_a_notice_receipt_lists_each_channel_it_reached():
+    notice = receipt(receipt_id="notice-1", channel="inbox", message_id="", channels=(
+        Delivery("inbox", "n-1", "", T0), Delivery("email", "n-2", "<m2@huiyin>", T0)))
+    raw = encode_receipt(notice)
+    assert json.loads(raw)["schema_version"] == 2
+    assert decode_receipt(raw) == notice
+
+
+def test_a_version_1_receipt_reads_as_a_notice_that_reached_its_one_channel():
+    raw = tampered(encode_receipt(receipt()),
+                   lambda d: (d.pop("schema_version"), d.pop("channels")))
+    assert decode_receipt(raw).channels == (
+        Delivery("email", "notification-1", "<m1@huiyin>", T0),)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda d: d.update(channels=d["channels"] * 2), "each channel once"),
+        (lambda d: d.update(channels=[]), "lists its channels"),
+        (lambda d: d.update(schema_version=3), "schema_version"),
+        (lambda d: d["channels"][0].update(channel="pigeon"), "channel"),
+    ],
+)
+def test_a_notice_receipt_that_breaks_the_contract_is_refused(change, problem):
+    with pytest.raises(ContractError, match=problem):
+        decode_receipt(tampered(encode_receipt(receipt()), change))

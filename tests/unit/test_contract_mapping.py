@@ -15,7 +15,7 @@ from complaints.timelimits.deadlines import Deadlines
 from shared.contract import case_events as wire
 from shared.contract.envelope import Envelope, decode_envelope, encode_envelope, event_id_for
 from shared.sealing import DataKey
-from tests.unit.case_builder import filed_case, stamp
+from tests.unit.case_builder import filed_case, reached, stamp
 
 SECRET = "unit-test-secret-key-with-enough-characters"
 DEADLINES = Deadlines.load()
@@ -77,8 +77,8 @@ def full_life() -> Case:
     case.follow_up(stamp("supervisor"), "phone", True, "")
     case.close(stamp("intake"))
     case.reopen(stamp("filer"), "again")
-    case.record_filer_notified(stamp("system"), "n-1", "email", "filed", "m-1",
-                               datetime(2026, 3, 2, tzinfo=UTC), "text")
+    case.record_filer_notified(stamp("system"), "n-1", "filed", "text",
+                               [reached("email", "n-1", "m-1", datetime(2026, 3, 2, tzinfo=UTC))])
     return case
 
 
@@ -107,8 +107,8 @@ def test_an_internal_note_never_goes_on_the_wire_and_a_public_one_does():
 
 def test_receipts_that_came_back_are_not_relayed():
     case = filed_case()
-    case.record_filer_notified(stamp("system"), "n-1", "email", "filed", "m-1",
-                               datetime(2026, 3, 2, tzinfo=UTC), "text")
+    case.record_filer_notified(stamp("system"), "n-1", "filed", "text",
+                               [reached("email", "n-1", "m-1", datetime(2026, 3, 2, tzinfo=UTC))])
     case.record_filer_unreachable(stamp("system"), "n-2", "all channels failed")
     assert [m for _, m, _ in wire_events(case)][1:] == [None, None]
 

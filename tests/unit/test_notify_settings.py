@@ -7,9 +7,13 @@ from pathlib import Path
 import pytest
 
 from complaints.settings import Settings
+from notify.application.directory import Directory
+from notify.application.messages import MessageRenderer
+from notify.domain.policy import plan_notices
 from notify.settings import NotifySettings
 from shared.settings import SettingsError
 from tests.fixtures.stores import TEST_KEK
+from tests.unit.test_notify_envelopes import case_event
 
 SECRET = "s" * 32
 
@@ -77,3 +81,35 @@ def test_the_public_url_loses_its_trailing_slash():
     assert settings_from(HUIYIN_PUBLIC_URL="https://huiyin.example/").public_url == (
         "https://huiyin.example"
     )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8013"}, "http://127.0.0.1:8013"),
+        ({"HUIYIN_BIND": "localhost:9000,[::1]:9000"}, "http://localhost:9000"),
+        ({"HUIYIN_BIND": "0.0.0.0:8000", "PORT": "8000"}, "http://127.0.0.1:8000"),
+        ({"PORT": "8013", "HUIYIN_PUBLIC_URL": "https://huiyin.heihe.example"},
+         "https://huiyin.heihe.example"),
+    ],
+)
+def test_links_lead_to_the_public_url_or_else_to_where_the_web_listens(env, expected):
+    assert settings_from(**env).public_url == expected
+    complaints = Settings.from_env({"HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": SECRET,
+                                    "HUIYIN_DATA_DIR": "var", **env})
+    assert complaints.public_url == expected
+
+
+@pytest.mark.parametrize("env", [{"HUIYIN_PUBLIC_URL": "https://huiyin.heihe.example/"},
+                                 {"HUIYIN_BIND": "huiyin.heihe.example:8443"}])
+def test_a_notice_links_to_the_configured_public_url(env):
+    renderer = MessageRenderer(Directory.load(), settings_from(**env).public_url)
+    envelope = case_event("case.filed", language="en")
+    [_inbox, email] = plan_notices(envelope.event_type, str(envelope.case_id), envelope.data,
+                                   Directory.load())
+    message = renderer.render(email, envelope.data)
+    site = "https://huiyin.heihe.example" if "HUIYIN_PUBLIC_URL" in env else (
+        "http://huiyin.heihe.example:8443")
+    assert f"{site}/track/{envelope.data['case']['reference']}" in message.sms
+    assert "127.0.0.1" not in message.body + message.sms

@@ -88,7 +88,7 @@ def case_history(
     stored = app.case_events(case_id)
     current = project_aggregate(None, stored)
     if not isinstance(current, Case):
-        raise CaseNotFoundError(f"no case {case_id}")
+        raise CaseNotFoundError(f"no case {case_id}", case_id=str(case_id))
     authorize_read(principal, current)
     events = stored
     if as_of_position is not None:
@@ -117,7 +117,7 @@ def stored_links(app: Complaints, case_id: UUID) -> list[ChainLink | UnreadableL
     """A case's events as stored, in order, each as the chain sees it."""
     stored = app.recorder.select_events(case_id)
     if not stored:
-        raise CaseNotFoundError(f"no case {case_id}")
+        raise CaseNotFoundError(f"no case {case_id}", case_id=str(case_id))
     links: list[ChainLink | UnreadableLink] = []
     for row in stored:
         event_type = row.topic.rpartition(".")[2]

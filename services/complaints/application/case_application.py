@@ -35,6 +35,14 @@ SAVE_ATTEMPTS = 3
 class CaseNotFoundError(DomainError):
     code = "not_found"
 
+    def named_as(self, typed: str) -> CaseNotFoundError:
+        """The same refusal naming the case as the user typed it: a reference, not the id
+        it is turned into. One not about a case that is missing (a moment before it was
+        filed) stays as it is."""
+        if "case_id" not in self.details:
+            return self
+        return CaseNotFoundError(f"no case {typed}", case=typed)
+
 
 class VersionConflictError(DomainError):
     code = "version_conflict"
@@ -165,9 +173,9 @@ class CaseApplication(Application):
         try:
             case = self.repository.get(case_id, version=version)
         except AggregateNotFoundError:
-            raise CaseNotFoundError(f"no case {case_id}") from None
+            raise CaseNotFoundError(f"no case {case_id}", case_id=str(case_id)) from None
         if not isinstance(case, Case):
-            raise CaseNotFoundError(f"no case {case_id}")
+            raise CaseNotFoundError(f"no case {case_id}", case_id=str(case_id))
         return case
 
     def read_case(self, principal: Principal, case_id: UUID) -> Case:
@@ -182,7 +190,7 @@ class CaseApplication(Application):
         try:
             return UUID(text)
         except ValueError:
-            raise CaseNotFoundError(f"no case {text!r}") from None
+            raise CaseNotFoundError(f"no case {text}", case=text) from None
 
     def _occurred(self, principal: Principal, occurred_at: datetime | None) -> datetime:
         now = self.clock()

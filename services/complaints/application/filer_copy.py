@@ -54,8 +54,10 @@ def filer_copy(app: Complaints, principal: Principal, case_id: UUID,
         "attachments": [_attachment(reference) for reference in case.attachments],
         "history": [view for event in events if (view := event_view(event, case, principal))],
         "messages": [
-            {key: message.get(key) for key in
-             ("notification_id", "channel", "template", "sent_at", "text")}
+            {**{key: message.get(key) for key in
+                ("notification_id", "channel", "template", "sent_at", "text")},
+             "channels": [{"channel": each["channel"], "sent_at": each["sent_at"]}
+                          for each in message["channels"]]}
             for message in case.messages
         ],
     })

@@ -3,7 +3,9 @@ recomputed due times, and the receipts the notify service sends back."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from complaints.application.case_application import CaseApplication, VersionConflictError
@@ -68,17 +70,22 @@ class Upkeep(CaseApplication):
     def record_receipt(
         self, case_id: UUID, notification_id: str, *, delivered: bool, channel: str = "",
         template: str = "", message_id: str = "", sent_at: datetime | None = None,
-        text: str = "", reason: str = "",
+        text: str = "", reason: str = "", channels: Sequence[Mapping[str, Any]] = (),
     ) -> bool:
-        """Record what the notify service reports, once per notification; False if known.
+        """Record what the notify service reports, once per notice; False if known.
 
+        A delivered notice names the `channels` it reached (each: channel, notification_id,
+        message_id, sent_at); a receipt of one channel alone may name it by `channel`,
+        `message_id` and `sent_at` instead, as notify did before it reported notices.
         A failure's `reason` is kept only as a reason code (shared.contract.delivery_failures):
         free words may name the filer's URL or an address inside the network."""
 
         def record(case: Case, stamp: Stamp) -> None:
             if delivered:
-                case.record_filer_notified(stamp, notification_id, channel, template,
-                                           message_id, sent_at or stamp.occurred_at, text)
+                reached = channels or [{"channel": channel, "notification_id": notification_id,
+                                        "message_id": message_id,
+                                        "sent_at": sent_at or stamp.occurred_at}]
+                case.record_filer_notified(stamp, notification_id, template, text, reached)
             else:
                 case.record_filer_unreachable(stamp, notification_id, as_reason_code(reason))
 

@@ -108,8 +108,15 @@ def _deadline(case: Case) -> dict[str, Any] | None:
 
 
 def _message(message: dict[str, Any], masked: bool) -> dict[str, Any]:
+    """One notice to the filer, with the channels it reached and the positions of the events
+    that recorded it (one, or one per channel in histories from before notices were)."""
+    shown = {key: message[key] for key in (
+        "notification_id", "channel", "template", "message_id", "sent_at", "positions")}
+    shown["channels"] = [dict(channel) for channel in message["channels"]]
     # What the filer was told may name them; a department that sees them masked gets no text.
-    return {key: value for key, value in message.items() if not (masked and key == "text")}
+    if not masked:
+        shown["text"] = message["text"]
+    return shown
 
 
 def event_view(event: Any, case: Case, principal: Principal) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import event
 
+from complaints.domain import notices
 from complaints.domain.chain import ChainedAggregate
 from complaints.domain.deadline import ClockRules, Deadline, DueTime, due_fields
 from complaints.domain.errors import CaseRuleError, CaseStateError
@@ -372,12 +373,19 @@ class Case(IntakeRules, ReviewRules, ClockRules, NotificationRules, ChainedAggre
     def _filer_notified(
         self, stamp: Stamp, notification_id: str, channel: str, template: str,
         message_id: str, sent_at: datetime, text: str,
+        channels: list[dict[str, Any]] | None = None,
     ) -> None:
-        self.messages.append({"notification_id": notification_id, "channel": channel,
-                              "template": template, "message_id": message_id,
-                              "sent_at": sent_at, "text": text})
+        # Recorded once per channel before notices listed their `channels` (None): such an
+        # event is its one channel, `channel`, `message_id` and `sent_at`; in a notice's
+        # event those repeat the first of its channels, for readers of either kind.
+        reached = channels if channels is not None else [
+            {"channel": channel, "notification_id": notification_id,
+             "message_id": message_id, "sent_at": sent_at}]
+        notices.told(self.messages, notification_id=notification_id, template=template,
+                     text=text, sent_at=sent_at, channels=reached,
+                     position=self.version + 1)  # this event's, while it is being applied
         # The inbox always "delivers"; only a message that went out reached the filer.
-        if channel != "inbox":
+        if any(each["channel"] != "inbox" for each in reached):
             self.filer_unreachable = False
 
     @event("FilerUnreachable")

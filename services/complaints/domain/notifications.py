@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+from complaints.domain import notices
 from complaints.domain.errors import CaseRuleError
 from complaints.domain.values import Stamp
 
@@ -12,19 +14,28 @@ class NotificationRules:
     """`Case`'s rules for receipts; the facts are recorded by `Case`'s `@event` methods."""
 
     def was_told(self, notification_id: str) -> bool:
-        return any(message["notification_id"] == notification_id for message in self.messages)
+        return notification_id in notices.notification_ids(self.messages)
 
     def record_filer_notified(
-        self, stamp: Stamp, notification_id: str, channel: str, template: str,
-        message_id: str, sent_at: datetime, text: str,
+        self, stamp: Stamp, notification_id: str, template: str, text: str,
+        channels: Sequence[Mapping[str, Any]],
     ) -> None:
-        """A notification reached the filer; recorded once, in whatever state the case is."""
-        if self.was_told(notification_id):
+        """A notice reached the filer on `channels` (each: channel, notification_id,
+        message_id, sent_at); recorded once, in whatever state the case is.
+
+        A notice some of whose channels were recorded on their own (notify reported each
+        channel before it reported notices) joins their message; one with no channel new
+        is refused."""
+        known = notices.notification_ids(self.messages)
+        if notification_id in known or all(
+                channel["notification_id"] in known for channel in channels):
             raise CaseRuleError("receipt_recorded", "this notification was recorded already",
                                 notification_id=notification_id)
-        self._filer_notified(stamp=stamp, notification_id=notification_id, channel=channel,
-                             template=template, message_id=message_id, sent_at=sent_at,
-                             text=text)
+        first = channels[0]
+        self._filer_notified(stamp=stamp, notification_id=notification_id,
+                             channel=first["channel"], template=template,
+                             message_id=first["message_id"], sent_at=first["sent_at"],
+                             text=text, channels=[dict(channel) for channel in channels])
 
     def record_filer_unreachable(self, stamp: Stamp, notification_id: str, reason: str) -> None:
         """Every channel failed: intake staff must call the filer."""

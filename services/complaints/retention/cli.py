@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from complaints import processes
+from complaints.application.case_application import CaseNotFoundError
 from complaints.application.principals import Principal
 from complaints.bootstrap import build_services
 from complaints.domain.errors import CaseRuleError, CaseStateError, DomainError
@@ -38,6 +39,10 @@ def erase(settings: Settings, arguments: argparse.Namespace) -> int:
             print(f"huiyin personal-data: {arguments.case}: {error.message}; nothing erased",
                   file=sys.stderr)
             return REFUSED
+        except CaseNotFoundError as error:
+            print(f"huiyin personal-data: {error.named_as(arguments.case).message}",
+                  file=sys.stderr)
+            return UNUSABLE
         except DomainError as error:
             print(f"huiyin personal-data: {error.message}", file=sys.stderr)
             return UNUSABLE

@@ -1,9 +1,10 @@
 """Receipts: notify's reports on `huiyin.receipts` become the case's history.
 
-Each receipt is recorded once (Case.FilerNotified, or FilerUnreachable when every channel
-failed) and committed only after the write: a receipt delivered twice, or again after a
-crash, finds itself recorded and changes nothing. A receipt that can never be recorded (no
-such case here, or one that breaks the contract) is logged and committed, not retried forever.
+Each receipt is recorded once (Case.FilerNotified, one per notice with the channels it
+reached, or FilerUnreachable when every channel failed) and committed only after the write:
+a receipt delivered twice, or again after a crash, finds itself recorded and changes nothing.
+A receipt that can never be recorded (no such case here, or one that breaks the contract) is
+logged and committed, not retried forever.
 A receipt's text names the filer, so notify seals it with the case's key; it is recorded
 with that same token, or as nothing if the key is gone (the case's data was erased).
 The receipts process, which polls, records and commits, is in `complaints.processes`.
@@ -11,6 +12,7 @@ The receipts process, which polls, records and commits, is in `complaints.proces
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 
@@ -58,6 +60,7 @@ def _record(app: Complaints, receipt: Receipt) -> int:
         receipt.case_id, receipt.receipt_id, delivered=receipt.delivered,
         channel=receipt.channel, template=receipt.template, message_id=receipt.message_id,
         sent_at=receipt.sent_at, text=_opened(app, receipt), reason=receipt.reason,
+        channels=[dataclasses.asdict(delivery) for delivery in receipt.channels],
     ))
 
 

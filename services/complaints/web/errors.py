@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError
-from flask import Flask, g, jsonify
+from flask import Flask, g, jsonify, request
 from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, UnsupportedMediaType
 
@@ -72,6 +72,11 @@ def domain_status(error: DomainError) -> int:
 
 
 def handle_domain_error(error: DomainError):
+    if isinstance(error, CaseNotFoundError):
+        # The address named the case (a reference, usually): say that, not its id.
+        typed = (request.view_args or {}).get("case")
+        if typed:
+            error = error.named_as(str(typed))
     details = {key: value for key, value in error.details.items() if value is not None}
     return error_body(domain_status(error), error.code, error.message, **details)
 

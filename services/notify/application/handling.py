@@ -12,9 +12,11 @@ message sent by a process that died before recording it sent.
 
 The event's personal values are sealed; they are opened with the case's key for the
 messages and nowhere else (`notify.application.sealed`), and a receipt's text, which names
-the filer, goes back sealed with that key. Once the case's personal data is erased (the
-event says so, or its key is gone) nothing is sent to the filer: each notice to them is
-recorded withheld, and a try still waiting when the erasure arrives is dropped the same way.
+the filer, goes back sealed with that key. The filer's notice is reported once, when the
+event's handling is finished, naming every channel it reached (`notify.application.receipts`).
+Once the case's personal data is erased (the event says so, or its key is gone) nothing is
+sent to the filer: each notice to them is recorded withheld, and a try still waiting when the
+erasure arrives is dropped the same way.
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ from notify.application.directory import Directory
 from notify.application.messages import MessageRenderer, RenderedMessage, redacted
 from notify.application.notifications import NotificationConflictError, Notifications
 from notify.application.outbox import Outbox
+from notify.application.receipts import notice_receipt, unreachable_receipt
 from notify.application.sealed import CaseKeyring, erased, opened
 from notify.domain.notification import Notification, notification_id_for
 from notify.domain.policy import Channel, Notice, fallback_for, plan_notices
 from shared.contract.dead_letters import DeadLetter
-from shared.contract.delivery_failures import INTERNAL_ERROR, PERSONAL_DATA_ERASED
+from shared.contract.delivery_failures import PERSONAL_DATA_ERASED
 from shared.contract.envelope import Envelope, carries_token, encode_envelope
 from shared.contract.event_types import PERSONAL_DATA_ERASED as ERASURE_EVENT
 from shared.contract.receipts import Receipt
@@ -64,6 +67,7 @@ class EventJob:
     handled: set[UUID] = field(default_factory=set)
     outstanding: int = 0  # notifications neither sent nor given up yet
     reached_filer: bool = False
+    told: list[tuple[Notice, Notification]] = field(default_factory=list)  # sent to the filer
     unreachable: list[Receipt] = field(default_factory=list)
     reported: bool = False
 
@@ -289,26 +293,31 @@ class EventHandler:
         envelope = job.envelope
         if notification.status == "sent":
             if notice.filer_facing:
-                outbox.add_receipt(self._receipt(job, notice, notification))
+                job.told.append((notice, notification))
                 job.reached_filer |= notice.channel is not Channel.INBOX
             return []
         outbox.add_dead_letter(self._dead_letter(envelope, notice, notification))
         fallback = fallback_for(notice, job.data["case"])
         if fallback is None:
             if notice.filer_facing:
-                job.unreachable.append(self._unreachable(envelope, notice, notification))
+                job.unreachable.append(unreachable_receipt(envelope, notice, notification))
             return []
         if not notification.fallback_channel:
             self.notifications.record_fallback(notification, fallback.channel.value)
         return self._open(job, fallback, message, outbox)
 
-    @staticmethod
-    def _report_if_finished(job: EventJob, outbox: Outbox) -> None:
-        """The case is flagged (a receipt with delivered=false) only when no channel beyond
+    def _report_if_finished(self, job: EventJob, outbox: Outbox) -> None:
+        """Once the event is handled: the filer's notice, once, with every channel it reached.
+
+        The case is flagged (a receipt with delivered=false) only when no channel beyond
         the inbox reached the filer: a failed webhook beside a delivered email is no reason
         to call them."""
         if job.finished and not job.reported:
             job.reported = True
+            if job.told:
+                outbox.add_receipt(notice_receipt(job.envelope, job.told,
+                                                  lambda notice: self._shown(job, notice),
+                                                  job.key))
             if not job.reached_filer:
                 for receipt in job.unreachable:
                     outbox.add_receipt(receipt)
@@ -329,39 +338,10 @@ class EventHandler:
             message=message,
         )
 
-    def _receipt(self, job: EventJob, notice: Notice, notification: Notification) -> Receipt:
-        """What the filer was told, sealed with the case's key: it names them."""
-        envelope = job.envelope
-        shown = self.renderer.render(notice, job.data, redact_secrets=True)
-        text = shown.text_for(notice.channel)
-        return Receipt(
-            receipt_id=str(notification.id),
-            case_id=envelope.case_id,
-            event_id=envelope.event_id,
-            delivered=True,
-            channel=notice.channel.value,
-            template=notice.template,
-            message_id=notification.message_id,
-            sent_at=notification.sent_at,
-            text=job.key.seal(text) if job.key is not None else text,
-        )
-
-    def _unreachable(
-        self, envelope: Envelope, notice: Notice, notification: Notification
-    ) -> Receipt:
-        """Every way to reach the filer failed: the complaints service flags the case."""
-        return Receipt(
-            receipt_id=str(notification.id),
-            case_id=envelope.case_id,
-            event_id=envelope.event_id,
-            delivered=False,
-            channel=notice.channel.value,
-            template=notice.template,
-            message_id="",
-            sent_at=notification.failed_at,
-            # A reason code (shared.contract.delivery_failures): no address, no network words.
-            reason=notification.last_error or INTERNAL_ERROR,
-        )
+    def _shown(self, job: EventJob, notice: Notice) -> str:
+        """What the filer read on the notice's channel, the access code redacted."""
+        return self.renderer.render(notice, job.data, redact_secrets=True).text_for(
+            notice.channel)
 
     def _dead_letter(
         self, envelope: Envelope, notice: Notice, notification: Notification

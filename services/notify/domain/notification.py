@@ -25,6 +25,12 @@ def notification_id_for(event_id: UUID, recipient: str, channel: str) -> UUID:
     return uuid5(NOTIFICATION_NAMESPACE, f"{event_id}/{recipient}/{channel}")
 
 
+def notice_id_for(event_id: UUID, recipient: str) -> UUID:
+    """One notice per (event, recipient), whichever channels carry it: an event's policy
+    gives a recipient one template, sent on each of their channels."""
+    return uuid5(NOTIFICATION_NAMESPACE, f"{event_id}/{recipient}/notice")
+
+
 class Notification(Aggregate):
     @staticmethod
     def create_id(event_id: UUID, recipient: str, channel: str) -> UUID:

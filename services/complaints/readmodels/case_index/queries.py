@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from time import monotonic, sleep
 from typing import Any, Protocol
 
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory, Tracking
@@ -28,6 +29,14 @@ from complaints.readmodels.case_index.sqlite import CaseIndexSQLiteRecorder
 from complaints.readmodels.projection import Lag
 from complaints.settings import Settings
 from shared.locale import CITY_TIME
+
+# A page waits at most this long for the index to take in what the store held when it was
+# asked (a reader's own command a moment before: an assignment, then their queue), and only
+# while the index is close behind; the projection polls every half second. Past either, the
+# page answers as it stands, its `lag` saying how far behind.
+CATCH_UP_SECONDS = 1.0
+CATCH_UP_WITHIN = 100  # positions
+CATCH_UP_POLL_SECONDS = 0.05
 
 MAX_PAGE_SIZE = 500
 # The deepest a reader's page may start: past it, narrow the search. Far below the 64-bit
@@ -227,6 +236,18 @@ class CaseIndex:
         tracked = self.recorder.max_tracking_id(self.application_name) or 0
         return Lag(tracked=tracked, head=self.events.max_notification_id() or 0)
 
+    def caught_up(
+        self, seconds: float = CATCH_UP_SECONDS, within: int = CATCH_UP_WITHIN
+    ) -> Lag:
+        """Wait, boundedly, until the index holds what the store held on asking; the lag."""
+        lag = self.lag()
+        deadline = monotonic() + seconds
+        while 0 < lag.behind <= within and monotonic() < deadline:
+            sleep(CATCH_UP_POLL_SECONDS)
+            tracked = self.recorder.max_tracking_id(self.application_name) or 0
+            lag = Lag(tracked=tracked, head=lag.head)  # the head as it was on asking
+        return self.lag()
+
     def close(self) -> None:
         self._factory.close()
 
@@ -235,7 +256,7 @@ class CaseIndex:
             raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}, not {limit}")
         if not 0 <= offset <= MAX_OFFSET:
             raise ValueError(f"offset must be between 0 and {MAX_OFFSET}, not {offset}")
-        lag = self.lag()
+        lag = self.caught_up()
         items, found = self.recorder.find(case_filter, order, (limit, offset))
         total, exact = counted(found)
         return Page(items=items, total=total, lag=lag, total_exact=exact)

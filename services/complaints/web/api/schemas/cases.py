@@ -39,12 +39,24 @@ class DeadlineSchema(Schema):
     paused = fields.Boolean(metadata={"description": "waiting for the filer: the clock stands"})
 
 
-class MessageSchema(Schema):
-    notification_id = fields.String()
+class ReachedChannelSchema(Schema):
     channel = fields.String(metadata={"description": "email, sms, webhook or inbox"})
-    template = fields.String()
+    notification_id = fields.String()
     message_id = fields.String()
     sent_at = Timestamp()
+
+
+class MessageSchema(Schema):
+    notification_id = fields.String(metadata={"description": "the notice's id"})
+    channel = fields.String(metadata={"description": "the first of `channels`"})
+    channels = fields.List(fields.Nested(ReachedChannelSchema), metadata={
+        "description": "every channel the notice reached, each with its own message id"})
+    template = fields.String()
+    message_id = fields.String(metadata={"description": "the first channel's"})
+    sent_at = Timestamp(metadata={"description": "when the first channel reached the filer"})
+    positions = fields.List(fields.Integer(), metadata={
+        "description": "the history's FilerNotified events that recorded the notice: one, or "
+                       "one per channel in histories recorded before notices were"})
     text = fields.String(allow_none=True, metadata={
         "description": "what the filer read; not shown to handlers on confidential cases; "
                        + ERASED})

@@ -27,6 +27,7 @@ from complaints.web.pages.audit.words import (
 )
 from complaints.web.pages.delivery_failures import failure_words
 from complaints.web.pages.labels import department_name, role_name
+from complaints.web.pages.notices import one_entry_per_notice
 
 # Recorded this long after it happened: typed in later (a hotline call) or imported history.
 NOTABLE_DELAY = timedelta(minutes=5)
@@ -49,6 +50,9 @@ class CaseAudit:
     reference: str
     verification: audit.Verification
     events: list[dict[str, Any]]
+    # What the page lists: the events, each notice to the filer as one entry holding the
+    # events that recorded it (one per channel in histories from before notices were).
+    entries: list[dict[str, Any]]
     state: dict[str, Any] | None
     at: int  # the position the case is shown as after
     may_export: bool
@@ -58,11 +62,14 @@ class CaseAudit:
            history: dict[str, Any] | None, then: dict[str, Any] | None, at: int,
            may_export: bool) -> CaseAudit:
         """From the application's answers; `then` is the history as of `at`."""
+        events = [_event(event) for event in history["events"]] if history else []
         return cls(
             # As filed, whichever way the address named it.
             reference=verification.reference or reference,
             verification=verification,
-            events=[_event(event) for event in history["events"]] if history else [],
+            events=events,
+            entries=one_entry_per_notice(events, history["state"]["messages"]) if history
+            else [],
             state=then["state"] if then else None,
             at=at,
             may_export=may_export,
@@ -124,6 +131,10 @@ def _detail(key: str, value: Any) -> Detail:
     label = str(FIELD_NAMES.get(key, key))
     if isinstance(value, dict):
         return Detail(key, label, "group", [_detail(k, v) for k, v in value.items()])
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        # Records such as the channels a notice reached: each a group, numbered.
+        return Detail(key, label, "group", [_detail(str(number), item)
+                                            for number, item in enumerate(value, 1)])
     if key in DEPARTMENT_FIELDS:
         if isinstance(value, list):
             return Detail(key, label, "list", [_department(code) for code in value])

@@ -68,7 +68,7 @@ FIELD_NAMES = {
     "stage": _l("Stage"), "working_days": _l("Working days"),
     "department": _l("Department"), "previous_due_at": _l("Previous due time"),
     "notification_id": _l("Notification"), "template": _l("Message template"),
-    "message_id": _l("Message id"), "sent_at": _l("Sent"),
+    "message_id": _l("Message id"), "sent_at": _l("Sent"), "channels": _l("Channels reached"),
     "basis": _l("Basis of the erasure"), "note": _l("Note"),
 }  # fmt: skip
 

@@ -17,6 +17,7 @@ from complaints.web.pages.attachments import file_size
 from complaints.web.pages.case.forms import STEP_BY_COMMAND, STEP_BY_PATH, StepForm
 from complaints.web.pages.case.words import explain, vocabulary
 from complaints.web.pages.deadlines import deadline_shown
+from complaints.web.pages.notices import one_entry_per_notice
 from complaints.web.pages.sessions import current_principal, staff_required
 from complaints.web.runtime import runtime
 
@@ -129,7 +130,9 @@ def _page(case: Case, failed: tuple[str, StepForm, list[str]] | None = None) -> 
         steps=steps,
         # A refused step whose form the case no longer offers: said at the top of the steps.
         lost_problems=failed[2] if failed and failed[0] not in offered else [],
-        events=[shown for event in events if (shown := event_view(event, case, principal))],
+        events=one_entry_per_notice(
+            [shown for event in events if (shown := event_view(event, case, principal))],
+            view["messages"]),
         attachments=_attachments(case),
         file_size=file_size,
         page_has_errors=bool(failed),
