@@ -16,8 +16,8 @@ buckets) and folds the facts of the cases filed in the partial days at its ends,
 ends are not at midnight in the city. The sums give the same figures as folding every case of
 the period: a bucket holds exactly what `figures.Tally` counts for its cases, reply times are
 whole days (working and calendar), so the median and the nearest-rank 90th percentile of a
-histogram are those of the list. So the cost of a scorecard depends on the length of the period in months
-and the number of departments, categories and channels, not on the number of cases.
+histogram are those of the list. So the cost of a scorecard depends on the length of the period
+in months and the number of departments, categories and channels, not on the number of cases.
 
 How each figure is defined
 --------------------------

@@ -67,8 +67,8 @@ def scorecards_csv(period):
 
     Roles: supervisor and auditor. The same figures as `GET /scorecards`, one row per
     department and a last row `total`; the header row names each figure by its code, a time
-    with its unit in brackets. Rates are fractions, empty when their denominator is 0. The read model's lag is in the
-    `Huiyin-Lag-Tracked`, `-Head` and `-Behind` headers.
+    with its unit in brackets. Rates are fractions, empty when their denominator is 0. The
+    read model's lag is in the `Huiyin-Lag-Tracked`, `-Head` and `-Behind` headers.
     """
     report = scorecards().scorecard(*_days(period), period.get("department"))
     return csv_response(report, period["period_from"], period["period_to"])
