@@ -165,9 +165,13 @@ def test_an_imported_case_keeps_its_historical_times(services, cfpb, sample):
     def city(day: int, month: int) -> datetime:
         return datetime(2012, month, day, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 
+    # Accepted a working day late: the breach and escalation the watchdog would have made,
+    # the moment after the accept stage's due time (the end of Monday 25 June in the city).
+    passed = datetime(2012, 6, 25, 23, 59, 59, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert [(type(e).__name__, e.stamp.occurred_at) for e in history] == [
-        ("Filed", city(24, 6)), ("Accepted", city(3, 7)), ("Assigned", city(3, 7)),
-        ("Responded", city(3, 7)), ("Closed", city(3, 7)),
+        ("Filed", city(24, 6)), ("DeadlineBreached", passed), ("Escalated", passed),
+        ("Accepted", city(3, 7)), ("Assigned", city(3, 7)), ("Responded", city(3, 7)),
+        ("Closed", city(3, 7)),
     ]
     assert {(e.stamp.actor_id, e.stamp.actor_role) for e in history} == {("import:cfpb", "system")}
     assert all(e.timestamp >= started for e in history)  # recorded now, happened then

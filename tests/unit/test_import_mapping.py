@@ -136,21 +136,21 @@ def test_a_header_without_a_mapped_column_is_refused_naming_the_columns():
 # -- category rules ------------------------------------------------------------------------------
 
 
-def test_the_first_category_rule_that_matches_wins():
-    rules = mapping()
+def category_of(source_row: SourceRow, text: str = MAPPING) -> tuple[str, str]:
+    case = read_case(mapping(text), ROUTING, source_row, now=NOW)
+    return case.category, case.category_rule
 
-    assert rules.category_for(row(issue="Goods held at the border").values) == (
-        "cross_border_trade"
-    )
-    assert rules.category_for(row(product="Export").values) == "tax"
-    assert rules.category_for(row(product=" Loan ").values) == "financing"
+
+def test_the_first_category_rule_that_matches_wins():
+    assert category_of(row(issue="Goods held at the border")) == ("cross_border_trade", "rule 1")
+    assert category_of(row(product="Export")) == ("tax", "rule 2")
+    assert category_of(row(product=" Loan ")) == ("financing", "rule 2")
 
 
 def test_a_row_no_rule_matches_takes_the_default_or_is_rejected_without_one():
-    assert mapping().category_for(row(product="Insurance").values) == "other"
+    assert category_of(row(product="Insurance")) == ("other", "default")
 
     without_default = MAPPING.replace('default = "other"\n', "")
-    assert mapping(without_default).category_for(row(product="Insurance").values) is None
     assert "no category rule matches issue='Late refund', product='Insurance'" in rejection(
         without_default, product="Insurance"
     )

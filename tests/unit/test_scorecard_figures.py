@@ -196,6 +196,49 @@ def test_figures_count_when_things_happened_not_when_they_were_recorded():
     assert result["time_to_reply_median"] == 5.0
 
 
+def imported_history(reference: str, outcome: str, *, reply_due: datetime | None) -> Case:
+    """Filed 1 March 2023 and replied on the 30th; the acceptance undated by the source."""
+    importer = Stamp("import:board", "system", at(3, 1, 9, 2023))
+    case = filed_case(reference=reference, stamp=importer, due_at=None)
+    case.accept(importer, "TAX", [])
+    case.assign(importer, "TAX", [], due(reply_due) if reply_due else None)
+    replied_at = Stamp("import:board", "system", at(3, 30, 9, 2023))
+    if reply_due is not None and replied_at.occurred_at > reply_due:
+        case.breach_deadline(Stamp("import:board", "system", at(3, 23, 9, 2023)))
+    case.respond(replied_at, outcome, "", [])
+    return case
+
+
+def test_an_imported_stage_with_no_recorded_time_is_neither_on_time_nor_late():
+    late = imported_history("HY-2023-000001", "resolved", reply_due=at(3, 22, 23, 2023))
+    undated = imported_history("HY-2023-000002", "not_recorded", reply_due=None)
+
+    result = Tally(CALENDAR).add_all([facts_of(late), facts_of(undated)]).figures()
+
+    assert (result["accepted"], result["accepted_on_time"],
+            result["accepted_time_not_recorded"], result["accepted_on_time_rate"]) == (
+        2, 0, 2, None)
+    assert (result["replies"], result["replied_on_time"], result["replies_time_not_recorded"],
+            result["replied_on_time_rate"]) == (2, 0, 1, 0.0)
+    # The late reply breached and escalated its stage; the undated one did neither.
+    assert (result["breaches_reply"], result["escalations_reply"]) == (1, 1)
+    assert result["breaches"] == result["escalations"] == 1
+    assert result["time_to_reply_median"] == 21.0  # the dated reply's working days only
+    assert (result["outcome_resolved"], result["outcome_not_recorded"]) == (1, 1)
+    assert result["outcome_not_substantiated"] == result["outcome_explained"] == 0
+
+
+def test_a_live_stage_with_no_due_time_still_counts_on_time():
+    case = filed_case(stamp=by("filer", at(4, 1, 9)), due_at=None)
+    case.accept(by("intake", at(4, 1, 10)), "TAX", [])
+    case.assign(by("intake", at(4, 1, 10)), "TAX", [], None)
+
+    result = Tally(CALENDAR).add_all([facts_of(case)]).figures()
+
+    assert (result["accepted_on_time"], result["accepted_time_not_recorded"]) == (1, 0)
+    assert result["accepted_on_time_rate"] == 1.0
+
+
 def test_median_and_the_nearest_rank_90th_percentile():
     days = [7, 1, 3, 2, 9, 4, 5, 6, 8, 10]
 

@@ -23,7 +23,14 @@ from complaints.domain.intake import IntakeRules
 from complaints.domain.notifications import NotificationRules
 from complaints.domain.personal import Sealer, seal_fields
 from complaints.domain.review import Review, ReviewRules
-from complaints.domain.values import BAD_RATING_MAX, ErasureBasis, Stage, Stamp, Status
+from complaints.domain.values import (
+    BAD_RATING_MAX,
+    OUTCOME_NOT_RECORDED,
+    ErasureBasis,
+    Stage,
+    Stamp,
+    Status,
+)
 
 CASE_NAMESPACE = uuid5(NAMESPACE_URL, "https://huiyin.example/cases")
 # Whoever's actor id begins so brought the case over from an older system (`huiyin import`).
@@ -210,6 +217,10 @@ class Case(IntakeRules, ReviewRules, ClockRules, NotificationRules, ChainedAggre
 
     def respond(self, stamp: Stamp, outcome: str, reply: str, actions: list[str]) -> None:
         self._require("respond", Status.ASSIGNED)
+        if outcome == OUTCOME_NOT_RECORDED and not self.imported:
+            raise CaseRuleError(
+                "outcome_required", "a reply says its outcome; only imported history may not"
+            )
         self._responded(stamp=stamp, outcome=outcome, reply=reply, actions=actions)
 
     @event("Responded")

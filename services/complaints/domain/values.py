@@ -58,6 +58,11 @@ class Outcome(StrEnum):
     NOT_SUBSTANTIATED = "not_substantiated"
 
 
+# The outcome of imported history whose source keeps none: the case was answered, how is not
+# known. Not one of `Outcome`, which staff choose from: only an imported case records it.
+OUTCOME_NOT_RECORDED = "not_recorded"
+
+
 class Visibility(StrEnum):
     INTERNAL = "internal"
     PUBLIC = "public"

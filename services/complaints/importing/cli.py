@@ -1,7 +1,9 @@
 """`huiyin import FILE --mapping MAPPING`: historical cases from a CSV or XLSX file.
 
 Exit status: 0 when every row was imported or had been before, 1 when some rows were
-rejected (the others are imported), 2 when the mapping or the file cannot be used.
+rejected (the others are imported), 2 when the mapping or the file cannot be used (nothing
+was imported), 3 when the import failed part way (the store, say): what was written stays,
+and running it again finishes it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from complaints.settings import Settings
 
 REJECTED = 1
 UNUSABLE = 2
+FAILED = 3
 # A progress line at least this often, on long files.
 PROGRESS_ROWS = 5_000
 PROGRESS_SECONDS = 3.0
@@ -57,6 +60,10 @@ def run(settings: Settings, arguments: argparse.Namespace) -> int:
     except (MappingError, SourceError) as error:
         print(f"huiyin import: {error}; nothing was imported", file=sys.stderr)
         return UNUSABLE
+    except Exception as error:  # a traceback's exit status would read as "rows rejected"
+        print(f"huiyin import: failed: {type(error).__name__}: {error}; the rows saved so far "
+              "stay imported, and running the import again finishes it", file=sys.stderr)
+        return FAILED
     finally:
         services.close()
     print(summary(report))
@@ -75,6 +82,9 @@ def summary(report: ImportReport) -> str:
     )
     if report.rejected:
         line += " (those rows were not imported; fix them and run the import again)"
+    rules = ", ".join(f"{name} {count:,}" for name, count in report.category_rules.most_common())
+    if rules:
+        line += f"\ncategory rules (rows each took): {rules}"
     return line
 
 

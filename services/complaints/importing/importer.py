@@ -16,7 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,15 +28,14 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from complaints.application.access_codes import derive_access_code, hash_access_code
 from complaints.application.intake_records import IdempotencyClaim
 from complaints.application.service import Complaints
-from complaints.domain.case import Case, case_id_for
 from complaints.domain.deadline import DueTime
 from complaints.domain.errors import DomainError
-from complaints.domain.filer import Filer
-from complaints.domain.values import STAFF_CHANNELS, Role, Stage, Stamp
+from complaints.domain.values import Stage
+from complaints.importing.history import historical_case
 from complaints.importing.mapping import ImportMapping
+from complaints.importing.numbering import References, number_by_filing_time, reference_of
 from complaints.importing.rows import HistoricalCase, RowRejectedError, read_case, source_id_of
 from complaints.importing.sources import SourceRow, open_source
 from shared.locale import CITY_TIME
@@ -67,16 +66,13 @@ class ImportReport:
     skipped_existing: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
     seconds: float = 0.0
+    # The rows each category rule took (by the rule's name, "default" for the default),
+    # of those read as cases: imported now or before.
+    category_rules: Counter[str] = field(default_factory=Counter)
 
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds else 0.0
-
-
-@dataclass(frozen=True)
-class DueTimes:
-    accept: DueTime  # recorded by Filed
-    reply: DueTime  # recorded by Assigned
 
 
 def import_file(
@@ -94,8 +90,9 @@ def import_file(
     Raises MappingError, before anything is written, when the file's header lacks a column
     the mapping names, and SourceError when the file cannot be read: at once, or at the row
     where it stops being readable (the batches before it stay imported; a run after the file
-    is mended skips them). `workers` processes build the cases (see `builders`); the
-    batches are written here, in order, whatever their number.
+    is mended skips them). The file is read twice: first to number the rows to import by
+    filing time (`numbering`), then to import them. `workers` processes build the cases
+    (see `builders`); the batches are written here, in order, whatever their number.
     """
     if batch_size < 1:
         raise ValueError("the batch size is at least 1")
@@ -103,40 +100,21 @@ def import_file(
     started = time.perf_counter()
     with open_source(path, format) as source:
         mapping.check_header(source.columns)
+        references = number_by_filing_time(app, mapping, source.rows, batch_size)
+    with open_source(path, format) as source:
+        mapping.check_header(source.columns)
         seen: dict[str, int] = {}
         with builders(app, mapping, workers) as build:
             for batch in _batches(source.rows, batch_size):
                 report.rows += len(batch)
                 cases = _read_batch(app, mapping, batch, seen, report)
-                _save_batch(app, mapping, cases, report, build)
+                _save_batch(app, mapping, cases, references, report, build)
                 report.seconds = time.perf_counter() - started
                 if progress is not None:
                     progress(report)
     report.seconds = time.perf_counter() - started
     report.rejected.sort(key=lambda rejected: rejected.row_number)
     return report
-
-
-def due_times(
-    app: Complaints, case: HistoricalCase, known: dict[tuple[Stage, str, datetime], DueTime]
-    | None = None,
-) -> DueTimes:
-    """The due times an imported case records: the one place the import computes them.
-
-    `known` keeps those walked already in a batch: a history's cases share their days (a
-    source often dates them to the day), and a walk on the calendar is a tenth of a case's
-    build; within a batch the calendar does not change.
-    """
-    known = {} if known is None else known
-
-    def start(stage: Stage, at: datetime) -> DueTime:
-        due = known.get((stage, case.category, at))
-        if due is None:
-            due = known[stage, case.category, at] = app.deadlines.start(stage, case.category, at)
-        return due
-
-    return DueTimes(accept=start(Stage.ACCEPT, case.filed_at),
-                    reply=start(Stage.REPLY, case.assigned_at))
 
 
 def _batches(rows: Iterator[SourceRow], size: int) -> Iterator[list[SourceRow]]:
@@ -163,7 +141,9 @@ def _read_batch(
                 )
             if source_id:
                 seen[source_id] = row.number
-            cases.append(read_case(mapping, app.routing, row, now=now))
+            case = read_case(mapping, app.routing, row, now=now)
+            cases.append(case)
+            report.category_rules[case.category_rule] += 1
         except RowRejectedError as error:
             report.rejected.append(RejectedRow(row.number, source_id, str(error)))
     return cases
@@ -173,6 +153,7 @@ def _save_batch(
     app: Complaints,
     mapping: ImportMapping,
     cases: list[HistoricalCase],
+    references: References,
     report: ImportReport,
     build: Builder,
 ) -> None:
@@ -180,7 +161,7 @@ def _save_batch(
         cases = _unclaimed(app, mapping, cases, report)
         if not cases:
             return
-        items = list(zip(cases, _references(app, cases), strict=True))
+        items = list(zip(cases, _references(app, cases, references), strict=True))
         stored: list[StoredEvent] = []
         claims: list[IdempotencyClaim] = []
         keys: list[WrappedKey] = []  # each case's new data key, in the batch's transaction
@@ -229,9 +210,10 @@ def build_cases(
     breaks a rule."""
     known: dict[tuple[Stage, str, datetime], DueTime] = {}
     results: list[BuiltCase | str] = []
+    now = app.clock()
     for case, reference in items:
         try:
-            aggregate = _historical_case(app, mapping, case, reference, known)
+            aggregate = historical_case(app, mapping, case, reference, now, known)
         except DomainError as error:
             results.append(error.message)
             continue
@@ -311,65 +293,17 @@ def _unclaimed(
     return fresh
 
 
-def _references(app: Complaints, cases: Iterable[HistoricalCase]) -> Iterator[str]:
-    """HY-<filing year>-NNNNNN, numbers reserved once per year per batch, in row order."""
-    years = [case.filed_at.astimezone(CITY_TIME).year for case in cases]
-    numbers = {
-        year: iter(app.intake_records.reserve_reference_numbers(year, count))
-        for year, count in Counter(years).items()
-    }
-    for year in years:
-        yield f"HY-{year}-{next(numbers[year]):06d}"
-
-
-def _historical_case(
-    app: Complaints,
-    mapping: ImportMapping,
-    case: HistoricalCase,
-    reference: str,
-    known: dict[tuple[Stage, str, datetime], DueTime] | None = None,
-) -> Case:
-    """Filed → Accepted → Assigned, and for a closed one Responded (→ Rated) → Closed."""
-
-    def at(moment: datetime) -> Stamp:
-        return Stamp(mapping.actor_id, Role.SYSTEM.value, moment)
-
-    route = app.routing.propose(case.category)
-    lead = case.department or route.lead
-    due = due_times(app, case, known)
-    case_id = case_id_for(reference)
-    aggregate = Case.file(
-        at(case.filed_at),
-        reference,
-        # The filer is an anonymous member of the public; the source keeps no contact.
-        Filer(language=mapping.language),
-        due.accept,
-        app.case_keys.sealer(case_id, new_case=True) if app.case_keys else None,
-        channel=case.channel,
-        on_behalf_of=case.channel in STAFF_CHANNELS,
-        category=case.category,
-        subject=case.subject,
-        description=case.description,
-        happened_on=None,
-        happened_at_place=case.place,
-        attachments=[],
-        confidential=False,
-        anonymous=True,
-        access_code_hash=hash_access_code(derive_access_code(app.secret_key, case_id)),
-        submission_digest=case.digest,
-    )
-    # The source says when the case was sent on, not when it was accepted: by then, at least.
-    aggregate.accept(at(case.assigned_at), lead=route.lead, co=list(route.co))
-    aggregate.assign(at(case.assigned_at), lead, [code for code in route.co if code != lead],
-                     due.reply)
-    if case.outcome is None:
-        return aggregate
-    aggregate.respond(at(case.reply_at), case.outcome, case.reply_text, [])
-    closed_at = case.reply_at
-    if case.rating is not None and case.rating_at is not None:
-        aggregate.rate(at(case.rating_at), case.rating, case.rating_comment, case.channel)
-        closed_at = case.rating_at
-    # A bad review keeps the case open for its re-check, as it would today.
-    if aggregate.review.blocker is None:
-        aggregate.close(at(closed_at))
-    return aggregate
+def _references(
+    app: Complaints, cases: list[HistoricalCase], references: References
+) -> Iterator[str]:
+    """Each case's reference: the one numbered for it, or (a row the numbering did not see:
+    the file changed meanwhile) one reserved now, per filing year."""
+    late = Counter(case.filed_at.astimezone(CITY_TIME).year for case in cases
+                   if references.planned(case.row_number) is None)
+    numbers = {year: iter(app.intake_records.reserve_reference_numbers(year, count))
+               for year, count in late.items()}
+    for case in cases:
+        number = references.planned(case.row_number)
+        if number is None:
+            number = next(numbers[case.filed_at.astimezone(CITY_TIME).year])
+        yield reference_of(case, number)

@@ -1,4 +1,8 @@
-"""One source row → the plain values of one historical case, or the reason it is refused."""
+"""One source row → the plain values of one historical case, or the reason it is refused.
+
+Text goes into the case as the source holds it, character for character: a column is left
+out of a text when it is blank, but nothing of it is trimmed (pages may show it trimmed).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from complaints.application.routing import RoutingTable
 from complaints.importing.mapping import OPEN, ImportMapping
@@ -30,6 +34,7 @@ class HistoricalCase:
     assigned_at: datetime
     channel: str
     category: str
+    category_rule: str  # the name of the rule that chose the category
     department: str | None  # None: the routing table's lead department for the category
     subject: str
     description: str
@@ -37,6 +42,10 @@ class HistoricalCase:
     outcome: str | None  # None: the case stays open with its department
     reply_text: str
     reply_at: datetime
+    # Whether the source gave these times; a time it did not give is the latest one it gave
+    # before, and the stage it ends has no time limit to keep (imported history, untimed).
+    assigned_at_recorded: bool
+    reply_at_recorded: bool
     rating: int | None
     rating_at: datetime | None
     rating_comment: str
@@ -56,17 +65,20 @@ def read_case(
     source_id = source_id_of(mapping, row)
     if not source_id:
         raise RowRejectedError(f"no source id: {mapping.id_column!r} is empty")
-    dates = _Dates(mapping, values, now)
-    filed_at = dates.read(mapping.filed_at)
-    assigned_at = dates.read(mapping.assigned_at, not_before=(mapping.filed_at, filed_at))
+    dates = _Dates(mapping, row, now)
+    filed_at = assigned_at = dates.read(mapping.filed_at)
+    if mapping.assigned_at:
+        assigned_at = dates.read(mapping.assigned_at, not_before=(mapping.filed_at, filed_at))
     outcome = _mapped(mapping.outcome.column, mapping.outcome.lookup(values), values, "outcome")
     reply_at = assigned_at
     if mapping.reply_at and outcome != OPEN:
-        reply_at = dates.read(mapping.reply_at, not_before=(mapping.assigned_at, assigned_at))
+        reply_at = dates.read(mapping.reply_at,
+                              not_before=(mapping.assigned_at or mapping.filed_at, assigned_at))
     rating, rating_at = _rating(mapping, values, dates, outcome, reply_at)
     for column in mapping.required:
         if not values[column].strip():
             raise RowRejectedError(f"{column!r} is empty")
+    category, rule = _category(mapping, values)
     return HistoricalCase(
         row_number=row.number,
         source_id=source_id,
@@ -74,7 +86,8 @@ def read_case(
         filed_at=filed_at,
         assigned_at=assigned_at,
         channel=_mapped(mapping.channel.column, mapping.channel.lookup(values), values, "channel"),
-        category=_category(mapping, values),
+        category=category,
+        category_rule=rule,
         department=_department(mapping, routing, values),
         subject=_text("subject", _joined(values, mapping.subject, mapping.subject_separator),
                       SUBJECT_MAX),
@@ -83,9 +96,11 @@ def read_case(
         outcome=None if outcome == OPEN else outcome,
         reply_text=_joined(values, mapping.reply_text, "\n"),
         reply_at=reply_at,
+        assigned_at_recorded=mapping.assigned_at is not None,
+        reply_at_recorded=mapping.reply_at is not None,
         rating=rating,
         rating_at=rating_at,
-        rating_comment=values[mapping.rating_comment].strip() if mapping.rating_comment else "",
+        rating_comment=values[mapping.rating_comment] if mapping.rating_comment else "",
     )
 
 
@@ -96,20 +111,31 @@ def row_digest(values: Mapping[str, str]) -> str:
 
 
 class _Dates:
-    def __init__(self, mapping: ImportMapping, values: Mapping[str, str], now: datetime) -> None:
+    def __init__(self, mapping: ImportMapping, row: SourceRow, now: datetime) -> None:
         self.mapping = mapping
-        self.values = values
+        self.values = row.values
+        self.typed = row.moments
         self.now = now
 
     def read(self, column: str, not_before: tuple[str, datetime] | None = None) -> datetime:
         text = self.values[column].strip()
+        typed = self.typed.get(column)
         if not text:
             raise RowRejectedError(f"{column!r} is empty")
+        dates = self.mapping.dates
+        if isinstance(typed, time):
+            raise RowRejectedError(f"{column!r} {text!r} is a time of day without a date")
         try:
-            moment = self.mapping.dates.parse(text)
+            # A cell typed as a date is one already: no format has to read it.
+            moment = dates.moment(typed) if typed is not None else dates.parse(text)
         except ValueError:
+            if typed is not None:
+                raise RowRejectedError(
+                    f"{column!r} {text!r} is a date without a time of day, and the mapping "
+                    "gives none (dates.time_of_day)"
+                ) from None
             raise RowRejectedError(
-                f"{column!r} {text!r} is not a date in the format {self.mapping.dates.format}"
+                f"{column!r} {text!r} is not a date in the format {' or '.join(dates.formats)}"
             ) from None
         if moment > self.now:
             raise RowRejectedError(f"{column!r} {text!r} is in the future")
@@ -129,12 +155,16 @@ def _mapped(column: str, found: str | None, values: Mapping[str, str], what: str
     return found
 
 
-def _category(mapping: ImportMapping, values: Mapping[str, str]) -> str:
-    found = mapping.category_for(values)
+def _category(mapping: ImportMapping, values: Mapping[str, str]) -> tuple[str, str]:
+    texts = {"subject": "\n".join(values[column] for column in mapping.subject),
+             "description": "\n".join(values[column] for _, column in mapping.description)}
+    found = mapping.category.decide(values, texts)
     if found is None:
-        named = ", ".join(f"{rule.column}={values[rule.column].strip()!r}"
-                          for rule in mapping.category_rules)
-        raise RowRejectedError(f"no category rule matches {named} and the mapping has no default")
+        named = ", ".join(f"{column}={values[column].strip()!r}"
+                          for column in sorted(mapping.category.columns()))
+        raise RowRejectedError(
+            f"no category rule matches {named or 'the text'} and the mapping has no default"
+        )
     return found
 
 
@@ -164,22 +194,18 @@ def _rating(
         raise RowRejectedError(f"{mapping.rating!r} {text!r} is not a whole number from 1 to 5")
     rated_at = reply_at
     if mapping.rating_at and values[mapping.rating_at].strip():
-        reply_column = mapping.reply_at or mapping.assigned_at
+        reply_column = mapping.reply_at or mapping.assigned_at or mapping.filed_at
         rated_at = dates.read(mapping.rating_at, not_before=(reply_column, reply_at))
     return int(text), rated_at
 
 
 def _joined(values: Mapping[str, str], columns: tuple[str, ...], separator: str) -> str:
-    return separator.join(part for column in columns if (part := values[column].strip()))
+    return separator.join(values[column] for column in columns if values[column].strip())
 
 
 def _description(mapping: ImportMapping, values: Mapping[str, str]) -> str:
-    lines = []
-    for label, column in mapping.description:
-        value = values[column].strip()
-        if value:
-            lines.append(f"{label}: {value}" if label else value)
-    return "\n".join(lines)
+    return "\n".join(f"{label}: {values[column]}" if label else values[column]
+                     for label, column in mapping.description if values[column].strip())
 
 
 def _text(name: str, value: str, limit: int) -> str:

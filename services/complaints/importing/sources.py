@@ -1,9 +1,13 @@
-"""The rows of a source file as text by column name, streamed: CSV (UTF-8) or XLSX.
+"""The rows of a source file by column name, streamed: CSV (UTF-8) or XLSX.
 
 Row numbers are the spreadsheet's: the header is row 1, the first data row is row 2 (a CSV
 record that spans several lines still counts as one row). Blank rows are passed over.
-XLSX cells become the text a CSV export would hold: dates as ISO 8601 (`2023-08-25`, or
-`2023-08-25 14:30:00` with a time of day), whole numbers without a decimal point.
+Every cell is also the text a CSV export would hold (`SourceRow.values`, what a row's digest
+is made of): XLSX text cells character for character, their `_xHHHH_` escapes decoded
+(`ooxml`); dates as ISO 8601 (`2023-08-25`, or `2023-08-25 14:30:00` with a time of day);
+numbers as written, whole ones without a decimal point. A cell Excel types as a date or a
+time is also kept as what it is (`SourceRow.moments`): a date with its time of day, a date
+alone when its number format shows none, or a time, so no date format has to read it.
 """
 
 from __future__ import annotations
@@ -11,14 +15,17 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from zipfile import BadZipFile
 
-from openpyxl import load_workbook
+from openpyxl.cell.read_only import EmptyCell, ReadOnlyCell
+from openpyxl.styles.numbers import is_datetime
 from openpyxl.utils.exceptions import InvalidFileException
+
+from complaints.importing.ooxml import ExactTextReader, decoded
 
 FORMATS = ("csv", "xlsx")
 
@@ -27,12 +34,24 @@ class SourceError(ValueError):
     """The file cannot be read as a table with a header row; the message says why."""
 
 
+# What an XLSX cell typed as a date or a time holds: a `date` when its format shows no time.
+Moment = datetime | date | time
+
+
 @dataclass(frozen=True)
 class SourceRow:
     number: int
     values: dict[str, str]
     # What is wrong with the row's shape (more cells than the header names), if anything.
     problem: str | None = None
+    # The cells typed as dates or times, by column (XLSX only).
+    moments: dict[str, Moment] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Cell:
+    text: str
+    moment: Moment | None = None
 
 
 @dataclass(frozen=True)
@@ -55,17 +74,17 @@ def open_source(path: Path, format: str | None = None) -> Iterator[Source]:
         raise SourceError(f"no such file: {path}")
     if format_of(path, format) == "csv":
         with path.open(encoding="utf-8-sig", newline="") as text:
-            yield _source(_csv_cells(text, path))
+            yield _source([_Cell(text) for text in row] for row in _csv_cells(text, path))
     else:
         try:
-            book = load_workbook(path, read_only=True, data_only=True)
+            reader = ExactTextReader(path, read_only=True, data_only=True)
+            reader.read()
         except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as error:
             raise SourceError(f"{path.name} is not a readable XLSX workbook: {error}") from None
+        book = reader.wb
         try:
             sheet = book.worksheets[0]
-            yield _source(
-                [_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True)
-            )
+            yield _source([_xlsx_cell(cell) for cell in row] for row in sheet.iter_rows())
         finally:
             book.close()
 
@@ -82,16 +101,16 @@ def _csv_cells(text: Any, path: Path) -> Iterator[list[str]]:
         raise SourceError(f"{path.name} row {reader.line_num}: {error}") from None
 
 
-def _source(cells: Iterator[list[str]]) -> Source:
+def _source(cells: Iterator[list[_Cell]]) -> Source:
     cells = iter(cells)
     number = 0
     for header in cells:
         number += 1
-        if any(cell.strip() for cell in header):
+        if any(cell.text.strip() for cell in header):
             break
     else:
         raise SourceError("the file has no header row")
-    columns = tuple(cell.strip() for cell in header)
+    columns = tuple(cell.text.strip() for cell in header)
     named = [name for name in columns if name]
     if len(set(named)) != len(named):
         doubled = sorted({name for name in named if named.count(name) > 1})
@@ -99,27 +118,36 @@ def _source(cells: Iterator[list[str]]) -> Source:
     return Source(columns, _rows(columns, cells, number))
 
 
-def _rows(columns: tuple[str, ...], cells: Iterator[list[str]], number: int) -> Iterator[SourceRow]:
+def _rows(
+    columns: tuple[str, ...], cells: Iterator[list[_Cell]], number: int
+) -> Iterator[SourceRow]:
     width = len(columns)
+    named = [(i, name) for i, name in enumerate(columns) if name]
     for row in cells:
         number += 1
-        if not any(cell.strip() for cell in row):
+        if not any(cell.text.strip() for cell in row):
             continue
-        extra = [cell for cell in row[width:] if cell.strip()]
-        values = {name: (row[i] if i < len(row) else "") for i, name in enumerate(columns) if name}
+        extra = [cell for cell in row[width:] if cell.text.strip()]
+        values = {name: (row[i].text if i < len(row) else "") for i, name in named}
+        moments = {name: moment for i, name in named
+                   if i < len(row) and (moment := row[i].moment) is not None}
         problem = f"{len(row)} cells where the header names {width}" if extra else None
-        yield SourceRow(number, values, problem)
+        yield SourceRow(number, values, problem, moments)
 
 
-def _cell_text(value: object) -> str:
+def _xlsx_cell(cell: ReadOnlyCell | EmptyCell) -> _Cell:
+    value = cell.value
     if value is None:
-        return ""
+        return _Cell("")
+    if isinstance(value, str):
+        return _Cell(decoded(value))
     if isinstance(value, datetime):
-        if value.time() == time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
+        # The text is what it always was (rows imported before keep their digests).
+        text = value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+        shown = is_datetime(cell.number_format)
+        return _Cell(text, value.date() if shown == "date" else value)
     if isinstance(value, date | time):
-        return value.isoformat()
+        return _Cell(value.isoformat(), value)
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+        return _Cell(str(int(value)))
+    return _Cell(str(value))

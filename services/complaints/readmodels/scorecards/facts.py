@@ -11,6 +11,11 @@ run's due time is the one in force, the latest. A run ends *done* when its step 
 (Assigned or Referred for accept, the round's reply, the rectification, the return visit),
 or *superseded* when another stage starts first (a transfer restarts the reply stage with
 the new department; one back to intake starts a new accept stage).
+
+Imported history runs its stages against the same due times, except a stage whose end the
+source did not date (`complaints.importing.history`): the importer gives it none, so in an
+imported case a stage without a due time is one whose time is not recorded, neither on time
+nor late.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from complaints.domain.case import IMPORTER_PREFIX
 
 ACCEPT, REPLY, RECTIFY, RETURN_VISIT = "accept", "reply", "rectify", "return_visit"
 STAGES = (ACCEPT, REPLY, RECTIFY, RETURN_VISIT)
@@ -76,8 +83,14 @@ class CaseFacts:
     closed: bool = False
     # The outcome of the latest reply, while it stands (a reopening withdraws it).
     outcome: str | None = None
+    # Brought over by `huiyin import` (filed by `import:<source>`).
+    imported: bool = False
 
     # -- reading -------------------------------------------------------------------------------
+
+    def time_recorded(self, run: StageRun) -> bool:
+        """Whether the run's end can be held to a due time (see the module's note)."""
+        return run.due_at is not None or not self.imported
 
     def done_runs(self, stage: str) -> list[StageRun]:
         return [run for run in self.runs if run.stage == stage and run.done]
@@ -135,7 +148,7 @@ class CaseFacts:
                         for number, review in self.reviews.items()},
             "reopened_rounds": self.reopened_rounds,
             "breaches": self.breaches, "escalations": self.escalations,
-            "closed": self.closed, "outcome": self.outcome,
+            "closed": self.closed, "outcome": self.outcome, "imported": self.imported,
         }, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
@@ -154,13 +167,15 @@ class CaseFacts:
             escalations=[(stage, number) for stage, number in data["escalations"]],
             closed=bool(data.get("closed", False)),
             outcome=data.get("outcome"),
+            imported=bool(data.get("imported", False)),
         )
 
 
 def facts_of_filing(case_id: str, event: Any) -> CaseFacts:
     """The facts of a case that has just been filed (its `Filed` event)."""
     at = event.stamp.occurred_at
-    facts = CaseFacts(case_id, event.reference, event.category, event.channel, at)
+    facts = CaseFacts(case_id, event.reference, event.category, event.channel, at,
+                      imported=event.stamp.actor_id.startswith(IMPORTER_PREFIX))
     facts.start_stage(ACCEPT, at, getattr(event, "due_at", None))
     return facts
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from complaints.application.routing import RoutingTable
-from complaints.domain.values import Channel, Outcome
+from complaints.domain.values import OUTCOME_NOT_RECORDED, Channel, Outcome
 from complaints.readmodels.scorecards.facts import (
     ACCEPT,
     RECTIFY,
@@ -36,14 +36,18 @@ BREAKDOWNS = (
     *(f"received_via_{channel.value}" for channel in Channel),
     *(f"received_in_{category}" for category in RoutingTable.load().categories),
     *(f"outcome_{outcome.value}" for outcome in Outcome),
+    # Imported history whose source keeps no outcome: neither substantiated nor not.
+    f"outcome_{OUTCOME_NOT_RECORDED}",
 )
 
 COUNTS = (
     "received",
     "accepted",
     "accepted_on_time",
+    "accepted_time_not_recorded",
     "replies",
     "replied_on_time",
+    "replies_time_not_recorded",
     "replied_cases",
     "ratings",
     "rated_good",
@@ -145,6 +149,10 @@ class Tally:
             if not run.done:
                 continue
             count(_DONE_FIGURES[run.stage], run.round)
+            if not facts.time_recorded(run):
+                if run.stage in _NOT_TIMED_FIGURES:
+                    count(_NOT_TIMED_FIGURES[run.stage], run.round)
+                continue
             if run.stage in _ON_TIME_FIGURES and run.on_time:
                 count(_ON_TIME_FIGURES[run.stage], run.round)
             if run.stage == REPLY and run.ended_at is not None:
@@ -209,6 +217,9 @@ _DONE_FIGURES = {ACCEPT: "accepted", REPLY: "replies", RECTIFY: "rectified",
                  RETURN_VISIT: "return_visits"}
 _ON_TIME_FIGURES = {ACCEPT: "accepted_on_time", REPLY: "replied_on_time",
                     RECTIFY: "rectified_on_time"}
+_NOT_TIMED_FIGURES = {ACCEPT: "accepted_time_not_recorded", REPLY: "replies_time_not_recorded"}
+# A done figure → the part of it whose time is not recorded.
+_NOT_TIMED = {_DONE_FIGURES[stage]: figure for stage, figure in _NOT_TIMED_FIGURES.items()}
 
 
 def _rating_figure(score: int, invalidated: str | None) -> str:
@@ -242,7 +253,7 @@ def calendar_days_between(start: datetime, end: datetime) -> int:
 def _with_rates(counts: dict[str, int]) -> dict[str, int | float | None]:
     values: dict[str, int | float | None] = dict(counts)
     for name, (numerators, denominator) in RATES.items():
-        total = counts[denominator]
+        total = counts[denominator] - counts.get(_NOT_TIMED.get(denominator, ""), 0)
         part = sum(counts[numerator] for numerator in numerators)
         values[name] = round(part / total, RATE_DIGITS) if total else None
     return values
