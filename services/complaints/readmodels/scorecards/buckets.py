@@ -341,18 +341,21 @@ class BucketSQL:
         for grain in GRAINS:
             buckets, replies = (name(table) for table in table_names(grain))
             self._tables[grain] = (buckets, replies)
-            self.create += [
+            made = [
                 f"CREATE TABLE IF NOT EXISTS {buckets} (day {day_type} NOT NULL, "
                 "department text NOT NULL, category text NOT NULL, channel text NOT NULL, "
                 f"{columns}, PRIMARY KEY (day, department, category, channel))",
                 f"CREATE TABLE IF NOT EXISTS {replies} (day {day_type} NOT NULL, "
                 "department text NOT NULL, unit text NOT NULL, days integer NOT NULL, "
                 "replies integer NOT NULL, PRIMARY KEY (day, department, unit, days))",
-                # Kept in working days alone by earlier versions: their counts are summed
-                # again into the table above (see `DEFINITION` in `fingerprint`).
-                f"DROP TABLE IF EXISTS {name(_OLD_HISTOGRAMS[grain])}",
             ]
-            self.empty += [f"DELETE FROM {buckets}", f"DELETE FROM {replies}"]
+            # Kept in working days alone by earlier versions: their counts are summed again
+            # into the table above (see `DEFINITION` in `fingerprint`).
+            self.create += [*made, f"DROP TABLE IF EXISTS {name(_OLD_HISTOGRAMS[grain])}"]
+            # A recount makes the tables anew, so buckets of an earlier definition (fewer
+            # counts, fewer columns) are summed again with this one's columns.
+            self.empty += [f"DROP TABLE IF EXISTS {buckets}", f"DROP TABLE IF EXISTS {replies}",
+                           *made]
             self.add_to_bucket[grain] = (
                 f"INSERT INTO {buckets} AS t ({', '.join((*key, *STORED_COUNTS))}) "
                 + rows([*zip(key, (day_type, "text", "text", "text"), strict=True),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from eventsourcing.persistence import Notification
@@ -56,6 +57,12 @@ class ScorecardProjection(TrackedProjection):
     ) -> None:
         super().__init__(app, scorecards.recorder, batch_size)
         self.scorecards = scorecards
+
+    def catch_up(self, stop: threading.Event | None = None) -> int:
+        # Recounted first even when no event is pending: aggregates of another calendar or
+        # an earlier definition would otherwise wait for the next event to be summed again.
+        self.scorecards.count_on_current_calendar()
+        return super().catch_up(stop)
 
     def process(self, batch: Batch) -> int:
         self.scorecards.count_on_current_calendar()
