@@ -395,6 +395,7 @@ def test_only_supervisors_and_auditors_read_scorecards(staff, filer, assert_erro
         ({"from": "2026-02-30", "to": "2026-03-31"}, "from"),
         ({"from": "1 March", "to": "2026-03-31"}, "from"),
         ({"from": "2026-04-01", "to": "2026-03-31"}, "to"),
+        ({"from": "2021-03-01", "to": "2026-03-01"}, "to"),  # a day past five years
         ({**MARCH, "department": "NOWHERE"}, "department"),
         ({**MARCH, "colour": "red"}, "colour"),
     ],
@@ -405,6 +406,13 @@ def test_bad_periods_and_departments_are_refused_in_the_error_shape(
 ):
     body = assert_error(supervisor.get(path, query_string=query), 422, "invalid_input")
     assert field in body["details"]["fields"]
+
+
+def test_five_years_is_the_longest_period_as_on_the_dashboard(supervisor):
+    reply = supervisor.get("/api/v1/scorecards", query_string={"from": "2021-03-01",
+                                                               "to": "2026-02-28"})
+
+    assert reply.status_code == 200
 
 
 @pytest.mark.parametrize("figure", ["", "happiness", "received_rate"])

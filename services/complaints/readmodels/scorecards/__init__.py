@@ -68,18 +68,22 @@ timed replies for a time.
 
 from complaints.readmodels.scorecards.projection import ScorecardProjection
 from complaints.readmodels.scorecards.queries import (
+    LONGEST_PERIOD_YEARS,
     Scorecard,
     ScorecardReport,
     Scorecards,
     WeekFigures,
     open_scorecards,
+    within_longest_period,
 )
 
 __all__ = [
+    "LONGEST_PERIOD_YEARS",
     "Scorecard",
     "ScorecardProjection",
     "ScorecardReport",
     "Scorecards",
     "WeekFigures",
     "open_scorecards",
+    "within_longest_period",
 ]

@@ -98,6 +98,20 @@ class ScorecardRecorder(Protocol):
     def max_tracking_id(self, application_name: str) -> int | None: ...
 
 
+# The longest period a scorecard, its week view or the dashboard is asked for: five years, the
+# longest a supervisor compares, read from at most 60 months of buckets.
+LONGEST_PERIOD_YEARS = 5
+
+
+def within_longest_period(first: date, last: date) -> bool:
+    """Whether the days from `first` to `last` (both included) make at most five years."""
+    try:
+        limit = first.replace(year=first.year + LONGEST_PERIOD_YEARS)
+    except ValueError:  # 29 February: five years on, the year has none
+        limit = first.replace(year=first.year + LONGEST_PERIOD_YEARS, day=28) + timedelta(days=1)
+    return last < limit
+
+
 class Scorecards:
     """The case facts, and the figures of any period and department."""
 

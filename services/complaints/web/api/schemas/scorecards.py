@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from complaints.readmodels.case_index import MAX_OFFSET
+from complaints.readmodels.scorecards import LONGEST_PERIOD_YEARS, within_longest_period
 from complaints.readmodels.scorecards.figures import FIGURES
 from complaints.web.api.schemas.fields import FIRST_YEAR, LAST_YEAR, department
 from complaints.web.api.schemas.listing import LagSchema
@@ -41,6 +42,9 @@ class PeriodArgsSchema(Schema):
             return
         if end < start:
             raise ValidationError("the period ends before it starts", field_name="to")
+        if not within_longest_period(start, end):
+            raise ValidationError(f"a period is at most {LONGEST_PERIOD_YEARS} years (the "
+                                  "dashboard's rule too)", field_name="to")
 
 
 class CasesBehindArgsSchema(PeriodArgsSchema):

@@ -15,13 +15,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 
+from complaints.readmodels.scorecards import LONGEST_PERIOD_YEARS, within_longest_period
 from complaints.web.api.schemas.fields import FIRST_YEAR, LAST_YEAR
 from complaints.web.pages.labels import department_name
 from complaints.web.runtime import runtime
 
 DEFAULT_WEEKS = 12
-# Three years of weeks still make a readable trend and a table that loads at once.
-LONGEST_PERIOD = timedelta(days=3 * 366)
 CHOSEN = ("from", "to", "department")
 
 
@@ -100,8 +99,9 @@ class PeriodForm(FlaskForm):
         if first.data and last.data and not first.errors and not last.errors:
             if last.data < first.data:
                 last.errors.append(_l("The last day cannot be before the first day"))
-            elif last.data - first.data >= LONGEST_PERIOD:
-                last.errors.append(_l("Choose a period of at most three years"))
+            elif not within_longest_period(first.data, last.data):
+                last.errors.append(_l("Choose a period of at most %(years)d years",
+                                      years=LONGEST_PERIOD_YEARS))
         chosen = self.department.data
         if chosen and chosen not in runtime().services.routing.departments:
             self.department.errors = [_l("Choose a department from the list")]

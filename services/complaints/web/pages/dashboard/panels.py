@@ -42,6 +42,10 @@ class Panels:
         # links that the URL map would each build anew.
         self._cases = url_for(".cases")
 
+    @property
+    def spans_years(self) -> bool:
+        return self.period.first.year != self.period.last.year
+
     def link(self, figure: str, department: str | None) -> str:
         query = {**self.period.query(figure=figure), "department": department}
         return self._cases_of({key: value for key, value in query.items() if value})
@@ -84,7 +88,9 @@ class Panels:
                 _("valid ratings: %(num)s", num=shown(card.figures["ratings"])) for card in cards
             ]),
             "weekly": chart("line", [
-                format_skeleton("MMMd", _days_of(week)[0], locale=get_locale())
+                # With the year when the period spans years, so that no two weeks read alike.
+                format_skeleton("yMMMd" if self.spans_years else "MMMd", _days_of(week)[0],
+                                locale=get_locale())
                 for week in self.weeks
             ], [
                 series("received", _("Received"), [w.figures["received"] for w in self.weeks]),

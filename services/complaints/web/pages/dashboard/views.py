@@ -13,6 +13,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 
 from complaints.domain.values import Role, Status
 from complaints.readmodels.case_index import MAX_OFFSET
+from complaints.readmodels.scorecards import LONGEST_PERIOD_YEARS
 from complaints.readmodels.scorecards.figures import FIGURES
 from complaints.web.downloads import csv_response
 from complaints.web.pages.dashboard.forms import Period, PeriodForm, quick_periods
@@ -48,6 +49,7 @@ def overview():
         panels=panels,
         behind=max(report.lag.behind, runtime().case_index.lag().behind),
         csv_url=url_for(".scorecards_csv", **period.query()),
+        longest_years=LONGEST_PERIOD_YEARS,
     )
 
 
