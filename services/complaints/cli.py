@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -23,6 +24,7 @@ from complaints.domain.errors import DomainError
 from complaints.domain.values import STAFF_ROLES
 from complaints.importing import cli as importing
 from complaints.readmodels.case_index import open_case_index
+from complaints.readmodels.projection import Lag
 from complaints.readmodels.scorecards import open_scorecards
 from complaints.retention import cli as personal_data
 from complaints.settings import Settings
@@ -226,13 +228,27 @@ def projections_run(settings: Settings, arguments: argparse.Namespace) -> int:
 
 
 def projections_catch_up(settings: Settings, arguments: argparse.Namespace) -> int:
-    processes.catch_up_projections(settings)
+    processes.catch_up_projections(settings, progress=_progress_on_stderr("catch-up"))
     return 0
 
 
 def projections_rebuild(settings: Settings, arguments: argparse.Namespace) -> int:
-    processes.rebuild_projections(settings)
+    processes.rebuild_projections(settings, progress=_progress_on_stderr("rebuild"))
     return 0
+
+
+def _progress_on_stderr(what: str) -> processes.Progress:
+    """Where each read model stands, a line every few seconds on stderr (stdout stays clean)."""
+    started = time.monotonic()
+
+    def told(lags: list[tuple[str, Lag]]) -> None:
+        parts = [f"{name} {lag.tracked:,} of {lag.head:,}"
+                 + (f" ({lag.tracked * 100 // lag.head} %)" if lag.head else "")
+                 for name, lag in lags]
+        print(f"huiyin projections {what}: {', '.join(parts)} after "
+              f"{time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+
+    return told
 
 
 def relay_run(settings: Settings, arguments: argparse.Namespace) -> int:

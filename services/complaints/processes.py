@@ -26,7 +26,7 @@ from complaints.application.service import Complaints
 from complaints.bootstrap import build_services
 from complaints.readmodels import projection
 from complaints.readmodels.case_index import CaseIndex, CaseIndexProjection, open_case_index
-from complaints.readmodels.projection import Follower
+from complaints.readmodels.projection import Follower, Lag
 from complaints.readmodels.scorecards import ScorecardProjection, open_scorecards
 from complaints.retention.job import RetentionJob
 from complaints.retention.periods import RetentionPeriods
@@ -58,16 +58,47 @@ UPLOADS_SWEEP_SECONDS = 3600.0
 # -- projections: the read models follow the notification log -------------------------------
 
 
-def catch_up_projections(settings: Settings) -> int:
-    """Process everything pending once; the most notifications any read model moved past."""
-    with _read_models(settings) as followers:
+# Told where the read models stand: each one's name and lag.
+Progress = Callable[[list[tuple[str, Lag]]], None]
+
+
+def catch_up_projections(settings: Settings, *, progress: Progress | None = None,
+                         every: float = 2.0) -> int:
+    """Process everything pending once; the most notifications any read model moved past.
+    `progress`, if given, is told where each read model stands every `every` seconds."""
+    with _read_models(settings) as followers, _reporting(followers, progress, every):
         return projection.catch_up(followers, together=_writers_in_parallel(settings))
 
 
-def rebuild_projections(settings: Settings) -> int:
+def rebuild_projections(settings: Settings, *, progress: Progress | None = None,
+                        every: float = 2.0) -> int:
     """Empty every read model and project the whole log again; the notifications processed."""
-    with _read_models(settings) as followers:
+    with _read_models(settings) as followers, _reporting(followers, progress, every):
         return projection.rebuild(followers, together=_writers_in_parallel(settings))
+
+
+@contextmanager
+def _reporting(followers: Sequence[Follower], progress: Progress | None,
+               every: float) -> Iterator[None]:
+    """Tell `progress` where the read models stand every `every` seconds while the block runs,
+    and once more at its end."""
+    if progress is None:
+        yield
+        return
+    done = threading.Event()
+
+    def report() -> None:
+        while not done.wait(every):
+            progress([(follower.name, follower.lag()) for follower in followers])
+
+    reporter = threading.Thread(target=report, name="catch-up-progress", daemon=True)
+    reporter.start()
+    try:
+        yield
+    finally:
+        done.set()
+        reporter.join()
+    progress([(follower.name, follower.lag()) for follower in followers])
 
 
 def _writers_in_parallel(settings: Settings) -> bool:

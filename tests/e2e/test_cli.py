@@ -123,6 +123,11 @@ def test_projections_catch_up_and_rebuild(huiyin, environment):
 
     assert caught_up.returncode == 0, caught_up.stderr
     assert rebuilt.returncode == 0, rebuilt.stderr
+    # Where each read model stands, on stderr: at least its last line, the position reached.
+    for result, what in ((caught_up, "catch-up"), (rebuilt, "rebuild")):
+        last = result.stderr.strip().splitlines()[-1]
+        assert last.startswith(f"huiyin projections {what}: case_index "), last
+        assert "(100 %), scorecards" in last and last.endswith(" s"), last
 
 
 def test_a_bad_setting_stops_a_command_with_its_message_not_a_traceback(huiyin):
