@@ -137,7 +137,8 @@ class CaseIndex:
         With `masked_identities` (a reader who sees confidential and anonymous filers
         masked), a search by enterprise name or credit code leaves those cases out.
 
-        Every word of `text` must be in the subject or description (Chinese by its words);
+        Every word of `text` must be in the subject, description or a reply (a Chinese run as
+        written, its characters side by side);
         `enterprise_name` is a case-insensitive substring; `reference` is exact, and so are
         `credit_code`, `phone` and `email` as people write them differently (a credit code
         in small letters, a phone with or without +86, an email in capitals): they are found
