@@ -49,7 +49,8 @@ from shared.locale import LANGUAGES
 from shared.sealing import is_token
 
 # Where a personal value travels as a token (schema version 2).
-SEALED_FILER_FIELDS = ("enterprise_name", "contact_person", "email", "phone", "webhook_url")
+SEALED_FILER_FIELDS = (
+    "enterprise_name", "contact_person", "person_name", "email", "phone", "webhook_url")
 SEALED_FIELDS: dict[str, tuple[str, ...]] = {
     FILED: ("subject",),
     RATED: ("comment",),
@@ -95,6 +96,7 @@ class FilerSchema(Schema):
 
     enterprise_name = fields.String(allow_none=True, load_default=None)
     contact_person = fields.String(allow_none=True, load_default=None)
+    person_name = fields.String(allow_none=True, load_default=None)  # an individual filer
     email = fields.Email(allow_none=True, load_default=None)
     phone = fields.String(allow_none=True, load_default=None)
     webhook_url = fields.URL(
@@ -110,6 +112,7 @@ class SealedFilerSchema(Schema):
 
     enterprise_name = Sealed(allow_none=True, load_default=None)
     contact_person = Sealed(allow_none=True, load_default=None)
+    person_name = Sealed(allow_none=True, load_default=None)  # an individual filer
     email = Sealed(fields.Email(), allow_none=True, load_default=None)
     phone = Sealed(allow_none=True, load_default=None)
     webhook_url = Sealed(

@@ -77,6 +77,9 @@ def test_the_message_board_imports_whole_text_exact_and_numbered_by_filing_time(
         case = loaded[by_id[source_id]]
         assert case.subject == unescaped(row[header.index("留言主题")]), source_id
         assert case.description == unescaped(row[header.index("留言详情")]), source_id
+        # Each message's filer: the person the board knew by their user id, kept as written.
+        assert case.filer.kind == "individual" and case.anonymous, source_id
+        assert case.filer.external_user_id == str(row[header.index("留言用户")]), source_id
     # References follow the filing times, whatever the file's order.
     ordered = sorted(cases, key=lambda case: case.reference)
     assert [c.filed_at for c in ordered] == sorted(c.filed_at for c in ordered)

@@ -154,6 +154,7 @@ def test_a_complete_form_files_one_case_with_what_was_typed(pages, runtime):
     assert case.happened_at_place == "Пункт пропуска Благовещенск – Хэйхэ"
     assert case.confidential is True and case.anonymous is False
     assert case.filer.as_record() == {
+        "kind": "enterprise",
         "enterprise_name": "ООО «Амур-Транзит»",
         "credit_code": VALID_CODE,
         "contact_person": "Ирина Смирнова",
@@ -292,6 +293,35 @@ def test_the_credit_code_may_be_left_empty_for_an_enterprise_not_registered_yet(
     assert pages.send(credit_code="", category="business_registration").status_code == 303
     [case] = filed_cases(runtime)
     assert case.filer.credit_code is None
+
+
+def test_a_person_files_for_themselves_and_the_enterprise_fields_are_not_kept(pages, runtime):
+    pages.open("zh")
+    # A browser without the page's script sends the hidden enterprise fields as typed.
+    response = pages.send(filer_kind="individual", person_name="李小红",
+                          enterprise_name="不该保存", credit_code="bad", contact_person="王丽")
+    assert response.status_code == 303
+    [case] = filed_cases(runtime)
+    record = case.filer.as_record()
+    assert record["kind"] == "individual" and record["person_name"] == "李小红"
+    assert not {"enterprise_name", "credit_code", "contact_person"} & set(record)
+
+
+def test_a_person_must_give_their_name_and_an_enterprise_its_own(pages, runtime):
+    pages.open("en")
+    person = pages.send(filer_kind="individual", person_name="")
+    beside = re.search(r'id="person_name-error">(.*?)</p>', person.get_data(as_text=True), re.S)
+    pages.open("en")
+    enterprise = pages.send(enterprise_name="", person_name="Someone")
+    page = enterprise.get_data(as_text=True)
+
+    assert person.status_code == enterprise.status_code == 422
+    assert beside and "Enter your name" in unescape(beside.group(1))
+    assert "Enter the name of the enterprise" in unescape(page)
+    assert 'id="person_name-error"' not in page
+    pages.open("en")
+    assert pages.send(filer_kind="household").status_code == 422
+    assert filed_cases(runtime) == []
 
 
 # -- attachments ---------------------------------------------------------------------------

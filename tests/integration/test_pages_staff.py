@@ -215,6 +215,7 @@ def test_the_same_intake_form_sent_twice_files_one_case(desk, complaints):
     ({"occurred_at": "2099-01-01T09:00"}, "occurred_at", "That time is in the future"),
     ({"occurred_at": "yesterday"}, "occurred_at", "Not a valid datetime value."),
     ({"subject": "长" * 201}, "subject", "Write at most 200 characters."),
+    ({"filer_kind": "individual", "person_name": ""}, "person_name", "Give the caller's name"),
 ])
 def test_each_mistake_on_the_intake_form_is_named_beside_its_field(desk, complaints, fields,
                                                                     field, message):
@@ -227,6 +228,22 @@ def test_each_mistake_on_the_intake_form_is_named_beside_its_field(desk, complai
     assert f'<a href="#{field}">' in page  # and in the summary, linked to the field
     assert "<title>Error: Intake desk" in page
     assert complaints.recorder.max_notification_id() == 1  # the account, and no case
+
+
+def test_intake_files_for_a_person_calling_for_themselves(desk, complaints):
+    intake = desk("intake")
+    # The enterprise fields, hidden by the page's script, are not kept for a person.
+    sent = file_for_caller(intake, filer_kind="individual", person_name="李小红",
+                           credit_code="wrong")
+    assert sent.status_code == 303
+    reference = sent.headers["Location"].rsplit("/", 1)[1]
+
+    case = complaints.load_case(complaints.resolve_case_id(reference))
+    page = intake.get(f"/staff/cases/{reference}")
+
+    assert case.filer.as_record() == {"kind": "individual", "person_name": "李小红",
+                                      "phone": "+86 456 823 1234", "language": "ru"}
+    assert "李小红" in section(page, "filer-person")
 
 
 def test_intake_dispatches_a_filed_case_to_the_proposed_department(desk, complaints,

@@ -129,8 +129,8 @@ def test_the_context_follows_the_departments_and_keeps_the_filers_contacts():
     assert contexts[9]["lead_department"] == "FINANCE"
     assert all(context["language"] == "en" for context in contexts)
     assert contexts[-1]["filer"] == {
-        "enterprise_name": "黑河边贸有限公司", "contact_person": None, "email": "wang@example.cn",
-        "phone": None, "webhook_url": None,
+        "enterprise_name": "黑河边贸有限公司", "contact_person": None, "person_name": None,
+        "email": "wang@example.cn", "phone": None, "webhook_url": None,
         # The inbox is the case's history, always written: not a channel on the wire.
         "notify_by": ["email"],
     }
@@ -227,8 +227,8 @@ def test_a_sealed_cases_personal_values_go_on_the_wire_as_tokens_only():
         assert not [text for text in CLEAR if text.encode() in raw], event_type
     sealed = {event_type: json.loads(raw)["data"] for event_type, raw in raws}
     filer = sealed[wire.FILED]["case"]["filer"]
-    assert {name: key.open(filer[name]) for name in wire.SEALED_FILER_FIELDS} == {
-        "enterprise_name": "黑河边贸有限公司", "contact_person": "王小明",
+    assert {name: filer[name] and key.open(filer[name]) for name in wire.SEALED_FILER_FIELDS} == {
+        "enterprise_name": "黑河边贸有限公司", "contact_person": "王小明", "person_name": None,
         "email": "wang@example.cn", "phone": "+86 451 555 0101",
         "webhook_url": "https://heihe.example/hook"}
     assert [key.open(sealed[event_type][name]) for event_type, names in wire.SEALED_FIELDS.items()

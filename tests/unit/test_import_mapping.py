@@ -105,6 +105,13 @@ def test_the_shipped_cfpb_mapping_loads_and_names_its_actor():
         (("[channel]", "[channels]"), "unknown key channels"),
         (('subject = ["company", "issue"]', "subject = []"), "text.subject names no column"),
         (('{ column = "story" }', '{ colum = "story" }'), "unknown key text.description[1].colum"),
+        (("[outcome]", '[filer]\ncredit_code = "company"\n[outcome]'),
+         "an individual filer has no credit_code"),
+        (("[outcome]", '[filer]\nkind = "enterprise"\nuser_id = "id"\n[outcome]'),
+         "an enterprise filer has no user_id"),
+        (("[outcome]", '[filer]\nkind = "household"\n[outcome]'), "filer.kind is 'household'"),
+        (("[outcome]", '[filer]\nanonymous = "yes"\n[outcome]'), "filer.anonymous must be"),
+        (("[outcome]", '[filer]\nname = ""\n[outcome]'), "filer.name must be a non-empty"),
     ],
 )
 def test_a_mapping_with_a_mistake_is_refused_naming_it(change, message):
@@ -169,6 +176,25 @@ def test_a_good_row_becomes_a_historical_case_at_its_times():
     assert case.subject == "ACME: Late refund"
     assert case.description == "Company: ACME\nThey kept the money."
     assert case.reply_text == "Done"
+
+
+def test_a_row_names_its_filer_as_the_filer_table_says_each_detail_as_written():
+    person = MAPPING.replace("[outcome]", '[filer]\nname = "company"\nuser_id = "id"\n'
+                             'anonymous = false\n[outcome]')
+    enterprise = MAPPING.replace("[outcome]", '[filer]\nkind = "enterprise"\nname = "company"\n'
+                                 'credit_code = "story"\n[outcome]')
+
+    by_default = read_case(mapping(), ROUTING, row(), now=NOW)
+    named = read_case(mapping(person), ROUTING, row(company=" Li Ming "), now=NOW)
+    firm = read_case(mapping(enterprise), ROUTING, row(story="91350100M000100Y43"), now=NOW)
+
+    assert by_default.filer.as_record() == {"kind": "individual", "language": "zh"}
+    assert by_default.anonymous is True
+    assert named.filer.as_record() == {"kind": "individual", "language": "zh",
+                                       "person_name": " Li Ming ", "external_user_id": "17"}
+    assert named.anonymous is False
+    assert (firm.filer.enterprise_name, firm.filer.credit_code) == ("ACME", "91350100M000100Y43")
+    assert "credit code '91350100M000100Y44'" in rejection(enterprise, story="91350100M000100Y44")
 
 
 def test_an_open_outcome_leaves_no_outcome():

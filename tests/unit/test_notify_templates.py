@@ -56,6 +56,17 @@ def test_a_russian_message_greets_the_contact_person_by_name():
     assert render("case.filed", "ru").body.startswith("Здравствуйте, Анна Петрова!")
 
 
+def test_a_person_who_filed_for_themselves_is_greeted_by_their_own_name():
+    envelope = case_event("case.filed", language="ru", filer_details={
+        "person_name": "Ирина Смирнова", "email": "irina@example.ru", "notify_by": ["email"]})
+    template = next(rule.template for rule in POLICY["case.filed"] if rule.audience == "filer")
+    notice = Notice("filer", Channel.EMAIL, "irina@example.ru", template, "ru")
+
+    message = RENDERER.render(notice, envelope.data, redact_secrets=False)
+
+    assert message.body.startswith("Здравствуйте, Ирина Смирнова!")
+
+
 @pytest.mark.parametrize("language", ["zh", "en", "ru"])
 def test_an_information_request_lists_every_item_at_once(language):
     message = render("case.information_requested", language,

@@ -261,6 +261,9 @@ class FilingDesk(CaseApplication):
                 field="channel",
             )
         self.routing.propose(command.category)
+        if wrong := command.filer.problem():
+            name, reason = wrong
+            raise InvalidValueError(reason, field=f"filer.{name}")
         code = command.filer.credit_code
         if code and (problem := credit_code_problem(code)):
             raise InvalidValueError(f"credit code {problem}", field="filer.credit_code")

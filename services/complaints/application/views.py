@@ -8,7 +8,7 @@ from complaints.application.masking import withhold_filer
 from complaints.application.principals import Principal
 from complaints.domain.case import Case
 from complaints.domain.chain import canonical
-from complaints.domain.values import Role, Visibility
+from complaints.domain.values import FilerKind, Role, Visibility
 from shared.contract.delivery_failures import as_reason_code
 
 # Event fields that are bookkeeping of the library or the chain, not what happened.
@@ -33,6 +33,8 @@ def filer_masked_for(principal: Principal, case: Case) -> bool:
 
 def case_view(case: Case, principal: Principal) -> dict[str, Any]:
     masked = filer_masked_for(principal, case)
+    # The kind is said even where the filing left it to its default.
+    filer = {**case.filer.as_record(), "kind": case.filer.kind or FilerKind.ENTERPRISE.value}
     view = {
         "id": str(case.id),
         "reference": case.reference,
@@ -49,7 +51,7 @@ def case_view(case: Case, principal: Principal) -> dict[str, Any]:
         "attachments": list(case.attachments),
         "confidential": case.confidential,
         "anonymous": case.anonymous,
-        "filer": withhold_filer(case.filer.as_record()) if masked else case.filer.as_record(),
+        "filer": withhold_filer(filer) if masked else filer,
         "filer_masked": masked,
         "filed_at": case.filed_at,
         "due_at": case.due_at,

@@ -32,6 +32,13 @@ class Channel(StrEnum):
 STAFF_CHANNELS = (Channel.HOTLINE, Channel.WINDOW, Channel.LETTER, Channel.EMAIL)
 
 
+class FilerKind(StrEnum):
+    """Who files: an enterprise (by its name and credit code) or a person on their own."""
+
+    ENTERPRISE = "enterprise"
+    INDIVIDUAL = "individual"
+
+
 class Status(StrEnum):
     FILED = "filed"
     ACCEPTED = "accepted"

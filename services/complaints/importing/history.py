@@ -17,7 +17,6 @@ from complaints.application.access_codes import derive_access_code, hash_access_
 from complaints.application.service import Complaints
 from complaints.domain.case import Case, case_id_for
 from complaints.domain.deadline import DueTime
-from complaints.domain.filer import Filer
 from complaints.domain.values import STAFF_CHANNELS, Role, Stage, Stamp
 from complaints.importing.mapping import ImportMapping
 from complaints.importing.rows import HistoricalCase
@@ -82,8 +81,7 @@ def historical_case(
     aggregate = Case.file(
         at(case.filed_at),
         reference,
-        # The filer is an anonymous member of the public; the source keeps no contact.
-        Filer(language=mapping.language),
+        case.filer,
         accept_due,
         app.case_keys.sealer(case_id, new_case=True) if app.case_keys else None,
         channel=case.channel,
@@ -95,7 +93,7 @@ def historical_case(
         happened_at_place=case.place,
         attachments=[],
         confidential=False,
-        anonymous=True,
+        anonymous=case.anonymous,
         access_code_hash=hash_access_code(derive_access_code(app.secret_key, case_id)),
         submission_digest=case.digest,
     )

@@ -20,7 +20,13 @@ from zoneinfo import ZoneInfo
 
 from complaints.application.routing import RoutingTable
 from complaints.domain.case import IMPORTER_PREFIX
-from complaints.domain.values import OUTCOME_NOT_RECORDED, Channel, Language, Outcome
+from complaints.domain.values import (
+    OUTCOME_NOT_RECORDED,
+    Channel,
+    FilerKind,
+    Language,
+    Outcome,
+)
 from complaints.importing.categories import CategoryRules, category_rules
 from complaints.importing.toml_reader import MappingError, TomlTable
 
@@ -37,6 +43,15 @@ _SECTIONS = {
     "channel": (set(), {"column", "values", "default", "value"}),
     "outcome": (set(), {"column", "values", "default", "value", "reply_text", "reply_at"}),
     "rating": ({"column"}, {"at", "comment"}),
+    "filer": (set(), {"kind", "name", "user_id", "phone", "email", "credit_code", "anonymous"}),
+}
+# What a source's filer columns become, by the filer's kind; a column the kind has not got
+# (an individual's credit code) is refused when the mapping is read.
+_FILER_FIELDS = {
+    FilerKind.INDIVIDUAL: {"name": "person_name", "user_id": "external_user_id",
+                           "phone": "phone", "email": "email"},
+    FilerKind.ENTERPRISE: {"name": "enterprise_name", "credit_code": "credit_code",
+                           "phone": "phone", "email": "email"},
 }
 
 
@@ -93,6 +108,16 @@ def _parsed(dates: Dates, text: str) -> datetime:
 
 
 @dataclass(frozen=True)
+class FilerColumns:
+    """Who filed: the kind (a constant), each filer field's column, and whether the cases are
+    anonymous (the department is not told who filed)."""
+
+    kind: str
+    columns: Mapping[str, str]  # Filer field → source column
+    anonymous: bool
+
+
+@dataclass(frozen=True)
 class ImportMapping:
     source: str
     id_column: str
@@ -114,6 +139,7 @@ class ImportMapping:
     rating: str | None
     rating_at: str | None
     rating_comment: str | None
+    filer: FilerColumns
 
     @property
     def actor_id(self) -> str:
@@ -129,7 +155,7 @@ class ImportMapping:
                  *self.category.columns()}
         optional = (self.assigned_at, self.channel.column, self.outcome.column,
                     self.department_column, self.reply_at, self.rating, self.rating_at,
-                    self.rating_comment)
+                    self.rating_comment, *self.filer.columns.values())
         return named | {column for column in optional if column}
 
     def check_header(self, header: Collection[str]) -> None:
@@ -207,7 +233,24 @@ def _build(raw: TomlTable, routing: RoutingTable) -> ImportMapping:
         rating=rating.text("column", None),
         rating_at=rating.text("at", None),
         rating_comment=rating.text("comment", None),
+        filer=_filer(_section(raw, "filer", optional=True)),
     )
+
+
+def _filer(section: TomlTable) -> FilerColumns:
+    """Members of the public (individuals), anonymous, unless the [filer] table says more."""
+    kind = FilerKind(section.choice("kind", set(FilerKind), FilerKind.INDIVIDUAL))
+    fields = _FILER_FIELDS[kind]
+    named = [key for key in ("name", "user_id", "phone", "email", "credit_code") if key in section]
+    refused = [key for key in named if key not in fields]
+    if refused:
+        raise MappingError(f"an {kind.value} filer has no {', '.join(refused)} "
+                           f"(filer.kind is {kind.value!r})")
+    anonymous = section.data.get("anonymous", True)
+    if not isinstance(anonymous, bool):
+        raise MappingError("filer.anonymous must be true or false")
+    return FilerColumns(kind.value, {fields[key]: section.text(key) for key in named},
+                        anonymous)
 
 
 def _dates(dates: TomlTable) -> Dates:

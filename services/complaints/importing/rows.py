@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from complaints.application.routing import RoutingTable
+from complaints.domain.credit_code import credit_code_problem
+from complaints.domain.filer import Filer
 from complaints.importing.mapping import OPEN, ImportMapping
 from complaints.importing.sources import SourceRow
 
@@ -49,6 +51,8 @@ class HistoricalCase:
     rating: int | None
     rating_at: datetime | None
     rating_comment: str
+    filer: Filer
+    anonymous: bool
 
 
 def source_id_of(mapping: ImportMapping, row: SourceRow) -> str:
@@ -101,7 +105,19 @@ def read_case(
         rating=rating,
         rating_at=rating_at,
         rating_comment=values[mapping.rating_comment] if mapping.rating_comment else "",
+        filer=_filer(mapping, values),
+        anonymous=mapping.filer.anonymous,
     )
+
+
+def _filer(mapping: ImportMapping, values: Mapping[str, str]) -> Filer:
+    """The filer as the source names them, each detail as written; a blank cell is none."""
+    given = {field: values[column] for field, column in mapping.filer.columns.items()
+             if values[column].strip()}
+    code = given.get("credit_code")
+    if code and (problem := credit_code_problem(code)):
+        raise RowRejectedError(f"credit code {code!r}: {problem}")
+    return Filer(language=mapping.language, kind=mapping.filer.kind, **given)
 
 
 def row_digest(values: Mapping[str, str]) -> str:

@@ -72,7 +72,8 @@ class MessageRenderer:
             "case": case,
             "reference": reference,
             "addressee": self._addressee(notice, case),
-            "contact_person": (case.get("filer") or {}).get("contact_person") or "",
+            # The person greeted: an enterprise's contact, or the individual who filed.
+            "contact_person": _person(case.get("filer") or {}),
             "tracking_url": f"{self.public_url}/track/{reference}",
             "public_url": self.public_url,
             # Who answers for a stage no department holds (accepting the case).
@@ -82,12 +83,16 @@ class MessageRenderer:
     def _addressee(self, notice: Notice, case: Mapping[str, Any]) -> str:
         if notice.recipient == FILER:
             filer = case.get("filer") or {}
-            return filer.get("contact_person") or filer.get("enterprise_name") or ""
+            return _person(filer) or filer.get("enterprise_name") or ""
         if notice.recipient == SUPERVISOR:
             return self.directory.label(self.directory.supervising_department, notice.language)
         if notice.recipient == INTAKE:
             return self.directory.intake_label(notice.language)
         return self.directory.label(notice.recipient.partition(":")[2], notice.language)
+
+
+def _person(filer: Mapping[str, Any]) -> str:
+    return filer.get("contact_person") or filer.get("person_name") or ""
 
 
 def redacted(data: Mapping[str, Any]) -> dict[str, Any]:

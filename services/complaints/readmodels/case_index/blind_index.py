@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 CREDIT_CODE, PHONE, EMAIL = "credit_code", "phone", "email"
-KINDS = (CREDIT_CODE, PHONE, EMAIL)
+EXTERNAL_USER = "external_user_id"  # an individual's user id in the system a case came from
+KINDS = (CREDIT_CODE, PHONE, EMAIL, EXTERNAL_USER)
 _INFO = "huiyin case index blind index v1: {kind}"
 _NOT_DIGITS = re.compile(r"\D")
 _SPACES = re.compile(r"\s+")
@@ -48,7 +49,8 @@ def normal_email(email: str) -> str:
     return email.strip().lower()
 
 
-_NORMAL = {CREDIT_CODE: normal_credit_code, PHONE: normal_phone, EMAIL: normal_email}
+_NORMAL = {CREDIT_CODE: normal_credit_code, PHONE: normal_phone, EMAIL: normal_email,
+           EXTERNAL_USER: str.strip}
 
 
 class BlindIndex:
@@ -64,7 +66,7 @@ class BlindIndex:
         }
 
     def hash(self, kind: str, value: str | None) -> str | None:
-        """The hash of `value` as a `kind` (credit_code, phone, email); None for nothing."""
+        """The hash of `value` as a `kind` (`KINDS`); None for nothing."""
         normal = _NORMAL[kind](value) if value else ""
         if not normal:
             return None

@@ -32,6 +32,7 @@ class CaseFilter:
     credit_code_hash: str | None = None
     phone_hash: str | None = None
     email_hash: str | None = None
+    external_user_hash: str | None = None
     category: str | None = None
     filed_from: datetime | None = None
     filed_before: datetime | None = None
@@ -101,7 +102,7 @@ def where(
     if f.enterprise_key:
         add(dialect.enterprise_contains, "enterprise", f.enterprise_key)
     hashes = {"credit_code_hash": f.credit_code_hash, "phone_hash": f.phone_hash,
-              "email_hash": f.email_hash}
+              "email_hash": f.email_hash, "external_user_hash": f.external_user_hash}
     for column, value in hashes.items():
         if value is not None:
             add(f"{column} = {{p}}", column, value)

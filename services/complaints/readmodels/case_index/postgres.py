@@ -41,12 +41,15 @@ _COLUMNS = {
     "category": "text NOT NULL",
     "subject": "text NOT NULL",
     "description": "text NOT NULL",
+    "filer_kind": "text NOT NULL",
     "enterprise_name": "text",
+    "person_name": "text",
     "enterprise_key": "text NOT NULL",
     "credit_code_sealed": "text",
     "credit_code_hash": "text",
     "phone_hash": "text",
     "email_hash": "text",
+    "external_user_hash": "text",
     "channel": "text NOT NULL",
     "lead_department": "text",
     "co_departments": "text[] NOT NULL",
@@ -131,6 +134,8 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
                 "(phone_hash)",
                 f"CREATE INDEX IF NOT EXISTS case_index_by_email ON {self.table} "
                 "(email_hash)",
+                f"CREATE INDEX IF NOT EXISTS case_index_by_external_user ON {self.table} "
+                "(external_user_hash)",
                 # The closed cases whose personal data is still kept: retention's candidates.
                 f"CREATE INDEX IF NOT EXISTS case_index_retention ON {self.table} "
                 "(closed_at, reference) WHERE NOT personal_data_erased",

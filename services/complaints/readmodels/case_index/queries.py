@@ -14,7 +14,13 @@ from eventsourcing.utils import Environment
 from complaints.adapters.store_config import store_env
 from complaints.application.service import Complaints
 from complaints.domain.values import Status
-from complaints.readmodels.case_index.blind_index import CREDIT_CODE, EMAIL, PHONE, BlindIndex
+from complaints.readmodels.case_index.blind_index import (
+    CREDIT_CODE,
+    EMAIL,
+    EXTERNAL_USER,
+    PHONE,
+    BlindIndex,
+)
 from complaints.readmodels.case_index.filters import (
     CLOSING_ORDER,
     QUEUE_ORDER,
@@ -123,6 +129,7 @@ class CaseIndex:
         credit_code: str | None = None,
         phone: str | None = None,
         email: str | None = None,
+        external_user_id: str | None = None,
         category: str | None = None,
         status: str | Iterable[str] | None = None,
         department: str | None = None,
@@ -140,10 +147,10 @@ class CaseIndex:
         Every word of `text` must be in the subject, description or a reply (a Chinese run as
         written, its characters side by side);
         `enterprise_name` is a case-insensitive substring; `reference` is exact, and so are
-        `credit_code`, `phone` and `email` as people write them differently (a credit code
-        in small letters, a phone with or without +86, an email in capitals): they are found
-        by their keyed hashes. Dates are days in the city's time zone, both ends included; datetimes
-        need a time zone and are included too.
+        `credit_code`, `phone`, `email` and `external_user_id` as people write them
+        differently (a credit code in small letters, a phone with or without +86, an email in
+        capitals): they are found by their keyed hashes. Dates are days in the city's time
+        zone, both ends included; datetimes need a time zone and are included too.
         """
         case_filter = CaseFilter(
             department=department or None,
@@ -153,6 +160,7 @@ class CaseIndex:
             credit_code_hash=self.lookup(CREDIT_CODE, credit_code),
             phone_hash=self.lookup(PHONE, phone),
             email_hash=self.lookup(EMAIL, email),
+            external_user_hash=self.lookup(EXTERNAL_USER, external_user_id),
             category=category or None,
             filed_from=_start_of(filed_from, "filed_from") if filed_from else None,
             filed_before=_after(filed_to) if filed_to else None,

@@ -1,10 +1,11 @@
 """One case as one row of the case index, taken from the aggregate at a version.
 
-What the row keeps of the filer: the enterprise name, the subject and the words of the
-full-text index while the case's key exists (search needs them); the credit code, phone and
-email only as keyed hashes (`blind_index`), and the credit code for display as its sealed
-token, opened at the edge with the case's key. Once the case's personal data is erased,
-every one of them is cleared; status, category, departments, times and ratings stay.
+What the row keeps of the filer: its kind, the enterprise's or the person's name, the
+subject and the words of the full-text index while the case's key exists (search needs them);
+the credit code, phone, email and external user id only as keyed hashes (`blind_index`), and
+the credit code for display as its sealed token, opened at the edge with the case's key. Once
+the case's personal data is erased, every one of them is cleared; status, category,
+departments, times and ratings stay.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from typing import Any
 from complaints.domain.case import Case
 from complaints.domain.filer import Filer
 from complaints.domain.personal import SealedText
-from complaints.readmodels.case_index.blind_index import CREDIT_CODE, EMAIL, PHONE, BlindIndex
+from complaints.domain.values import FilerKind
+from complaints.readmodels.case_index.blind_index import (
+    CREDIT_CODE,
+    EMAIL,
+    EXTERNAL_USER,
+    PHONE,
+    BlindIndex,
+)
 from complaints.readmodels.case_index.search_text import index_words
 from complaints.readmodels.case_index.state_counts import Placed
 
@@ -29,7 +37,9 @@ ROW_FIELDS = (
     "round",
     "category",
     "subject",
+    "filer_kind",
     "enterprise_name",
+    "person_name",
     "credit_code_sealed",
     "lead_department",
     "co_departments",
@@ -57,11 +67,14 @@ class CaseRow:
     category: str
     subject: str
     description: str
+    filer_kind: str
     enterprise_name: str | None
+    person_name: str | None
     credit_code_sealed: str | None  # the token the store keeps, opened at the edge
     credit_code_hash: str | None
     phone_hash: str | None
     email_hash: str | None
+    external_user_hash: str | None
     channel: str
     lead_department: str | None
     co_departments: tuple[str, ...]
@@ -94,11 +107,14 @@ class CaseRow:
             category=case.category,
             subject="" if erased else str(case.subject),
             description="" if erased else str(case.description),
+            filer_kind=case.filer.kind or FilerKind.ENTERPRISE.value,
             enterprise_name=str(filer.enterprise_name or "") or None,
+            person_name=str(filer.person_name or "") or None,
             credit_code_sealed=_token(filer.credit_code),
             credit_code_hash=blind.hash(CREDIT_CODE, filer.credit_code),
             phone_hash=blind.hash(PHONE, filer.phone),
             email_hash=blind.hash(EMAIL, filer.email),
+            external_user_hash=blind.hash(EXTERNAL_USER, filer.external_user_id),
             channel=case.channel,
             lead_department=case.lead_department,
             co_departments=tuple(case.co_departments),

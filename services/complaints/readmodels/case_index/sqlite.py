@@ -39,12 +39,15 @@ _COLUMNS = {
     "category": "TEXT NOT NULL",
     "subject": "TEXT NOT NULL",
     "description": "TEXT NOT NULL",
+    "filer_kind": "TEXT NOT NULL",
     "enterprise_name": "TEXT",
+    "person_name": "TEXT",
     "enterprise_key": "TEXT NOT NULL",
     "credit_code_sealed": "TEXT",
     "credit_code_hash": "TEXT",
     "phone_hash": "TEXT",
     "email_hash": "TEXT",
+    "external_user_hash": "TEXT",
     "channel": "TEXT NOT NULL",
     "lead_department": "TEXT",
     "co_departments": "TEXT NOT NULL",  # a JSON array
@@ -83,6 +86,7 @@ _CREATE_STATEMENTS = [
     "CREATE INDEX IF NOT EXISTS case_index_by_credit_code ON case_index (credit_code_hash)",
     "CREATE INDEX IF NOT EXISTS case_index_by_phone ON case_index (phone_hash)",
     "CREATE INDEX IF NOT EXISTS case_index_by_email ON case_index (email_hash)",
+    "CREATE INDEX IF NOT EXISTS case_index_by_external_user ON case_index (external_user_hash)",
     # The closed cases whose personal data is still kept, by closing: retention's candidates.
     "CREATE INDEX IF NOT EXISTS case_index_retention ON case_index (closed_at, reference) "
     "WHERE NOT personal_data_erased",

@@ -37,7 +37,8 @@ def search_cases(filters):
     Roles: intake, supervisor and auditor search every case; a handler only the cases of
     their own department (the `department` filter is forced to it), with the filer withheld on
     confidential and anonymous cases, which a handler's search by enterprise name, credit
-    code, phone or email does not find. Credit code, phone and email are found exactly as
+    code, phone, email or external user id does not find. Credit code, phone, email and
+    external user id are found exactly as
     written in any usual form (small letters, spaces, with or without +86), through keyed
     hashes: the index keeps none of them. A case whose personal data was erased is found by
     none of them, nor by its words, and lists without them. At most 200 per page.

@@ -90,9 +90,9 @@ class CaseSchema(Schema):
     confidential = fields.Boolean()
     anonymous = fields.Boolean()
     filer = fields.Dict(metadata={
-        "description": "who filed; on a confidential or anonymous case a department sees only "
-                       "`language`, `notify_by` and `withheld: true`; who they are and how to "
-                       f"reach them: {ERASED}"})
+        "description": "who filed (`kind`: enterprise or individual); on a confidential or "
+                       "anonymous case a department sees only `kind`, `language`, `notify_by` "
+                       f"and `withheld: true`; who they are and how to reach them: {ERASED}"})
     filer_masked = fields.Boolean(metadata={
         "description": "the filer's identity and contact details are withheld from this reader"})
     filed_at = Timestamp()

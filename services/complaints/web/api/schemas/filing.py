@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from complaints.application.filing import FileCase
 from complaints.domain.filer import Filer
-from complaints.domain.values import Channel, Language
+from complaints.domain.values import Channel, FilerKind, Language
 from complaints.web.api.schemas.attachments import attachment_references
 from complaints.web.api.schemas.fields import (
     CREDIT_CODE,
@@ -67,7 +67,16 @@ def public_webhook(url: str) -> None:
 
 
 class FilerSchema(Schema):
-    enterprise_name = text(200)
+    kind = one_of(FilerKind, metadata={
+        "description": "enterprise (the default): named by enterprise_name, with credit_code "
+                       "and contact_person; individual: a person, named by person_name, with "
+                       "no enterprise details"})
+    enterprise_name = text(200, required=False, load_default=None,
+                           metadata={"description": "required for an enterprise"})
+    person_name = text(100, required=False, load_default=None,
+                       metadata={"description": "required for an individual"})
+    external_user_id = text(100, required=False, load_default=None, metadata={
+        "description": "an individual's user id in another system (a message board's)"})
     credit_code = fields.String(
         validate=credit_code,
         # The validator checks all the pattern says, and the check character it cannot say.
@@ -98,6 +107,29 @@ class FilerSchema(Schema):
                   "Requests are signed with the webhook_secret given at filing.",
                   "format": "uri", "pattern": WEBHOOK_URL.pattern},
     )
+
+    @validates_schema
+    def fits_kind(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Each kind's name is required, and the other kind's details are refused."""
+        individual = data.get("kind") == FilerKind.INDIVIDUAL
+        named = "person_name" if individual else "enterprise_name"
+        errors: dict[str, list[str]] = {}
+        if not data.get(named):
+            errors[named] = [f"Missing data for required field ({data.get('kind') or 'enterprise'}"
+                             " filer)."]
+        kind = FilerKind.INDIVIDUAL if individual else FilerKind.ENTERPRISE
+        for name in Filer.ENTERPRISE_ONLY if individual else Filer.INDIVIDUAL_ONLY:
+            if data.get(name):
+                errors[name] = [f"An {kind.value} filer has no {name}."]
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def given(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Only the details given; for an individual, no empty enterprise details."""
+        unused = Filer.ENTERPRISE_ONLY if data.get("kind") == FilerKind.INDIVIDUAL else ()
+        return {name: value for name, value in data.items()
+                if value is not None and name not in unused}
 
 
 class FilingSchema(Schema):

@@ -38,6 +38,10 @@ class SearchArgsSchema(PagingSchema):
     )
     email = fields.String(validate=[validate.Length(min=1, max=254), storable],
                           metadata={"description": "the filer's email, in any case"})
+    external_user_id = fields.String(
+        validate=[validate.Length(min=1, max=100), storable],
+        metadata={"description": "an individual filer's user id in the system a case came "
+                                 "from (a message board's), exactly"})
     category = fields.String(validate=category)
     status = one_of(Status)
     department = fields.String(
@@ -68,14 +72,16 @@ class CaseRowSchema(Schema):
     round = fields.Integer()
     category = fields.String()
     subject = fields.String()
+    filer_kind = fields.String(metadata={"description": "enterprise or individual"})
     enterprise_name = fields.String(allow_none=True)
+    person_name = fields.String(allow_none=True, metadata={"description": "an individual's"})
     credit_code = fields.String(allow_none=True)
     filer_withheld = fields.Boolean(metadata={
         "description": "the filer of a confidential or anonymous case, withheld from its "
-                       "department: enterprise_name and credit_code are null"})
+                       "department: enterprise_name, person_name and credit_code are null"})
     personal_data_erased = fields.Boolean(metadata={
-        "description": "the filer's personal data was erased: subject, enterprise_name and "
-                       "credit_code are empty, the case's facts remain"})
+        "description": "the filer's personal data was erased: subject, enterprise_name, "
+                       "person_name and credit_code are empty, the case's facts remain"})
     lead_department = fields.String(allow_none=True)
     co_departments = fields.List(fields.String())
     confidential = fields.Boolean()

@@ -53,6 +53,8 @@ FIELD_NAMES = {
     "due_provisional": _l("Due time provisional"),
     "due_working_days": _l("Working days allowed"), "enterprise_name": _l("Enterprise"),
     "credit_code": _l("Unified social credit code"), "contact_person": _l("Contact person"),
+    "kind": _l("Kind of filer"), "person_name": _l("Person"),
+    "external_user_id": _l("User id in the source system"),
     "phone": _l("Phone"), "email": _l("Email"), "language": _l("Language"),
     "notify_by": _l("Notify by"), "webhook_url": _l("Webhook address"),
     "proposed_lead": _l("Proposed lead department"),
@@ -99,7 +101,9 @@ VALUE_NAMES: dict[str, dict[str, Any]] = {
         "resolved": _l("Resolved"), "partly_resolved": _l("Partly resolved"),
         "explained": _l("Explained, no fault found"),
         "not_substantiated": _l("Not substantiated"),
+        "not_recorded": _l("Not recorded (imported history)"),
     },
+    "kind": {"enterprise": _l("Enterprise"), "individual": _l("Individual")},
     "channel": {
         "web": _l("Web form"), "api": _l("API"), "hotline": _l("12345 hotline"),
         "window": _l("Service-hall window"), "letter": _l("Letter"), "email": _l("Email"),

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from complaints.domain.errors import CaseRuleError, CaseStateError, DomainError, InvalidValueError
-from complaints.domain.values import STAFF_CHANNELS
+from complaints.domain.values import OUTCOME_NOT_RECORDED, STAFF_CHANNELS
 from complaints.web.pages.languages import LANGUAGES
 
 STATUS = {
@@ -44,7 +44,10 @@ OUTCOME = {
     "partly_resolved": _l("Partly resolved"),
     "explained": _l("Explained: no fault found"),
     "not_substantiated": _l("Not substantiated"),
+    OUTCOME_NOT_RECORDED: _l("Not recorded (imported history)"),
 }
+# Codes shown with their words but never offered on a form: imported history's alone.
+NOT_CHOSEN = {"outcome": {OUTCOME_NOT_RECORDED}}
 VISIBILITY = {
     "internal": _l("Internal: never shown to the filer"),
     "public": _l("Public: the filer sees it"),
@@ -160,7 +163,8 @@ def word(kind: str, code: Any) -> str:
 
 def choices(kind: str) -> list[SelectChoice]:
     """The codes of `kind` as a form's options, each labelled in the reader's language."""
-    return [SelectChoice(str(code), label) for code, label in WORDS[kind].items()]
+    return [SelectChoice(str(code), label) for code, label in WORDS[kind].items()
+            if code not in NOT_CHOSEN.get(kind, ())]
 
 
 def staff_channel_choices() -> list[SelectChoice]:

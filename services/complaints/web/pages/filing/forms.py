@@ -1,5 +1,5 @@
-"""The enterprise's filing form: its fields, its checks in the reader's words, and the form
-turned into the application's filing."""
+"""The filing form, for an enterprise or a person: its fields, its checks in the reader's
+words, and the form turned into the application's filing."""
 
 from __future__ import annotations
 
@@ -27,9 +27,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp, StopValidation
 
 from complaints.domain.credit_code import LENGTH, VALUES, credit_code_problem
-from complaints.domain.values import Channel
+from complaints.domain.values import Channel, FilerKind
 from complaints.web.api.schemas.fields import PHONE
 from complaints.web.api.schemas.filing import webhook_problem
+from complaints.web.pages.filer_kinds import filer_kind_field, individual, only_for
 from complaints.web.pages.languages import LANGUAGES, current_language
 from complaints.web.runtime import runtime
 from shared.locale import CITY_TIME
@@ -46,16 +47,25 @@ class FilingForm(FlaskForm):
         _l("What is the complaint about?"),
         validators=[InputRequired(_l("Choose what the complaint is about"))],
     )
+    filer_kind = filer_kind_field(_l("Who is filing?"), _l("An enterprise"),
+                                  _l("I file for myself, as a person"))
     enterprise_name = StringField(
         _l("Name of the enterprise"),
-        validators=[InputRequired(_l("Enter the name of the enterprise")), Length(max=200)],
+        validators=[only_for(FilerKind.ENTERPRISE, _l("Enter the name of the enterprise")),
+                    Length(max=200)],
     )
     credit_code = StringField(
         _l("Unified social credit code (optional)"),
         filters=[lambda value: re.sub(r"\s+", "", value).upper() if value else value],
+        validators=[only_for(FilerKind.ENTERPRISE)],
     )
     contact_person = StringField(_l("Contact person (optional)"),
-                                 validators=[Optional(), Length(max=100)])
+                                 validators=[only_for(FilerKind.ENTERPRISE), Optional(),
+                                             Length(max=100)])
+    person_name = StringField(
+        _l("Your name"),
+        validators=[only_for(FilerKind.INDIVIDUAL, _l("Enter your name")), Length(max=100)],
+    )
     # Phone, e-mail and webhook are checked by their methods below, which see the other fields.
     phone = StringField(_l("Phone"), validators=[Length(max=30)])
     email = StringField(_l("E-mail"), validators=[Length(max=254)])
@@ -177,13 +187,17 @@ def category_descriptions() -> dict[str, str]:
 def submission(form: FilingForm) -> dict[str, Any]:
     """The form in the JSON API's shape, for the API's schema to make the filing command
     (its files are the staging area's, not the API's)."""
-    filer = {
-        "enterprise_name": form.enterprise_name.data.strip(),
-        "contact_person": (form.contact_person.data or "").strip(),
-        "language": form.language.data,
-        "notify_by": list(dict.fromkeys(form.notify_by.data or [])),
-    }
-    for name in ("credit_code", "phone", "email", "webhook_url"):
+    if individual(form):
+        filer = {"kind": FilerKind.INDIVIDUAL.value, "person_name": form.person_name.data.strip()}
+        given: tuple[str, ...] = ()
+    else:
+        filer = {"kind": FilerKind.ENTERPRISE.value,
+                 "enterprise_name": form.enterprise_name.data.strip(),
+                 "contact_person": (form.contact_person.data or "").strip()}
+        given = ("credit_code",)
+    filer |= {"language": form.language.data,
+              "notify_by": list(dict.fromkeys(form.notify_by.data or []))}
+    for name in (*given, "phone", "email", "webhook_url"):
         value = (getattr(form, name).data or "").strip()
         if value:
             filer[name] = value

@@ -25,8 +25,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from complaints.application.case_application import CLOCK_SKEW
 from complaints.domain.credit_code import credit_code_problem
+from complaints.domain.values import FilerKind
 from complaints.web.api.schemas.fields import PHONE
 from complaints.web.pages.case.words import staff_channel_choices
+from complaints.web.pages.filer_kinds import filer_kind_field, individual, only_for
 from complaints.web.pages.labels import category_name
 from complaints.web.pages.languages import LANGUAGES
 from complaints.web.runtime import runtime
@@ -73,13 +75,20 @@ class CallerForm(FlaskForm):
         _l("When the call or visit happened (optional)"), format="%Y-%m-%dT%H:%M",
         validators=[Optional(), _not_in_future],
         description=_l("Beijing time. Leave it empty if it is happening now."))
+    filer_kind = filer_kind_field(_l("The caller speaks for"), _l("An enterprise"),
+                                  _l("Themselves, as a person"))
     enterprise_name = StringField(_l("Enterprise"), validators=[
-        DataRequired(_l("Give the enterprise's name")), Length(max=200, message=LONGEST)])
+        only_for(FilerKind.ENTERPRISE, _l("Give the enterprise's name")),
+        Length(max=200, message=LONGEST)])
     credit_code = StringField(
-        _l("Unified social credit code (optional)"), validators=[Optional(), _credit_code],
+        _l("Unified social credit code (optional)"),
+        validators=[only_for(FilerKind.ENTERPRISE), Optional(), _credit_code],
         description=_l("18 characters, on the business licence."))
-    contact_person = StringField(_l("Contact person (optional)"),
-                                 validators=[Length(max=100, message=LONGEST)])
+    contact_person = StringField(_l("Contact person (optional)"), validators=[
+        only_for(FilerKind.ENTERPRISE), Length(max=100, message=LONGEST)])
+    person_name = StringField(_l("The caller's name"), validators=[
+        only_for(FilerKind.INDIVIDUAL, _l("Give the caller's name")),
+        Length(max=100, message=LONGEST)])
     phone = StringField(_l("Phone"), validators=[_reachable, _phone])
     email = StringField(_l("Email (optional if there is a phone)"), validators=[_email])
     language = SelectField(_l("Language for messages to the caller"), default="zh",
@@ -113,10 +122,14 @@ class DispatchForm(FlaskForm):
 
 def submission(form: CallerForm) -> dict[str, Any]:
     """The caller's form in the JSON API's shape, for the API's schema to make the command."""
-    filer = {
-        "enterprise_name": form.enterprise_name.data.strip(),
-        "credit_code": (form.credit_code.data or "").strip().upper(),
-        "contact_person": (form.contact_person.data or "").strip(),
+    if individual(form):
+        filer = {"kind": FilerKind.INDIVIDUAL.value, "person_name": form.person_name.data.strip()}
+    else:
+        filer = {"kind": FilerKind.ENTERPRISE.value,
+                 "enterprise_name": form.enterprise_name.data.strip(),
+                 "credit_code": (form.credit_code.data or "").strip().upper(),
+                 "contact_person": (form.contact_person.data or "").strip()}
+    filer |= {
         "phone": (form.phone.data or "").strip(),
         "email": (form.email.data or "").strip(),
         "language": form.language.data,

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from complaints.domain.case import Case
+from complaints.domain.values import OUTCOME_NOT_RECORDED
 
 # 1 非常不满意 … 5 非常满意, offered from the best down, as the filer's messages list them.
 RATINGS = [
@@ -78,6 +79,7 @@ WORDS = {
         "partly_resolved": _l("Partly resolved"),
         "explained": _l("Explained: no fault found"),
         "not_substantiated": _l("Not substantiated"),
+        OUTCOME_NOT_RECORDED: _l("Not recorded (imported history)"),
     },
     "channel": {
         "email": _l("E-mail"),
