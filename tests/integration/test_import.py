@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,6 +22,7 @@ from openpyxl import Workbook
 from complaints.application.audit import all_case_ids, verify_case
 from complaints.application.intake_records import IdempotencyClaim
 from complaints.bootstrap import Services, build_services
+from complaints.importing import cli
 from complaints.importing.importer import BuiltCase, ImportReport, build_cases, import_file
 from complaints.importing.mapping import ImportMapping, load_mapping, shipped_mapping
 from complaints.importing.rows import read_case
@@ -437,6 +440,35 @@ def test_the_import_command_reports_and_exits_by_what_happened(huiyin, sample, t
         ]
     assert clean.returncode == 0, clean.stderr
     assert "0 imported, 3 imported before and skipped, 0 rejected" in clean.stdout
+
+
+def test_an_import_that_fails_part_way_exits_3_and_the_next_run_finishes_it(
+    settings, sample, monkeypatch, capsys
+):
+    """The store gives way after two batches: what was saved stays, the status says failure
+    (not "rows rejected"), and running it again imports the rest."""
+    real_import = cli.import_file
+
+    def store_gives_way(app, path, mapping, **options):
+        def after_two_batches(report: ImportReport) -> None:
+            if report.rows >= 1000:
+                raise sqlite3.OperationalError("disk I/O error")
+
+        return real_import(app, path, mapping, **{**options, "progress": after_two_batches})
+
+    arguments = argparse.Namespace(file=sample, mapping="cfpb-2023", format=None,
+                                   batch_size=500, workers=1, rejected=None)
+    monkeypatch.setattr(cli, "import_file", store_gives_way)
+    failed = cli.run(settings, arguments)
+    said = capsys.readouterr().err
+    monkeypatch.setattr(cli, "import_file", real_import)
+    finished = cli.run(settings, arguments)
+
+    assert failed == cli.FAILED == 3
+    assert "failed: OperationalError: disk I/O error" in said
+    assert "the rows saved so far stay imported" in said
+    assert finished == 0
+    assert "1,000 imported before and skipped, 0 rejected" in capsys.readouterr().out
 
 
 def test_the_import_command_refuses_an_unusable_mapping_or_file(huiyin, sample, tmp_path):
