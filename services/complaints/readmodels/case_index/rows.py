@@ -29,6 +29,7 @@ ROW_FIELDS = (
     "round",
     "category",
     "subject",
+    "filer_language",
     "enterprise_name",
     "credit_code_sealed",
     "lead_department",
@@ -57,6 +58,7 @@ class CaseRow:
     category: str
     subject: str
     description: str
+    filer_language: str  # what the filer writes in (not personal): marks the subject's language
     enterprise_name: str | None
     credit_code_sealed: str | None  # the token the store keeps, opened at the edge
     credit_code_hash: str | None
@@ -94,6 +96,7 @@ class CaseRow:
             category=case.category,
             subject="" if erased else str(case.subject),
             description="" if erased else str(case.description),
+            filer_language=case.filer.language,
             enterprise_name=str(filer.enterprise_name or "") or None,
             credit_code_sealed=_token(filer.credit_code),
             credit_code_hash=blind.hash(CREDIT_CODE, filer.credit_code),
