@@ -27,12 +27,15 @@ $(STAMP): pyproject.toml
 # The dashboard's chart library, from the npm registry at the lockfile's versions (npm ci: the
 # integrity hashes are checked, no package's install scripts run), copied into
 # web/static/vendor/ (git-ignored) for the app to serve. Under CI=true a failed install fails.
+# The same install brings axe-core, a test asset (a devDependency): the browser tests inject it
+# into each page from node_modules, and the app never serves it.
 ASSETS := services/complaints/web/assets
 VENDORED := services/complaints/web/static/vendor/chart.umd.min.js
-web-assets: $(VENDORED)
-$(VENDORED): $(ASSETS)/package.json $(ASSETS)/package-lock.json
+AXE := $(ASSETS)/node_modules/axe-core/axe.min.js
+web-assets: $(VENDORED) $(AXE)
+$(VENDORED) $(AXE) &: $(ASSETS)/package.json $(ASSETS)/package-lock.json
 	cd $(ASSETS) && npm ci --ignore-scripts --no-audit --no-fund && npm run --silent vendor
-	touch $@
+	touch $(VENDORED) $(AXE)
 
 # The tables and the stream first, once; then every process under supervisord in the
 # foreground (deploy/supervisord.conf): one that dies is started again, the others go on;
@@ -47,6 +50,7 @@ run: $(STAMP) $(VENDORED)
 test: test-unit test-integration test-fuzz test-e2e test-browser
 
 test-unit test-integration test-fuzz test-e2e test-browser: test-%: $(STAMP) $(VENDORED)
+test-browser: $(AXE)
 	$(BIN)/pytest tests/$* -q
 
 # schemathesis over the whole API for longer than `make test` does (100 examples an operation

@@ -134,7 +134,7 @@ def test_the_page_explains_the_limits_on_files_and_who_sees_the_filers_details(p
         in text
     assert "and all together up to 20 MB" in text
     assert "The department that handles the complaint" in text
-    assert "Only a few characters; the rest is hidden" in text
+    assert "None of them: it sees only that they are withheld" in text
 
 
 # -- filing ----------------------------------------------------------------------------------

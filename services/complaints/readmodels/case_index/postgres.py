@@ -42,6 +42,7 @@ _COLUMNS = {
     "subject": "text NOT NULL",
     "description": "text NOT NULL",
     "filer_kind": "text NOT NULL",
+    "filer_language": "text NOT NULL",
     "enterprise_name": "text",
     "person_name": "text",
     "enterprise_key": "text NOT NULL",
@@ -194,8 +195,9 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
         return [_loaded(row) for row in rows], int(total)
 
     def outdated(self) -> bool:
-        """Whether the table was made by an earlier version: one that kept credit codes, or
-        cut its words another way (`search_text`), each missing a column this one has."""
+        """Whether the table was made by an earlier version: one that kept credit codes, kept no
+        filer language, or cut its words another way (`search_text`), each missing a column
+        this one has."""
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(
                 SQL("SELECT column_name FROM information_schema.columns "

@@ -38,6 +38,7 @@ ROW_FIELDS = (
     "category",
     "subject",
     "filer_kind",
+    "filer_language",
     "enterprise_name",
     "person_name",
     "credit_code_sealed",
@@ -68,6 +69,7 @@ class CaseRow:
     subject: str
     description: str
     filer_kind: str
+    filer_language: str  # what the filer writes in (not personal): marks the subject's language
     enterprise_name: str | None
     person_name: str | None
     credit_code_sealed: str | None  # the token the store keeps, opened at the edge
@@ -108,6 +110,7 @@ class CaseRow:
             subject="" if erased else str(case.subject),
             description="" if erased else str(case.description),
             filer_kind=case.filer.kind or FilerKind.ENTERPRISE.value,
+            filer_language=case.filer.language,
             enterprise_name=str(filer.enterprise_name or "") or None,
             person_name=str(filer.person_name or "") or None,
             credit_code_sealed=_token(filer.credit_code),

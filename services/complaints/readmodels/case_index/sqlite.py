@@ -40,6 +40,7 @@ _COLUMNS = {
     "subject": "TEXT NOT NULL",
     "description": "TEXT NOT NULL",
     "filer_kind": "TEXT NOT NULL",
+    "filer_language": "TEXT NOT NULL",
     "enterprise_name": "TEXT",
     "person_name": "TEXT",
     "enterprise_key": "TEXT NOT NULL",
@@ -192,8 +193,9 @@ class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
         return [_loaded(row) for row in rows], int(total)
 
     def outdated(self) -> bool:
-        """Whether the table was made by an earlier version: one that kept credit codes, or
-        cut its words another way (`search_text`), each missing a column this one has."""
+        """Whether the table was made by an earlier version: one that kept credit codes, kept no
+        filer language, or cut its words another way (`search_text`), each missing a column
+        this one has."""
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT name FROM pragma_table_info('case_index')")
             columns = {row[0] for row in c.fetchall()}

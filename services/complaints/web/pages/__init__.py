@@ -43,6 +43,7 @@ from complaints.web.pages.languages import (
     TRANSLATIONS,
     current_language,
     iso_datetime,
+    lang_attribute,
     language_url,
     local_date,
     local_datetime,
@@ -104,7 +105,8 @@ def install(app: Flask, settings: Settings) -> None:
     CSRFProtect(app)
     install_error_pages(app)
     app.jinja_env.filters.update(
-        local_datetime=local_datetime, local_date=local_date, iso_datetime=iso_datetime
+        local_datetime=local_datetime, local_date=local_date, iso_datetime=iso_datetime,
+        lang_attribute=lang_attribute,
     )
     app.jinja_env.globals.update(
         language_url=language_url,

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from flask import Response, request
 from flask_babel import format_date, format_datetime, get_locale
+from markupsafe import Markup
 
 import complaints
 from shared.locale import CITY_TIMEZONE, DEFAULT_LANGUAGE
@@ -23,6 +24,12 @@ TRANSLATIONS = Path(complaints.__file__).parent / "translations"
 QUERY_PARAMETER = "lang"
 COOKIE = "huiyin_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def lang_attribute(code: str | None) -> Markup:
+    """` lang="ru"` for words written in one of the city's languages (a filer's), so a screen
+    reader reads them in that language's voice whatever the page's; nothing for an unknown one."""
+    return Markup(f' lang="{HTML_LANG[code]}"') if code in HTML_LANG else Markup("")
 
 
 def select_language() -> str:

@@ -101,7 +101,7 @@ class CallerForm(FlaskForm):
         Length(max=10_000, message=LONGEST)])
     confidential = BooleanField(
         _l("The caller asks for confidentiality"),
-        description=_l("Departments then see who the caller is only in part."))
+        description=_l("Departments then do not see who the caller is or how to reach them."))
     # One per form shown: the same form sent twice (a double click, a retry) files one case.
     submission = HiddenField()
 
