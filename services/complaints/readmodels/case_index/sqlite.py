@@ -14,6 +14,7 @@ from complaints.readmodels.case_index.filters import (
     CaseFilter,
     Dialect,
     select_page,
+    select_rows,
     status_counts,
 )
 from complaints.readmodels.case_index.rows import ROW_FIELDS, CaseRow
@@ -191,6 +192,18 @@ class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
                 c.execute(count_all, params)
                 total = c.fetchone()[0]
         return [_loaded(row) for row in rows], int(total)
+
+    def rows(self, case_filter: CaseFilter, columns: Sequence[str]) -> list[dict[str, Any]]:
+        """Every matching case's `columns`, oldest filing first; times as aware datetimes."""
+        select, params = select_rows("case_index", columns, case_filter, DIALECT)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(select, params)
+            rows = [dict(zip(columns, row, strict=True)) for row in c.fetchall()]
+        for row in rows:
+            for name in ("filed_at", "due_at", "updated_at", "closed_at"):
+                if row.get(name):
+                    row[name] = datetime.fromisoformat(row[name])
+        return rows
 
     def outdated(self) -> bool:
         """Whether the table was made by an earlier version: one that kept credit codes, kept no
