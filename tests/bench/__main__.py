@@ -6,6 +6,7 @@ import sys
 
 from tests.bench import (
     filing,
+    hot_issues,
     importing,
     notify,
     rebuild,
@@ -24,6 +25,7 @@ BENCHMARKS = {
     "rebuild": rebuild.run,
     "notify": notify.run,
     "sign-in-flood": sign_in_flood.run,
+    "hot-issues": hot_issues.run,
 }
 
 

@@ -352,3 +352,40 @@ def test_a_handler_marks_a_duplicate_and_undoes_it_and_the_duplicates_filer_read
     timeline = handler.get_by_test_id("timeline")
     expect(timeline).to_contain_text("Marked a duplicate")
     expect(timeline).to_contain_text("Duplicate mark undone")
+
+
+def test_a_supervisor_opens_a_hot_issue_and_reaches_its_cases(new_page, sign_in, screenshot,
+                                                              api):
+    from tests.fixtures.planted import MATTERS
+
+    # Five callers about one lift, today, among the other tests' cases.
+    lift = MATTERS["elevator"]
+    references, subjects = [], []
+    for number in range(5):
+        text = "，".join(sentence.format(place="A市A3区") for sentence in
+                        (lift[number % 6], lift[(number + 1) % 6], lift[(number + 3) % 6]))
+        subjects.append(text[:18])
+        references.append(api.file("intake", {
+            "channel": "hotline", "category": "utilities", "subject": text[:18],
+            "description": text, "filer": {"enterprise_name": f"锦绣花园业主{number}",
+                                           "phone": f"+86 139 0451 {number:04d}"}})["reference"])
+    today = datetime.now(BEIJING).date().isoformat()
+    page = new_page("en")
+    sign_in(page, "supervisor")
+    page.goto(f"/staff/dashboard?from={today}&to={today}")
+    page.get_by_test_id("hot-issues-link").click()
+    expect(page).to_have_url(re.compile(r"/staff/dashboard/hot-issues\?"))
+
+    # The index takes the cases in within moments; the issue holding them is opened.
+    deadline = time.monotonic() + 30
+    while not page.locator(f"a[href='/staff/cases/{references[0]}']").count():
+        assert time.monotonic() < deadline, "the filed cases never made a hot issue"
+        time.sleep(0.5)
+        page.reload()
+    issue = page.locator(".hot-issue", has=page.locator(f"a[href='/staff/cases/{references[0]}']"))
+    issue.locator("summary").click()
+    expect(issue).to_contain_text("电梯")
+    screenshot(page, "dashboard-hot-issues")
+    issue.get_by_role("link", name=references[-1]).click()
+    expect(page).to_have_url(re.compile(rf"/staff/cases/{references[-1]}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(subjects[-1])

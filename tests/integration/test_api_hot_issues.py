@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from shared.locale import CITY_TIME
-from tests.fixtures.planted import MATTERS, _rephrased, board_rows
+from tests.fixtures.planted import MATTERS, _rephrased, board_rows, required_msgboard
 
 PLANTED = ("elevator", "wages", "water")
 
@@ -26,7 +26,7 @@ def filed(filer, event_store):
             phone = f"+86 139 0000 {number + 10 * PLANTED.index(matter):04d}"
             case = filer.file_case(subject=text[:20], description=text, filer={"phone": phone})
             references[matter].append(case.reference)
-    for row in board_rows(limit=30):
+    for row in board_rows(required_msgboard(), limit=30):
         filer.file_case(subject=row["subject"][:200], description=row["description"][:10_000])
     event_store.catch_up()
     return references
@@ -69,3 +69,26 @@ def test_hot_issues_are_for_supervisors_and_auditors_over_a_year_at_most(
     assert "366 days" in assert_error(too_long, 422)["details"]["fields"]["to"][0]
     assert_error(auditor.get("/api/v1/hot-issues", query_string={**period, "limit": 0}), 422)
     assert_error(staff.with_token(None).get("/api/v1/hot-issues", query_string=period), 401)
+
+
+def test_the_dashboard_lists_the_hot_issues_with_links_to_their_cases(app, staff, filed):
+    from tests.integration.test_pages_dashboard import Reader
+
+    staff.login("supervisor")  # the account
+    reader = Reader(app, "supervisor-pages")
+    today = datetime.now(CITY_TIME).date().isoformat()
+
+    page = reader.get("/staff/dashboard/hot-issues", {"from": today, "to": today})
+    overview = reader.get("/staff/dashboard", {"from": today, "to": today})
+    too_long = reader.get("/staff/dashboard/hot-issues", {"from": "2024-01-01", "to": today})
+
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    for references in filed.values():
+        assert sum(f'href="/staff/cases/{reference}"' in text for reference in references) >= 5
+    assert 'data-testid="concentration"' in text and "How the heat is reckoned" in text
+    assert 'data-testid="hot-issues-link"' in overview.get_data(as_text=True)
+    assert too_long.status_code == 422
+    assert "at most 366 days" in too_long.get_data(as_text=True)
+    assert Reader(app, "handler-TAX").get("/staff/dashboard/hot-issues",
+                                          {"from": today, "to": today}).status_code == 403

@@ -52,6 +52,7 @@ from complaints.readmodels.case_index.search_text import index_words
 
 CASES_PER_GROUP = 10
 DIMENSIONS = 120
+COMMON_SHARE = 0.3
 FEATURES = 10_000  # the most frequent pairs: enough to tell matters apart, and fast to reduce
 MEMBER_SIMILARITY = 0.55
 SAME_MATTER = 0.9
@@ -162,8 +163,14 @@ def _vectors(documents: list[str]) -> np.ndarray:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
 
-    weights = TfidfVectorizer(analyzer=_grams, min_df=2, max_df=0.3, sublinear_tf=True,
-                              max_features=FEATURES, dtype=np.float32).fit_transform(documents)
+    # Pairs in most of a large period's cases say nothing of a matter; in a short period one
+    # matter may be most of the cases, so nothing is left out for being common there.
+    common = COMMON_SHARE if len(documents) >= 100 else 1.0
+    try:
+        weights = TfidfVectorizer(analyzer=_grams, min_df=2, max_df=common, sublinear_tf=True,
+                                  max_features=FEATURES, dtype=np.float32).fit_transform(documents)
+    except ValueError:  # no pair in two cases: nothing in common
+        return np.zeros((len(documents), 1))
     dimensions = min(DIMENSIONS, weights.shape[1] - 1, weights.shape[0] - 1)
     if dimensions < 2:
         return normalize(weights.toarray())
