@@ -9,10 +9,11 @@ ranks them:
    search index's bigrams for Chinese, words for other scripts: cheap, and robust to typos and
    rephrasing), reduced to `DIMENSIONS` latent topics (LSA: TruncatedSVD) and normalised, so
    that two complaints about one matter are near even when they share few exact words.
-2. MiniBatchKMeans cuts them into about one group per `CASES_PER_GROUP` cases; groups whose
-   centres are as near as one matter's (cosine ≥ `SAME_MATTER`) are joined, and a group keeps
-   only the cases close to its centre (cosine ≥ `MEMBER_SIMILARITY`), so a group is a matter,
-   not the remainder of a partition. Groups of fewer than `SMALLEST` cases are no issue.
+2. MiniBatchKMeans cuts them into topics (one per `CASES_PER_TOPIC` cases), and each topic
+   into about one group per `CASES_PER_GROUP` cases (so the work grows with the cases, not
+   their square); groups whose centres are as near as one matter's (cosine ≥ `SAME_MATTER`)
+   are joined, and a group keeps only the cases close to its centre (cosine ≥
+   `MEMBER_SIMILARITY`), so a group is a matter, not the remainder of a partition. Groups of fewer than `SMALLEST` cases are no issue.
 3. Each issue is named by the words (`text.terms`: jieba's, for Chinese) that weigh most in
    its cases against a sample of the period's, its places (addresses written in the text:
    …省 …市 …区 …县 …镇 …路 …小区 …), its departments and categories, and its cases.
@@ -51,6 +52,7 @@ from complaints.intelligence.text import terms
 from complaints.readmodels.case_index.search_text import index_words
 
 CASES_PER_GROUP = 10
+CASES_PER_TOPIC = 150  # the first step's groups: topics, each cut into matters
 DIMENSIONS = 120
 COMMON_SHARE = 0.3
 FEATURES = 10_000  # the most frequent pairs: enough to tell matters apart, and fast to reduce
@@ -179,33 +181,46 @@ def _vectors(documents: list[str]) -> np.ndarray:
 
 
 def _groups(vectors: np.ndarray) -> list[list[int]]:
-    from sklearn.cluster import MiniBatchKMeans
-
-    # About one group a matter; a short period's few cases get as many groups as a dozen
-    # matters could need (near ones are joined again below).
-    count = max(1, len(vectors) // CASES_PER_GROUP, min(len(vectors) // 4, 12))
-    if count == 1:
-        labels = np.zeros(len(vectors), dtype=int)
-        centres = vectors.mean(axis=0, keepdims=True)
-    else:
-        model = MiniBatchKMeans(count, random_state=SEED, n_init=1,
-                                batch_size=max(1024, count * 4))
-        labels = model.fit_predict(vectors)
-        centres = model.cluster_centers_
-    norms = np.linalg.norm(centres, axis=1, keepdims=True)
-    centres = centres / np.where(norms == 0, 1, norms)
+    """Groups of cases about one matter: k-means in two steps (topics, then matters within
+    each), so that the work grows with the cases, not with their square."""
+    labels = np.zeros(len(vectors), dtype=int)
+    topics = _kmeans(vectors, len(vectors) // CASES_PER_TOPIC)
+    for topic in np.unique(topics):
+        inside = np.flatnonzero(topics == topic)
+        # About one group a matter; a few cases get as many groups as a dozen matters could
+        # need (near ones are joined again below).
+        count = max(len(inside) // CASES_PER_GROUP, min(len(inside) // 4, 12))
+        labels[inside] = labels.max() + 1 + _kmeans(vectors[inside], count)
+    labels = np.unique(labels, return_inverse=True)[1]
+    centres = _normalised(np.array([vectors[labels == label].mean(axis=0)
+                                    for label in range(labels.max() + 1)]))
     # Groups whose centres are as near as one matter's are one group.
-    joined = _joined(centres @ centres.T >= SAME_MATTER)
-    labels = joined[labels]
+    labels = _joined(centres @ centres.T >= SAME_MATTER)[labels]
     groups = []
     for label in np.unique(labels):
         inside = np.flatnonzero(labels == label)
-        centre = vectors[inside].mean(axis=0)
-        centre /= np.linalg.norm(centre) or 1
+        centre = _normalised(vectors[inside].mean(axis=0, keepdims=True))[0]
         members = inside[vectors[inside] @ centre >= MEMBER_SIMILARITY]
         if len(members) >= SMALLEST:
             groups.append(members.tolist())
     return groups
+
+
+def _kmeans(vectors: np.ndarray, count: int) -> np.ndarray:
+    """Each row's group among `count` (one group when there are too few rows for more)."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    count = min(count, len(vectors))
+    if count <= 1:
+        return np.zeros(len(vectors), dtype=int)
+    model = MiniBatchKMeans(count, random_state=SEED, n_init=1,
+                            batch_size=max(1024, count * 4))
+    return model.fit_predict(vectors)
+
+
+def _normalised(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms == 0, 1, norms)
 
 
 def _joined(near: np.ndarray) -> np.ndarray:
