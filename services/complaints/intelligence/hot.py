@@ -13,7 +13,8 @@ ranks them:
    into about one group per `CASES_PER_GROUP` cases (so the work grows with the cases, not
    their square); groups whose centres are as near as one matter's (cosine ≥ `SAME_MATTER`)
    are joined, and a group keeps only the cases close to its centre (cosine ≥
-   `MEMBER_SIMILARITY`), so a group is a matter, not the remainder of a partition. Groups of fewer than `SMALLEST` cases are no issue.
+   `MEMBER_SIMILARITY`), so a group is a matter, not the remainder of a partition. Groups
+   of fewer than `SMALLEST` cases are no issue.
 3. Each issue is named by the words (`text.terms`: jieba's, for Chinese) that weigh most in
    its cases against a sample of the period's, its places (addresses written in the text:
    …省 …市 …区 …县 …镇 …路 …小区 …), its departments and categories, and its cases.
