@@ -18,7 +18,7 @@ from complaints.readmodels.case_index.filters import (
     select_page,
     status_counts,
 )
-from complaints.readmodels.case_index.rows import ROW_FIELDS, CaseRow
+from complaints.readmodels.case_index.rows import LEARNED_FIELDS, ROW_FIELDS, CaseRow
 from complaints.readmodels.case_index.state_counts import (
     ALL,
     PLACEMENT,
@@ -193,6 +193,16 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
                 curs.execute(SQL(count_all), params)
                 total = curs.fetchone()["total"]
         return [_loaded(row) for row in rows], int(total)
+
+    def closed_texts(self, after: str, limit: int) -> list[dict[str, Any]]:
+        """Closed cases' words and where they ended (`LEARNED_FIELDS`), by reference after
+        `after`: what dispatch suggestions learn from."""
+        statement = (f"SELECT {', '.join(LEARNED_FIELDS)} FROM {self.table} "
+                     "WHERE status = 'closed' AND NOT personal_data_erased "
+                     "AND reference > %(after)s ORDER BY reference LIMIT %(limit)s")
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL(statement), {"after": after, "limit": limit})
+            return [{name: row[name] for name in LEARNED_FIELDS} for row in curs.fetchall()]
 
     def outdated(self) -> bool:
         """Whether the table was made by an earlier version: one that kept credit codes, kept no

@@ -16,7 +16,7 @@ from complaints.readmodels.case_index.filters import (
     select_page,
     status_counts,
 )
-from complaints.readmodels.case_index.rows import ROW_FIELDS, CaseRow
+from complaints.readmodels.case_index.rows import LEARNED_FIELDS, ROW_FIELDS, CaseRow
 from complaints.readmodels.case_index.state_counts import (
     ALL,
     PLACEMENT,
@@ -192,6 +192,13 @@ class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
                 total = c.fetchone()[0]
         return [_loaded(row) for row in rows], int(total)
 
+    def closed_texts(self, after: str, limit: int) -> list[dict[str, Any]]:
+        """Closed cases' words and where they ended (`LEARNED_FIELDS`), by reference after
+        `after`: what dispatch suggestions learn from."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(_CLOSED_TEXTS, {"after": after, "limit": limit})
+            return [dict(zip(LEARNED_FIELDS, row, strict=True)) for row in c.fetchall()]
+
     def outdated(self) -> bool:
         """Whether the table was made by an earlier version: one that kept credit codes, kept no
         filer language, or cut its words another way (`search_text`), each missing a column
@@ -208,6 +215,9 @@ class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
             return {row[0]: int(row[1]) for row in c.fetchall()}
 
 
+_CLOSED_TEXTS = (f"SELECT {', '.join(LEARNED_FIELDS)} FROM case_index WHERE status = 'closed' "
+                 "AND personal_data_erased = 0 AND reference > :after "
+                 "ORDER BY reference LIMIT :limit")
 _PLACEMENTS = (f"SELECT case_id, {', '.join(PLACEMENT)} FROM case_index "
                "WHERE case_id IN (SELECT value FROM json_each(?))")
 
