@@ -11,7 +11,13 @@ import pytest
 from sklearn.metrics import f1_score
 
 from complaints.application.routing import RoutingTable
-from complaints.intelligence.dispatch import MIN_CASES, Example, TooLittleHistoryError, train
+from complaints.intelligence.dispatch import (
+    MIN_CASES,
+    Example,
+    Ranked,
+    TooLittleHistoryError,
+    train,
+)
 from complaints.intelligence.suggestions import MODEL, ROUTING_TABLE, Dispatcher
 from tests.fixtures.samples import CFPB_SAMPLE
 
@@ -55,7 +61,8 @@ def test_too_little_history_falls_back_to_the_routing_table_and_says_why(tmp_pat
     assert not report.trained and f"need {MIN_CASES}" in report.message
     assert suggestion.source == ROUTING_TABLE
     assert suggestion.reason == "no model has been trained yet"
-    assert suggestion.categories[0] == "tax" and suggestion.departments[0] == "TAX"
+    assert suggestion.categories[0] == Ranked("tax", None)
+    assert suggestion.departments[0] == Ranked("TAX", None)
 
 
 def test_the_fallback_ranks_categories_by_the_catalogues_keywords(tmp_path):
@@ -65,8 +72,8 @@ def test_the_fallback_ranks_categories_by_the_catalogues_keywords(tmp_path):
 
     suggestion = Dispatcher(tmp_path, routing).suggest("用电报装", "供电公司拖延", "tax")
 
-    assert suggestion.categories[:2] == ["utilities", "tax"]
-    assert suggestion.departments[:2] == ["HOUSING", "TAX"]
+    assert [ranked.code for ranked in suggestion.categories[:2]] == ["utilities", "tax"]
+    assert [ranked.code for ranked in suggestion.departments[:2]] == ["HOUSING", "TAX"]
 
 
 def test_a_model_of_another_catalogue_is_not_used(tmp_path):

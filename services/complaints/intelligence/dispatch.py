@@ -47,7 +47,7 @@ class Example:
 @dataclass(frozen=True)
 class Ranked:
     code: str
-    confidence: float  # the model's probability, 0–1
+    confidence: float | None  # the model's probability, 0–1; None from the routing table
 
 
 @dataclass

@@ -50,8 +50,8 @@ MODEL, ROUTING_TABLE = "model", "routing_table"
 @dataclass(frozen=True)
 class Suggestion:
     source: str  # MODEL or ROUTING_TABLE
-    categories: list[Ranked | str]  # Ranked from the model; codes from the routing table
-    departments: list[Ranked | str]
+    categories: list[Ranked]  # likeliest first; no confidence from the routing table
+    departments: list[Ranked]
     reason: str = ""  # why the routing table answered
     model: dict[str, Any] | None = None  # the model's metadata, when it answered
 
@@ -106,7 +106,8 @@ class Dispatcher:
     def _from_routing(self, text: str, category: str, why: str) -> Suggestion:
         categories = keyword_ranking(self.routing, text, category)[:TOP]
         departments = list(dict.fromkeys(self.routing.propose(code).lead for code in categories))
-        return Suggestion(ROUTING_TABLE, list(categories), departments, reason=why)
+        return Suggestion(ROUTING_TABLE, [Ranked(code, None) for code in categories],
+                          [Ranked(code, None) for code in departments], reason=why)
 
     # -- learning ------------------------------------------------------------------------------
 
