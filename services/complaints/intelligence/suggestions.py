@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 MODEL_FILE, METADATA_FILE = "dispatch-model.joblib", "dispatch-model.json"
 RETRAIN_EVERY = timedelta(days=1)
 MODEL, ROUTING_TABLE = "model", "routing_table"
+# Why the routing table answered.
+NO_MODEL = "no model has been trained yet"
+OTHER_CATALOGUE = "the model was trained for another catalogue"
+UNREADABLE = "the model file cannot be read"
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ class Dispatcher:
         try:
             stamp = self.path.stat().st_mtime
         except FileNotFoundError:
-            return None, "no model has been trained yet"
+            return None, NO_MODEL
         with self._lock:
             if self._loaded is None or self._loaded[0] != stamp:
                 self._loaded = (stamp, *self._read())
@@ -98,9 +102,9 @@ class Dispatcher:
             model = joblib.load(self.path)
         except Exception as error:  # any unreadable file (unpickling raises anything): no model
             log.warning("dispatch: cannot read %s (%s)", self.path, error)
-            return None, "the model file cannot be read"
+            return None, UNREADABLE
         if not isinstance(model, DispatchModel) or model.catalogue != self.routing.fingerprint:
-            return None, "the model was trained for another catalogue"
+            return None, OTHER_CATALOGUE
         return model, ""
 
     def _from_routing(self, text: str, category: str, why: str) -> Suggestion:

@@ -204,6 +204,15 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
             curs.execute(SQL(statement), {"after": after, "limit": limit})
             return [{name: row[name] for name in LEARNED_FIELDS} for row in curs.fetchall()]
 
+    def texts(self, references: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """The subject and description of each of the cases, by reference."""
+        statement = (f"SELECT reference, subject, description FROM {self.table} "
+                     "WHERE reference = ANY(%(references)s)")
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL(statement), {"references": list(references)})
+            return {row["reference"]: (row["subject"], row["description"])
+                    for row in curs.fetchall()}
+
     def outdated(self) -> bool:
         """Whether the table was made by an earlier version: one that kept credit codes, kept no
         filer language, or cut its words another way (`search_text`), each missing a column

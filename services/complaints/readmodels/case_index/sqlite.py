@@ -199,6 +199,14 @@ class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
             c.execute(_CLOSED_TEXTS, {"after": after, "limit": limit})
             return [dict(zip(LEARNED_FIELDS, row, strict=True)) for row in c.fetchall()]
 
+    def texts(self, references: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """The subject and description of each of the cases, by reference."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT reference, subject, description FROM case_index "
+                      "WHERE reference IN (SELECT value FROM json_each(?))",
+                      [json.dumps(list(references))])
+            return {row[0]: (row[1], row[2]) for row in c.fetchall()}
+
     def outdated(self) -> bool:
         """Whether the table was made by an earlier version: one that kept credit codes, kept no
         filer language, or cut its words another way (`search_text`), each missing a column
