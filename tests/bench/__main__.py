@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from tests.bench import (
+    dispatch,
     filing,
     importing,
     notify,
@@ -24,6 +25,7 @@ BENCHMARKS = {
     "rebuild": rebuild.run,
     "notify": notify.run,
     "sign-in-flood": sign_in_flood.run,
+    "dispatch": dispatch.run,
 }
 
 
