@@ -162,9 +162,11 @@ class Dispatcher:
 def keyword_ranking(routing: RoutingTable, text: str, chosen: str) -> list[str]:
     """The catalogue's categories by hits of their keywords in the text (the fallback's rule);
     the filer's chosen category first among equals, then the catalogue's order."""
+    order = list(routing.categories)
+    if not any(routing.keywords(code) for code in order):  # nothing to match: no jieba load
+        return sorted(order, key=lambda code: (code != chosen, order.index(code)))
     words = set(terms(text))
     lowered = text.casefold()
-    order = list(routing.categories)
 
     def hits(code: str) -> int:
         return sum(1 for word in routing.keywords(code)
