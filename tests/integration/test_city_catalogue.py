@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -60,3 +62,20 @@ def _enums(node):
     elif isinstance(node, list):
         for value in node:
             yield from _enums(value)
+
+
+def test_the_scorecards_count_the_catalogues_departments(filer, staff, event_store):
+    case = filer.file_case(category="transport", subject="公交线路停运", description="无人通知")
+    intake = staff.login("intake")
+    intake.act(case.reference, "accept", {})
+    intake.act(case.reference, "assign", {})
+    event_store.catch_up()
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    period = {"from": (today - timedelta(days=1)).isoformat(), "to": today.isoformat()}
+    body = staff.login("supervisor").get("/api/v1/scorecards", query_string=period).json
+
+    (card,) = body["departments"]
+    assert card["department"] == "TRANSPORT"
+    assert card["figures"]["dispatched"]["value"] == 1
+    assert card["figures"]["first_dispatch_accuracy"]["value"] == 1.0
