@@ -7,6 +7,7 @@ import sys
 from tests.bench import (
     dispatch,
     filing,
+    hot_issues,
     importing,
     notify,
     rebuild,
@@ -26,6 +27,7 @@ BENCHMARKS = {
     "notify": notify.run,
     "sign-in-flood": sign_in_flood.run,
     "dispatch": dispatch.run,
+    "hot-issues": hot_issues.run,
 }
 
 

@@ -122,7 +122,8 @@ def integration_event(
             return wire.INFORMATION_SUPPLIED, {}
         case Case.ProgressNoted() if event.visibility == Visibility.PUBLIC:
             return wire.PUBLIC_UPDATE, {"text": event.text}
-        case Case.Responded():
+        # A duplicate answered by its primary's reply: its filer is told it as a reply.
+        case Case.Responded() | Case.AnsweredThroughPrimary():
             return wire.RESPONDED, {
                 "outcome": event.outcome,
                 "reply": event.reply,

@@ -16,6 +16,7 @@ from complaints.readmodels.case_index.filters import (
     CaseFilter,
     Dialect,
     select_page,
+    select_rows,
     status_counts,
 )
 from complaints.readmodels.case_index.rows import LEARNED_FIELDS, ROW_FIELDS, CaseRow
@@ -212,6 +213,13 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
             curs.execute(SQL(statement), {"references": list(references)})
             return {row["reference"]: (row["subject"], row["description"])
                     for row in curs.fetchall()}
+
+    def rows(self, case_filter: CaseFilter, columns: Sequence[str]) -> list[dict[str, Any]]:
+        """Every matching case's `columns`, oldest filing first."""
+        select, params = select_rows(self.table, columns, case_filter, DIALECT)
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL(select), params)
+            return [dict(row) for row in curs.fetchall()]
 
     def outdated(self) -> bool:
         """Whether the table was made by an earlier version: one that kept credit codes, kept no

@@ -45,6 +45,10 @@ CATCH_UP_WITHIN = 100  # positions
 CATCH_UP_POLL_SECONDS = 0.05
 
 MAX_PAGE_SIZE = 500
+# What a period's hot issues read of each case; the keyed hashes tell its filers apart.
+FILER_KEYS = ("credit_code_hash", "external_user_hash", "phone_hash", "email_hash")
+HOT_FIELDS = ("reference", "subject", "description", "category", "lead_department",
+              "filed_at", "status", "deadline_state", "review_stage", *FILER_KEYS)
 # The deepest a reader's page may start: past it, narrow the search. Far below the 64-bit
 # OFFSET of SQLite and PostgreSQL, which a larger number would overflow.
 MAX_OFFSET = 100_000
@@ -84,6 +88,8 @@ class CaseIndexRecorder(Protocol):
     def texts(self, references: Sequence[str]) -> dict[str, tuple[str, str]]: ...
 
     def max_tracking_id(self, application_name: str) -> int | None: ...
+
+    def rows(self, case_filter: CaseFilter, columns: Sequence[str]) -> list[dict[str, Any]]: ...
 
 
 class CaseIndex:
@@ -254,6 +260,25 @@ class CaseIndex:
             filed_before=_after(filed_to) if filed_to else None,
         )
         return {status.value: 0 for status in Status} | self.recorder.status_counts(case_filter)
+
+    def filed_rows(
+        self, filed_from: date, filed_to: date, department: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The cases filed on the days from `filed_from` to `filed_to` (both included, city
+        time), led or co-handled by `department` if given, each with its text, state and a
+        key telling its filer apart (a keyed hash of their credit code, phone, email or
+        external user id; None when the index holds none: an anonymous or erased filer)."""
+        case_filter = CaseFilter(
+            department=department or None,
+            filed_from=_start_of(filed_from, "filed_from"),
+            filed_before=_after(filed_to),
+        )
+        rows = self.recorder.rows(case_filter, HOT_FIELDS)
+        for row in rows:
+            row["filer"] = next((row.pop(name) for name in FILER_KEYS if row.get(name)), None)
+            for name in FILER_KEYS:
+                row.pop(name, None)
+        return rows
 
     def lag(self) -> Lag:
         # Tracked first: a head read afterwards can only make `behind` larger, never hide lag.

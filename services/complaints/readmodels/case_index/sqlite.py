@@ -14,6 +14,7 @@ from complaints.readmodels.case_index.filters import (
     CaseFilter,
     Dialect,
     select_page,
+    select_rows,
     status_counts,
 )
 from complaints.readmodels.case_index.rows import LEARNED_FIELDS, ROW_FIELDS, CaseRow
@@ -206,6 +207,18 @@ class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
                       "WHERE reference IN (SELECT value FROM json_each(?))",
                       [json.dumps(list(references))])
             return {row[0]: (row[1], row[2]) for row in c.fetchall()}
+
+    def rows(self, case_filter: CaseFilter, columns: Sequence[str]) -> list[dict[str, Any]]:
+        """Every matching case's `columns`, oldest filing first; times as aware datetimes."""
+        select, params = select_rows("case_index", columns, case_filter, DIALECT)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(select, params)
+            rows = [dict(zip(columns, row, strict=True)) for row in c.fetchall()]
+        for row in rows:
+            for name in ("filed_at", "due_at", "updated_at", "closed_at"):
+                if row.get(name):
+                    row[name] = datetime.fromisoformat(row[name])
+        return rows
 
     def outdated(self) -> bool:
         """Whether the table was made by an earlier version: one that kept credit codes, kept no

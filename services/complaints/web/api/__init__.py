@@ -12,6 +12,7 @@ from complaints.web.api import (
     cases,
     commands,
     documents,
+    hot_issues,
     operations,
     queues,
     scorecards,
@@ -29,7 +30,7 @@ as `Authorization: Bearer …`. Every error answers `{"error", "message", "detai
 
 # In this order in the OpenAPI document.
 BLUEPRINTS = (auth.blp, cases.blp, documents.blp, commands.blp, queues.blp, operations.blp,
-              scorecards.blp, suggestions.blp)
+              scorecards.blp, hot_issues.blp, suggestions.blp)
 
 
 class HuiyinApi(Api):

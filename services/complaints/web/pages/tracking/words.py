@@ -26,7 +26,8 @@ RATINGS = [
 # could not reach them.
 TIMELINE = (
     "Filed", "Accepted", "Referred", "Assigned", "Transferred", "InformationRequested",
-    "InformationSupplied", "ProgressNoted", "Responded", "Rated", "ReviewConcluded",
+    "InformationSupplied", "ProgressNoted", "Responded", "AnsweredThroughPrimary", "Rated",
+    "ReviewConcluded",
     "Rectified", "FollowedUp", "Reopened", "Closed", "DeadlineExtended", "DeadlineRecomputed",
     "FilerUnreachable", "PersonalDataErased",
 )  # fmt: skip
