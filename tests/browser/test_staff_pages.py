@@ -389,3 +389,38 @@ def test_a_supervisor_opens_a_hot_issue_and_reaches_its_cases(new_page, sign_in,
     issue.get_by_role("link", name=references[-1]).click()
     expect(page).to_have_url(re.compile(rf"/staff/cases/{references[-1]}$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(subjects[-1])
+
+
+def test_an_intake_worker_answers_a_consultation_from_the_knowledge_base_on_the_spot(
+    new_page, sign_in, screenshot
+):
+    intake = new_page("en")
+    sign_in(intake, "intake")
+
+    # The entry, kept on the knowledge base's page.
+    intake.goto("/staff/knowledge")
+    intake.get_by_label("Question").fill("出口退税多久能到账？")
+    intake.get_by_label("Answer").fill("审核通过后一般在10个工作日内退还至企业账户，可在电子税务局查询进度。")
+    intake.get_by_label("Category").select_option("tax")
+    intake.get_by_label("Valid from").fill("2026-01-01")
+    intake.get_by_label("Source").fill("国家税务总局公告2022年第9号")
+    intake.get_by_role("button", name="Add the entry").click()
+    expect(intake.get_by_role("status")).to_have_text("The entry was added.")
+
+    # A caller asks; the call is filed, and the entry is offered beside the access code.
+    intake.goto("/staff/intake")
+    intake.get_by_label("Enterprise", exact=True).fill("黑河市远东商贸有限公司")
+    intake.get_by_label("Phone", exact=True).fill("+86 456 823 1234")
+    intake.get_by_label("Category").select_option("tax")
+    intake.get_by_label("Subject", exact=True).fill("咨询出口退税到账时间")
+    intake.get_by_label("What happened").fill("企业来电咨询：出口退税申报后多久能到账？")
+    intake.get_by_role("button", name="File the complaint").click()
+    answers = intake.get_by_test_id("answers")
+    expect(answers).to_contain_text("出口退税多久能到账？")
+    screenshot(intake, "intake-answer-at-first-contact")
+    answers.get_by_role("button", name="Answered with this entry").first.click()
+
+    expect(intake.get_by_role("status")).to_have_text("The caller was answered at first contact.")
+    expect(intake.get_by_test_id("status")).to_have_text("Replied")
+    expect(intake.get_by_test_id("at-first-contact")).to_be_visible()
+    expect(intake.get_by_test_id("reply")).to_contain_text("10个工作日内退还")

@@ -106,6 +106,9 @@ COMMANDS: tuple[CaseCommand, ...] = (
     CaseCommand("close", "close_case", {**_INTAKE_DESK, Role.HANDLER: Reach.LEAD},
                 lambda case, stamp: case.close(stamp)),
     CaseCommand("extend_deadline", "extend_deadline", _SUPERVISOR, _extend),
+    CaseCommand("answer_at_first_contact", "answer_at_first_contact", _INTAKE_DESK,
+                lambda case, stamp: case.answer_at_first_contact(stamp, "-", "-"),
+                wording="answer a caller at first contact"),
     # Cases about one matter: the right must reach both cases (`links`).
     CaseCommand("link", "link_cases", {**_INTAKE_DESK, Role.HANDLER: Reach.INVOLVED},
                 lambda case, stamp: case.link_related(stamp, _NOWHERE),

@@ -13,6 +13,7 @@ from uuid import UUID
 from complaints.application.case_application import VersionConflictError
 from complaints.application.catalogue import CATALOGUE
 from complaints.application.filing import FilingDesk
+from complaints.application.knowledge import KnowledgeBase
 from complaints.application.permissions import authorize, authorize_read
 from complaints.application.principals import SYSTEM, Principal
 from complaints.application.upkeep import Upkeep
@@ -20,6 +21,7 @@ from complaints.domain.case import Case, case_id_for
 from complaints.domain.errors import CaseRuleError, InvalidValueError
 from complaints.domain.values import ErasureBasis, Stage, Stamp
 from complaints.retention.periods import RetentionPeriods
+from shared.locale import CITY_TIME
 
 
 class Complaints(FilingDesk, Upkeep):
@@ -139,6 +141,26 @@ class Complaints(FilingDesk, Upkeep):
             also=self._answer_duplicates,
             **options,
         )
+
+    # -- answers at first contact -----------------------------------------------------------
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        return KnowledgeBase(self)
+
+    def answer_at_first_contact(
+        self, principal: Principal, case_id: UUID, entry: str, **options: Any
+    ) -> Case:
+        """The caller's question answered on the spot from a knowledge base entry in force."""
+        found = self.knowledge.entry(principal, entry)
+        today = self.clock().astimezone(CITY_TIME).date()
+        if not found.in_force(today):
+            raise InvalidValueError(f"knowledge base entry {entry} is not in force today",
+                                    field="entry")
+        return self._act(principal, case_id, "answer_at_first_contact",
+                         lambda case, stamp: case.answer_at_first_contact(stamp, entry,
+                                                                          found.answer),
+                         **options)
 
     # -- cases about one matter ---------------------------------------------------------------
 

@@ -145,6 +145,11 @@ class Case(IntakeRules, ReviewRules, ClockRules, NotificationRules, LinkRules, C
         self.proposed_lead = proposed_lead
         self.proposed_co = list(proposed_co)
 
+    @event("AnsweredAtFirstContact")
+    def _answered_at_first_contact(self, stamp: Stamp, entry: str, outcome: str,
+                                   reply: str) -> None:
+        self._reply_given(stamp, outcome, reply, [], at_first_contact=entry)
+
     @event("Referred")
     def _referred(self, stamp: Stamp, reason: str, where_to: str) -> None:
         self.status = Status.REFERRED

@@ -123,11 +123,11 @@ def integration_event(
         case Case.ProgressNoted() if event.visibility == Visibility.PUBLIC:
             return wire.PUBLIC_UPDATE, {"text": event.text}
         # A duplicate answered by its primary's reply: its filer is told it as a reply.
-        case Case.Responded() | Case.AnsweredThroughPrimary():
+        case Case.Responded() | Case.AnsweredThroughPrimary() | Case.AnsweredAtFirstContact():
             return wire.RESPONDED, {
                 "outcome": event.outcome,
                 "reply": event.reply,
-                "actions": list(event.actions),
+                "actions": list(getattr(event, "actions", [])),
                 "round": case.round,
             }
         case Case.Rated():

@@ -13,6 +13,7 @@ from complaints.web.api import (
     commands,
     documents,
     hot_issues,
+    knowledge,
     operations,
     queues,
     scorecards,
@@ -30,7 +31,7 @@ as `Authorization: Bearer …`. Every error answers `{"error", "message", "detai
 
 # In this order in the OpenAPI document.
 BLUEPRINTS = (auth.blp, cases.blp, documents.blp, commands.blp, queues.blp, operations.blp,
-              scorecards.blp, hot_issues.blp, suggestions.blp)
+              scorecards.blp, hot_issues.blp, knowledge.blp, suggestions.blp)
 
 
 class HuiyinApi(Api):

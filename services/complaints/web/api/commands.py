@@ -19,6 +19,7 @@ from complaints.web.api.schemas.commands import (
     DuplicateSchema,
     ErasureSchema,
     ExtensionSchema,
+    FirstContactSchema,
     FollowUpSchema,
     IfMatchHeaderSchema,
     InformationRequestSchema,
@@ -92,6 +93,10 @@ COMMANDS = (
             "A new round begins."),
     Command("close", "close", CommandSchema, "Close a case",
             "Only after a reply the filer can see, and once any bad review's loop is done."),
+    Command("first-contact-answer", "answer_at_first_contact", FirstContactSchema,
+            "Answer a caller at first contact",
+            "A case intake just filed for a caller, answered on the spot with a knowledge base "
+            "entry in force: replied at once, and counted as answered at first contact."),
     Command("links", "link", LinkSchema, "Link a case to a related one",
             "Both cases record the link; each reader sees it on both."),
     Command("links/undo", "unlink", UnlinkSchema, "Undo a link between two cases",

@@ -158,6 +158,11 @@ class DuplicateSchema(CommandSchema):
     reason = text(2_000)
 
 
+class FirstContactSchema(CommandSchema):
+    entry = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                          metadata={"description": "the knowledge base entry answered from"})
+
+
 class UndoDuplicateSchema(CommandSchema):
     reason = text(2_000)
 

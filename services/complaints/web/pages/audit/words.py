@@ -31,6 +31,7 @@ EVENT_NAMES = {
     "Escalated": _l("Escalated for supervision"),
     "Responded": _l("Reply given"),
     "AnsweredThroughPrimary": _l("Answered by the primary case's reply"),
+    "AnsweredAtFirstContact": _l("Answered at first contact"),
     "LinkedAsRelated": _l("Linked as related"),
     "RelatedLinkUndone": _l("Link undone"),
     "MarkedDuplicate": _l("Marked a duplicate"),
@@ -52,6 +53,7 @@ EVENT_NAMES = {
 FIELD_NAMES = {
     "reference": _l("Reference"), "channel": _l("Channel"), "filer": _l("Filer"),
     "other": _l("Other case"), "primary": _l("Primary case"), "duplicate": _l("Duplicate case"),
+    "entry": _l("Knowledge base entry"),
     "on_behalf_of": _l("Filed by staff for a caller"), "category": _l("Category"),
     "subject": _l("Subject"), "description": _l("Description"),
     "happened_on": _l("Happened on"), "happened_at_place": _l("Where it happened"),

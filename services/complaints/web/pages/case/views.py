@@ -117,7 +117,9 @@ def _suggestion(case: Case, offered: list[str]) -> dict | None:
 def _page(case: Case, failed: tuple[str, StepForm, list[str]] | None = None) -> str:
     principal = current_principal()
     complaints = runtime().services.complaints
-    offered = available_commands(principal, case)
+    # A step with a form here; answering at first contact is offered where the call is filed.
+    offered = [command for command in available_commands(principal, case)
+               if command in STEP_BY_COMMAND]
     steps = []
     for command in offered:
         step = STEP_BY_COMMAND[command]

@@ -88,6 +88,7 @@ EVENT = {
     "ProgressNoted": _l("Progress noted"),
     "Responded": _l("Replied"),
     "AnsweredThroughPrimary": _l("Answered by the primary case's reply"),
+    "AnsweredAtFirstContact": _l("Answered at first contact"),
     "LinkedAsRelated": _l("Linked as related"),
     "RelatedLinkUndone": _l("Link undone"),
     "MarkedDuplicate": _l("Marked a duplicate"),

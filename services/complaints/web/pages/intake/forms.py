@@ -115,6 +115,11 @@ class CallerForm(FlaskForm):
             self.submission.data = secrets.token_urlsafe(18)
 
 
+class AnswerForm(FlaskForm):
+    version = HiddenField()
+    entry = HiddenField(validators=[InputRequired()])
+
+
 class DispatchForm(FlaskForm):
     version = HiddenField()
     lead = SelectField(_l("Lead department"), validators=[InputRequired()])

@@ -26,7 +26,8 @@ RATINGS = [
 # could not reach them.
 TIMELINE = (
     "Filed", "Accepted", "Referred", "Assigned", "Transferred", "InformationRequested",
-    "InformationSupplied", "ProgressNoted", "Responded", "AnsweredThroughPrimary", "Rated",
+    "InformationSupplied", "ProgressNoted", "Responded", "AnsweredThroughPrimary",
+    "AnsweredAtFirstContact", "Rated",
     "ReviewConcluded",
     "Rectified", "FollowedUp", "Reopened", "Closed", "DeadlineExtended", "DeadlineRecomputed",
     "FilerUnreachable", "PersonalDataErased",
