@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from tests.bench import (
+    dispatch,
     filing,
     hot_issues,
     importing,
@@ -25,6 +26,7 @@ BENCHMARKS = {
     "rebuild": rebuild.run,
     "notify": notify.run,
     "sign-in-flood": sign_in_flood.run,
+    "dispatch": dispatch.run,
     "hot-issues": hot_issues.run,
 }
 

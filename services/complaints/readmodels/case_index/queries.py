@@ -83,6 +83,10 @@ class CaseIndexRecorder(Protocol):
 
     def outdated(self) -> bool: ...
 
+    def closed_texts(self, after: str, limit: int) -> list[dict[str, Any]]: ...
+
+    def texts(self, references: Sequence[str]) -> dict[str, tuple[str, str]]: ...
+
     def max_tracking_id(self, application_name: str) -> int | None: ...
 
     def rows(self, case_filter: CaseFilter, columns: Sequence[str]) -> list[dict[str, Any]]: ...
@@ -209,6 +213,17 @@ class CaseIndex:
         )
         items, _total = self.recorder.find(case_filter, CLOSING_ORDER, (limit, 0), count=False)
         return items
+
+    def closed_texts(self, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict[str, Any]]:
+        """Every closed case whose words are kept: reference, category, lead_department,
+        subject, description; by reference, a page at a time."""
+        after = ""
+        while True:
+            rows = self.recorder.closed_texts(after, page_size)
+            yield from rows
+            if len(rows) < page_size:
+                return
+            after = rows[-1]["reference"]
 
     def _case_ids(self, case_filter: CaseFilter) -> Iterator[str]:
         offset = 0

@@ -17,7 +17,7 @@ from complaints.readmodels.case_index.filters import (
     select_rows,
     status_counts,
 )
-from complaints.readmodels.case_index.rows import ROW_FIELDS, CaseRow
+from complaints.readmodels.case_index.rows import LEARNED_FIELDS, ROW_FIELDS, CaseRow
 from complaints.readmodels.case_index.state_counts import (
     ALL,
     PLACEMENT,
@@ -193,6 +193,21 @@ class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
                 total = c.fetchone()[0]
         return [_loaded(row) for row in rows], int(total)
 
+    def closed_texts(self, after: str, limit: int) -> list[dict[str, Any]]:
+        """Closed cases' words and where they ended (`LEARNED_FIELDS`), by reference after
+        `after`: what dispatch suggestions learn from."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(_CLOSED_TEXTS, {"after": after, "limit": limit})
+            return [dict(zip(LEARNED_FIELDS, row, strict=True)) for row in c.fetchall()]
+
+    def texts(self, references: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """The subject and description of each of the cases, by reference."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT reference, subject, description FROM case_index "
+                      "WHERE reference IN (SELECT value FROM json_each(?))",
+                      [json.dumps(list(references))])
+            return {row[0]: (row[1], row[2]) for row in c.fetchall()}
+
     def rows(self, case_filter: CaseFilter, columns: Sequence[str]) -> list[dict[str, Any]]:
         """Every matching case's `columns`, oldest filing first; times as aware datetimes."""
         select, params = select_rows("case_index", columns, case_filter, DIALECT)
@@ -221,6 +236,9 @@ class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
             return {row[0]: int(row[1]) for row in c.fetchall()}
 
 
+_CLOSED_TEXTS = (f"SELECT {', '.join(LEARNED_FIELDS)} FROM case_index WHERE status = 'closed' "
+                 "AND personal_data_erased = 0 AND reference > :after "
+                 "ORDER BY reference LIMIT :limit")
 _PLACEMENTS = (f"SELECT case_id, {', '.join(PLACEMENT)} FROM case_index "
                "WHERE case_id IN (SELECT value FROM json_each(?))")
 

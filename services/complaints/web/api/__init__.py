@@ -17,6 +17,7 @@ from complaints.web.api import (
     operations,
     queues,
     scorecards,
+    suggestions,
 )
 from complaints.web.api.links import CaseLinksPlugin
 from complaints.web.api.schemas.errors import ErrorSchema
@@ -30,7 +31,7 @@ as `Authorization: Bearer …`. Every error answers `{"error", "message", "detai
 
 # In this order in the OpenAPI document.
 BLUEPRINTS = (auth.blp, cases.blp, documents.blp, commands.blp, queues.blp, operations.blp,
-              scorecards.blp, hot_issues.blp, knowledge.blp)
+              scorecards.blp, hot_issues.blp, knowledge.blp, suggestions.blp)
 
 
 class HuiyinApi(Api):

@@ -19,6 +19,7 @@ from complaints.web.api.schemas.filing import FilingSchema
 from complaints.web.pages.case.words import explain, vocabulary
 from complaints.web.pages.deadlines import time_left
 from complaints.web.pages.intake.forms import AnswerForm, CallerForm, DispatchForm, submission
+from complaints.web.pages.intake.suggestions import suggestion_shown, suggestions_for
 from complaints.web.pages.labels import department_name
 from complaints.web.pages.sessions import current_principal, staff_required
 from complaints.web.runtime import runtime
@@ -73,8 +74,10 @@ def filed(reference: str):
     if session.get(_JUST_FILED) == case.reference:
         session.pop(_JUST_FILED)
         code = derive_access_code(complaints.secret_key, case.id)
-    return render_template("intake/filed.html", case=case, code=code,
-                           dispatch=_dispatch_form(case.category, case.version),
+    dispatch_form = _dispatch_form(case.category, case.version)
+    dispatch_form.suggestion = suggestion_shown(str(case.subject or ""),
+                                                str(case.description or ""), case.category)
+    return render_template("intake/filed.html", case=case, code=code, dispatch=dispatch_form,
                            answers=_answers(case), answer_form=AnswerForm(formdata=None, data={
                                "version": str(case.version)}))
 
@@ -160,6 +163,8 @@ def _desk(form: CallerForm, problems: list[str],
     rows = [{**time_left(item, now), "dispatch": _dispatch_form(item["category"],
                                                                 item["version"])}
             for item in items]
+    for row, shown in zip(rows, suggestions_for(items), strict=True):
+        row["dispatch"].suggestion = shown
     return render_template(
         "intake/desk.html", form=form, problems=problems, rows=rows, total=total, lag=lag,
         offset=offset, page_size=PAGE_SIZE, dispatch_problem=dispatch_problem,
