@@ -60,7 +60,7 @@ def list_entries(query):
 @blp.arguments(EntrySchema, arg_name="entry")
 @blp.response(201, EntryViewSchema)
 @blp.needs_token
-@documents_errors(blp, 400, 401, 403, 415, 422, 503)
+@documents_errors(blp, 400, 401, 403, 413, 415, 422, 503)
 def add_entry(entry):
     """Add an entry
 
@@ -74,7 +74,7 @@ def add_entry(entry):
 @blp.arguments(EntrySchema, arg_name="entry")
 @blp.response(200, EntryViewSchema)
 @blp.needs_token
-@documents_errors(blp, 400, 401, 403, 404, 409, 415, 422, 503)
+@documents_errors(blp, 400, 401, 403, 404, 409, 413, 415, 422, 503)
 def revise_entry(entry, entry_id):
     """Revise an entry
 
@@ -89,7 +89,7 @@ def revise_entry(entry, entry_id):
 @blp.arguments(WithdrawalSchema, arg_name="body")
 @blp.response(200, EntryViewSchema)
 @blp.needs_token
-@documents_errors(blp, 400, 401, 403, 404, 409, 415, 422, 503)
+@documents_errors(blp, 400, 401, 403, 404, 409, 413, 415, 422, 503)
 def withdraw_entry(body, entry_id):
     """Withdraw an entry
 
