@@ -3,9 +3,11 @@ words, and a caller answered on the spot from an entry, recorded as such."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
+
+from shared.locale import CITY_TIME
 
 REFUND = {
     "question": "出口退税多久能到账？",
@@ -85,3 +87,25 @@ def test_a_caller_is_answered_at_first_contact_from_an_entry_in_force(
     assert history[-1]["type"] == "AnsweredAtFirstContact"
     assert date.fromisoformat(answered.json["reply"]["responded_at"][:10]) >= (
         date.today() - timedelta(days=1))
+
+
+def test_the_scorecards_count_the_cases_answered_at_first_contact(
+    intake, filer, staff, event_store
+):
+    entry = intake.post("/api/v1/knowledge", json=REFUND).json["entry_id"]
+    calls = [filer.file_case(intake, channel="hotline", subject=f"咨询 {n}") for n in range(3)]
+    filer.file_case(subject="网上投诉")
+    for call in calls[:2]:
+        intake.act(call.reference, "first-contact-answer", {"entry": entry})
+    event_store.catch_up()
+    today = datetime.now(CITY_TIME).date().isoformat()
+
+    body = staff.login("supervisor").get(
+        "/api/v1/scorecards", query_string={"from": today, "to": today}).json
+    total = {code: figure["value"] for code, figure in body["total"]["figures"].items()}
+    behind = staff.login("auditor").get("/api/v1/scorecards/cases", query_string={
+        "from": today, "to": today, "figure": "answered_at_first_contact"}).json
+
+    assert (total["answered_at_first_contact"], total["received"]) == (2, 4)
+    assert total["answered_at_first_contact_rate"] == 0.5
+    assert {item["reference"] for item in behind["items"]} == {c.reference for c in calls[:2]}

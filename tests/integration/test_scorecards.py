@@ -475,7 +475,9 @@ def figures_from_the_csv(rows: list[dict[str, str]]) -> dict[str | None, dict]:
                        escalations=late + overdue,
                        # Each row is sent to one company and never moved: right first time.
                        dispatched=len(members), first_dispatch_final=len(members),
-                       first_dispatch_accuracy=1.0)
+                       first_dispatch_accuracy=1.0,
+                       # History is never answered at first contact.
+                       answered_at_first_contact_rate=0.0)
         if replies:
             figures.update(reopen_rate=0.0)
         expected[department] = figures

@@ -383,7 +383,10 @@ def test_rates_and_times_are_null_when_nothing_was_counted_for_them():
     result = figures(filed())
 
     assert result["received"] == 1
-    assert all(result[name] is None for name in (*RATES, "time_to_reply_median"))
+    # Every rate but the one of the cases received: none of it was answered at first contact.
+    assert result["answered_at_first_contact_rate"] == 0.0
+    assert all(result[name] is None for name in (*RATES, "time_to_reply_median")
+               if name != "answered_at_first_contact_rate")
 
 
 def test_the_cases_behind_each_figure_are_as_many_as_it_counts():

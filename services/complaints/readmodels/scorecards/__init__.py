@@ -57,6 +57,9 @@ How each figure is defined
   cases that reached it on the first dispatch. A transfer is read from the stages the facts
   keep (a transfer is the only event that starts a stage again within a round after the
   reply stage has started), so facts stored by earlier versions are counted alike.
+- `answered_at_first_contact`: cases intake answered on the spot from a knowledge base entry
+  (AnsweredAtFirstContact; their accept stage counts as done then);
+  `answered_at_first_contact_rate` = answered_at_first_contact / received.
 - `breaches`, `escalations`: DeadlineBreached and Escalated events, in all and per stage
   (`breaches_accept`, `breaches_reply`, `breaches_rectify`, `breaches_return_visit`, the same
   for escalations).

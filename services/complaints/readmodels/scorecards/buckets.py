@@ -227,7 +227,8 @@ _PRINTS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 # first-dispatch accuracy beside reply times in calendar and working days) changes every
 # fingerprint, so aggregates counted by an earlier version are summed again from the facts,
 # as after a calendar reload.
-DEFINITION = "reply times in working and calendar days; first-dispatch accuracy"
+DEFINITION = ("reply times in working and calendar days; first-dispatch accuracy; answered "
+              "at first contact")
 
 
 def fingerprint(calendar: Any) -> str:

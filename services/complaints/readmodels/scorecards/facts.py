@@ -85,6 +85,8 @@ class CaseFacts:
     outcome: str | None = None
     # Brought over by `huiyin import` (filed by `import:<source>`).
     imported: bool = False
+    # Answered on the spot from a knowledge base entry, when intake filed it for a caller.
+    at_first_contact: bool = False
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -167,6 +169,7 @@ class CaseFacts:
             "reopened_rounds": self.reopened_rounds,
             "breaches": self.breaches, "escalations": self.escalations,
             "closed": self.closed, "outcome": self.outcome, "imported": self.imported,
+            "at_first_contact": self.at_first_contact,
         }, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
@@ -186,6 +189,7 @@ class CaseFacts:
             closed=bool(data.get("closed", False)),
             outcome=data.get("outcome"),
             imported=bool(data.get("imported", False)),
+            at_first_contact=bool(data.get("at_first_contact", False)),
         )
 
 
@@ -223,6 +227,13 @@ def _information_supplied(facts: CaseFacts, event: Any, at: datetime) -> None:
 def _responded(facts: CaseFacts, event: Any, at: datetime) -> None:
     facts.end_stage(DONE, at, REPLY)
     facts.outcome = str(event.outcome)
+
+
+def _answered_at_first_contact(facts: CaseFacts, event: Any, at: datetime) -> None:
+    """The call answered as it was taken: its accept stage done, a reply given."""
+    facts.end_stage(DONE, at, ACCEPT)
+    facts.outcome = str(event.outcome)
+    facts.at_first_contact = True
 
 
 def _rated(facts: CaseFacts, event: Any, at: datetime) -> None:
@@ -281,6 +292,7 @@ _FOLDS = {
     "Transferred": _transferred,
     "InformationSupplied": _information_supplied,
     "Responded": _responded,
+    "AnsweredAtFirstContact": _answered_at_first_contact,
     "Rated": _rated,
     "RatingInvalidated": _rating_invalidated,
     "ReviewConcluded": _review_concluded,

@@ -62,6 +62,7 @@ COUNTS = (
     "reopened_cases",
     "dispatched",
     "first_dispatch_final",
+    "answered_at_first_contact",
     "breaches",
     *(f"breaches_{stage}" for stage in STAGES),
     "escalations",
@@ -77,6 +78,7 @@ RATES = {
     "return_visit_rate": (("return_visits",), "rectified"),
     "reopen_rate": (("reopened_cases",), "replied_cases"),
     "first_dispatch_accuracy": (("first_dispatch_final",), "dispatched"),
+    "answered_at_first_contact_rate": (("answered_at_first_contact",), "received"),
 }
 # From the start of the reply stage to the reply, over the timed replies: in working days
 # (the day after the start up to the reply's day, on the official calendar with its make-up
@@ -104,7 +106,9 @@ CONVENTIONS = (
     "rank, the smallest value that at least 90 % of the replies reach. First-dispatch accuracy "
     "is the share of the cases ever assigned (dispatched) whose first assignment was final: "
     "never transferred afterwards, onward or back to intake; per department, of the cases it "
-    "led last. Rates are fractions of their denominator, null when it is 0."
+    "led last. The answered-at-first-contact rate is the share of the cases received that "
+    "intake answered on the spot from the knowledge base. Rates are fractions of their "
+    "denominator, null when it is 0."
 )
 RATE_DIGITS = 4
 
@@ -166,6 +170,8 @@ class Tally:
                 self.reply_calendar_days.append(calendar_days_between(run.started_at,
                                                                       run.ended_at))
                 count(TIMED_REPLIES, run.round)
+        if facts.at_first_contact:
+            count("answered_at_first_contact")
         if facts.dispatched:
             count("dispatched")
             if not facts.transferred:

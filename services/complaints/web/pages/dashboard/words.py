@@ -48,6 +48,7 @@ FIGURE_NAMES = {
     "escalations": _l("Escalations"),
     "dispatched": _l("Cases dispatched"),
     "first_dispatch_final": _l("Cases final at first dispatch"),
+    "answered_at_first_contact": _l("Answered at first contact"),
 }
 
 
