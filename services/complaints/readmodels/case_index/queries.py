@@ -32,6 +32,7 @@ from complaints.readmodels.case_index.postgres import CaseIndexPostgresRecorder
 from complaints.readmodels.case_index.rows import CaseRow, enterprise_key
 from complaints.readmodels.case_index.search_text import query_terms
 from complaints.readmodels.case_index.sqlite import CaseIndexSQLiteRecorder
+from complaints.readmodels.case_index.texts import FIRST_KEY, TextPage
 from complaints.readmodels.projection import Lag
 from complaints.settings import Settings
 from shared.locale import CITY_TIME
@@ -45,6 +46,8 @@ CATCH_UP_WITHIN = 100  # positions
 CATCH_UP_POLL_SECONDS = 0.05
 
 MAX_PAGE_SIZE = 500
+# Rows with their text read at once: a description is at most a few thousand characters.
+TEXT_PAGE_SIZE = 5_000
 # The deepest a reader's page may start: past it, narrow the search. Far below the 64-bit
 # OFFSET of SQLite and PostgreSQL, which a larger number would overflow.
 MAX_OFFSET = 100_000
@@ -80,6 +83,8 @@ class CaseIndexRecorder(Protocol):
     def outdated(self) -> bool: ...
 
     def max_tracking_id(self, application_name: str) -> int | None: ...
+
+    def texts_after(self, key: tuple[datetime, str], limit: int) -> TextPage: ...
 
 
 class CaseIndex:
@@ -239,6 +244,20 @@ class CaseIndex:
             filed_before=_after(filed_to) if filed_to else None,
         )
         return {status.value: 0 for status in Status} | self.recorder.status_counts(case_filter)
+
+    def texts_after(
+        self, key: tuple[datetime, str] | None = None, limit: int = MAX_PAGE_SIZE
+    ) -> TextPage:
+        """Rows with their subject and description (empty once erased), changed after `key`
+        (an (updated_at, case_id) a page before ended at; None: from the first), oldest change
+        first: what case intelligence learns from, and takes in again as cases change."""
+        if not 1 <= limit <= TEXT_PAGE_SIZE:
+            raise ValueError(f"limit must be between 1 and {TEXT_PAGE_SIZE}, not {limit}")
+        return self.recorder.texts_after(key or FIRST_KEY, limit)
+
+    def position(self) -> int:
+        """The store position the index has taken in (0: none yet)."""
+        return self.recorder.max_tracking_id(self.application_name) or 0
 
     def lag(self) -> Lag:
         # Tracked first: a head read afterwards can only make `behind` larger, never hide lag.
