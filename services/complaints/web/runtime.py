@@ -8,6 +8,7 @@ from flask import current_app
 
 from complaints.adapters.access_store import AccessStore
 from complaints.bootstrap import Services
+from complaints.intelligence.similar import SimilarCases
 from complaints.readmodels.case_index import CaseIndex
 from complaints.readmodels.scorecards import Scorecards
 from complaints.web.metrics import Metrics
@@ -15,6 +16,7 @@ from complaints.web.tokens import TokenIssuer
 
 EXTENSION = "huiyin"
 SCORECARDS = "huiyin.scorecards"
+SIMILAR = "huiyin.similar"
 
 
 @dataclass(frozen=True)
@@ -41,3 +43,9 @@ def scorecards() -> Scorecards:
     """The department scorecards beside the event store, for the API and the dashboard alike;
     only inside a request or an app context."""
     return current_app.extensions[SCORECARDS]
+
+
+def similar_cases() -> SimilarCases:
+    """This worker's similar-cases model over the case index, fitted on its first question;
+    only inside a request or an app context."""
+    return current_app.extensions[SIMILAR]

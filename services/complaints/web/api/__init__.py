@@ -15,6 +15,7 @@ from complaints.web.api import (
     operations,
     queues,
     scorecards,
+    similar,
 )
 from complaints.web.api.links import CaseLinksPlugin
 from complaints.web.api.schemas.errors import ErrorSchema
@@ -27,8 +28,8 @@ filers at `POST /api/v1/auth/filer-token` with their reference and access code; 
 as `Authorization: Bearer …`. Every error answers `{"error", "message", "details"}`."""
 
 # In this order in the OpenAPI document.
-BLUEPRINTS = (auth.blp, cases.blp, documents.blp, commands.blp, queues.blp, operations.blp,
-              scorecards.blp)
+BLUEPRINTS = (auth.blp, cases.blp, documents.blp, commands.blp, queues.blp, similar.blp,
+              operations.blp, scorecards.blp)
 
 
 class HuiyinApi(Api):
