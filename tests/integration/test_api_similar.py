@@ -47,7 +47,7 @@ def test_a_case_lists_the_cases_like_it_with_score_and_shared_words_and_no_filer
     assert references(reply)[0] == cases["refund"].reference
     best = reply.json["items"][0]
     assert set(best) == {"reference", "subject", "status", "category", "lead_department",
-                         "filed_at", "score", "shared_terms"}
+                         "filed_at", "language", "score", "shared_terms"}
     assert 0.2 < best["score"] <= 1
     assert {"出口", "退税"} <= set(best["shared_terms"])
     assert best["lead_department"] == "TAX"

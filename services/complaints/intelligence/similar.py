@@ -58,6 +58,7 @@ class SimilarCase:
     category: str
     lead_department: str | None
     filed_at: datetime
+    language: str  # what the filer writes in, for the reader's browser to show it right
     score: float
     shared_terms: list[str]
 
@@ -208,4 +209,5 @@ def _similar(entry: Entry, score: float, shared: list[str]) -> SimilarCase:
         case_id=row["case_id"], reference=row["reference"], subject=row["subject"],
         status=row["status"], category=row["category"],
         lead_department=row["lead_department"], filed_at=row["filed_at"],
+        language=row["filer_language"],
         score=round(min(score, 1.0), 4), shared_terms=shared)

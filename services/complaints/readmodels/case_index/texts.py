@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 # What a text row holds: the filer's words and what a reader of a similar case may see.
 TEXT_FIELDS = (
     "case_id", "reference", "status", "category", "subject", "description",
-    "lead_department", "co_departments", "filed_at", "updated_at", "version",
+    "filer_language", "lead_department", "co_departments", "filed_at", "updated_at", "version",
     "personal_data_erased",
 )
 # Where a reading starts when nothing was read yet: before every case.

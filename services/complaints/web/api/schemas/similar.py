@@ -36,6 +36,8 @@ class SimilarCaseSchema(Schema):
     category = fields.String()
     lead_department = fields.String(allow_none=True)
     filed_at = Timestamp()
+    language = fields.String(metadata={
+        "description": "the language the filer writes in (zh, en, ru): the subject's"})
     score = fields.Float(metadata={
         "description": "cosine similarity of the two texts' TF-IDF vectors, 0 to 1"})
     shared_terms = fields.List(fields.String(), metadata={
