@@ -12,6 +12,7 @@ from tests.bench import (
     scorecards,
     sealing,
     sign_in_flood,
+    similar,
     stream,
 )
 
@@ -24,6 +25,7 @@ BENCHMARKS = {
     "rebuild": rebuild.run,
     "notify": notify.run,
     "sign-in-flood": sign_in_flood.run,
+    "similar": similar.run,
 }
 
 
