@@ -44,6 +44,8 @@ def similar_to_case(case, args):
     require_role(principal, Role.INTAKE, Role.SUPERVISOR, Role.AUDITOR, Role.HANDLER)
     complaints = runtime().services.complaints
     found = complaints.read_case(principal, complaints.resolve_case_id(case))
+    if found.personal_data_erased is not None:
+        return _page(Found([], ready=True, cases=0))  # its words are gone: nothing to compare
     reach = Reach(department=principal.department if principal.role is Role.HANDLER else None)
     return _page(similar_cases().like_case(
         str(found.id), str(found.subject), str(found.description), reach, args["limit"]))
