@@ -69,7 +69,7 @@ def latency(size: int, texts: list[Text]) -> str:
             started = time.perf_counter()
             similar.fit_now()
             fit_seconds = time.perf_counter() - started
-            peak = own_peak_rss()
+            peak, now = own_peak_rss(), own_rss()
             rows = measured(similar, index, texts, size)
             stats = similar.stats()
         finally:
@@ -80,7 +80,7 @@ def latency(size: int, texts: list[Text]) -> str:
         f"Similar cases at {size:,} cases on PostgreSQL ({SAMPLES} queries each): fitted in "
         f"{fit_seconds:.1f} s ({stats['cases']:,} cases, {stats['terms']:,} terms; matrix "
         f"{stats['matrix_bytes'] / 2**20:.0f} MiB; the process's peak RSS {rss(before)} "
-        f"before the fit, {rss(peak)} after).\n" + table(rows, header))
+        f"before the fit, {rss(peak)} after; its RSS after the fit {rss(now)}).\n" + table(rows, header))
 
 
 def measured(similar: SimilarCases, index, texts: list[Text], size: int) -> list[list[str]]:
@@ -129,6 +129,12 @@ def brute_force(similar: SimilarCases):
         return np.argpartition(-found, 10)[:10]
 
     return scores
+
+
+def own_rss() -> int:
+    """This process's resident memory now (KiB)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
 
 
 def typed(text: Text) -> str:

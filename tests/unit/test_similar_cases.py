@@ -164,3 +164,16 @@ def test_a_fitted_case_and_its_own_text_typed_again_score_one(similar):
     found = similar.like_text(typed, EVERY_CASE)
 
     assert found.items[0].score == pytest.approx(1.0, abs=1e-3)
+
+
+def test_a_case_transferred_to_a_department_is_shown_to_its_handlers_next(similar, texts):
+    tax = Reach(department="TAX")
+    licence = next(case_id for case_id, row in texts.rows.items()
+                   if row["reference"] == "HY-2026-000002")
+    assert references(similar.like_text("营业执照变更", tax)) == []
+
+    texts.change(licence, lead_department="SAMR", co_departments=["TAX"])
+    assert references(similar.like_text("营业执照变更", tax)) == ["HY-2026-000002"]
+
+    texts.change(licence, co_departments=[])
+    assert references(similar.like_text("营业执照变更", tax)) == []

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from complaints.intelligence.facts import SlotFacts
 from complaints.intelligence.vectors import Model, Postings, Query, case_text
 from complaints.readmodels.case_index import CaseIndex
 from complaints.readmodels.case_index.texts import FIRST_KEY
@@ -43,6 +44,7 @@ class Corpus:
     entries: dict[str, Entry]
     key: tuple[datetime, str]  # (updated_at, case_id) of the last row read
     position: int  # the case index's store position when last read
+    facts: SlotFacts  # by slot, fitted then recent: open or not, departments
     built_at: float = field(default_factory=monotonic)
     recent_ids: list[str] = field(default_factory=list)
     recent_rows: list[sparse.csr_matrix] = field(default_factory=list)
@@ -67,6 +69,10 @@ class Corpus:
         recent = self.recent.scores(query) * np.asarray(self.recent_alive, dtype=np.float32)
         return np.concatenate([fitted, recent])
 
+    def slot_of(self, entry: Entry) -> int:
+        """The entry's place among all slots, fitted then recent (as `scores` orders them)."""
+        return entry.slot if entry.segment == 0 else self.fitted.size + entry.slot
+
     def entry_at(self, slot: int) -> Entry:
         size = self.fitted.size
         return self.entries[self.fitted_ids[slot] if slot < size else self.recent_ids[slot - size]]
@@ -86,6 +92,7 @@ class Corpus:
             text = _text_of(row)
             digest = _digest(text)
             if entry is not None and entry.digest == digest and text:
+                self.facts.update(self.slot_of(entry), entry.row, row)
                 entry.row = _shown(row)
                 continue
             if entry is not None:
@@ -105,6 +112,7 @@ class Corpus:
             self.recent_ids.append(row["case_id"])
             self.recent_rows.append(vectors.getrow(number))
             self.recent_alive.append(True)
+        self.facts.extend([row for row, _text, _digest in added])
         self.recent = Postings(sparse.vstack(self.recent_rows, format="csr"))
 
     def _forget(self, entry: Entry) -> None:
@@ -138,7 +146,7 @@ def fit(case_index: CaseIndex, model: Model) -> Corpus:
     entries = {row["case_id"]: Entry(row, digest, 0, slot)
                for slot, (row, digest) in enumerate(zip(kept, texts, strict=True))}
     return Corpus(model, Postings(matrix), ids, np.ones(len(ids), dtype=np.float32), entries,
-                  key[0], position)
+                  key[0], position, SlotFacts(kept))
 
 
 def _rows(case_index: CaseIndex, key: list[tuple[datetime, str]]) -> Iterator[dict[str, Any]]:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from complaints.intelligence.corpus import Corpus, Entry, fit
+from complaints.intelligence.facts import Reach
 from complaints.intelligence.text import terms
 from complaints.intelligence.vectors import Analyzer, Model, case_text
 from complaints.readmodels.case_index import CaseIndex
@@ -39,14 +40,6 @@ REFIT_SECONDS = 6 * 3600
 MIN_SCORE = 0.05  # below it two texts share little more than a common word
 MAX_LIMIT = 50
 SHARED_TERMS = 8
-
-
-@dataclass(frozen=True)
-class Reach:
-    """Which cases a reader may be shown."""
-
-    department: str | None = None  # a handler's: only cases it leads or co-handles
-    open_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,31 +169,15 @@ class SimilarCases:
 
 def _best(corpus: Corpus, scores: np.ndarray, reach: Reach, limit: int,
           exclude: str | None) -> list[tuple[int, Entry]]:
-    """The best slots `reach` allows, widening the candidates until `limit` are found or
-    none is left above MIN_SCORE."""
-    eligible = int(np.count_nonzero(scores >= MIN_SCORE))
-    wanted = min(eligible, limit * 4 + 1)
-    while True:
-        top = np.argpartition(-scores, wanted - 1)[:wanted] if wanted else np.array([], int)
-        top = top[np.argsort(-scores[top], kind="stable")]
-        chosen = [(int(slot), entry) for slot in top
-                  if scores[slot] >= MIN_SCORE
-                  and _allowed(entry := corpus.entry_at(int(slot)), reach, exclude)]
-        if len(chosen) >= limit or wanted >= eligible:
-            return chosen[:limit]
-        wanted = min(eligible, wanted * 8)
-
-
-def _allowed(entry: Entry, reach: Reach, exclude: str | None) -> bool:
-    row = entry.row
-    if row["case_id"] == exclude:
-        return False
-    if reach.open_only and row["status"] == "closed":
-        return False
-    if reach.department is not None:
-        return (row["lead_department"] == reach.department
-                or reach.department in row["co_departments"])
-    return True
+    """The best slots that `reach` allows and score at least MIN_SCORE, best first."""
+    allowed = (scores >= MIN_SCORE) & corpus.facts.mask(reach)
+    if exclude is not None and exclude in corpus.entries:
+        allowed[corpus.slot_of(corpus.entries[exclude])] = False
+    slots = np.flatnonzero(allowed)
+    if len(slots) > limit:
+        slots = slots[np.argpartition(-scores[slots], limit - 1)[:limit]]
+    slots = slots[np.argsort(-scores[slots], kind="stable")]
+    return [(int(slot), corpus.entry_at(int(slot))) for slot in slots]
 
 
 def _similar(entry: Entry, score: float, shared: list[str]) -> SimilarCase:
