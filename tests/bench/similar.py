@@ -80,7 +80,8 @@ def latency(size: int, texts: list[Text]) -> str:
         f"Similar cases at {size:,} cases on PostgreSQL ({SAMPLES} queries each): fitted in "
         f"{fit_seconds:.1f} s ({stats['cases']:,} cases, {stats['terms']:,} terms; matrix "
         f"{stats['matrix_bytes'] / 2**20:.0f} MiB; the process's peak RSS {rss(before)} "
-        f"before the fit, {rss(peak)} after; its RSS after the fit {rss(now)}).\n" + table(rows, header))
+        f"before the fit, {rss(peak)} after; its RSS after the fit {rss(now)}).\n"
+        + table(rows, header))
 
 
 def measured(similar: SimilarCases, index, texts: list[Text], size: int) -> list[list[str]]:
