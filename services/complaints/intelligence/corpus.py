@@ -27,9 +27,26 @@ from complaints.readmodels.case_index.texts import FIRST_KEY
 PAGE = 2_000  # rows read from the case index at once
 
 
-@dataclass
+@dataclass(slots=True)
+class Shown:
+    """What a reader of a similar case may see of it, and what decides whether they may:
+    a few of its case index row's columns, kept small (one per case in every worker)."""
+
+    case_id: str
+    reference: str
+    subject: str
+    status: str
+    category: str
+    lead_department: str | None
+    co_departments: tuple[str, ...]
+    filed_at: datetime
+    language: str
+    version: int
+
+
+@dataclass(slots=True)
 class Entry:
-    row: dict[str, Any]  # the case index row, without its description
+    row: Shown
     digest: bytes  # of the text its vector was made from
     segment: int  # 0: fitted, 1: recent
     slot: int
@@ -87,13 +104,14 @@ class Corpus:
         added: list[tuple[dict[str, Any], str, bytes]] = []
         for row in rows:
             entry = self.entries.get(row["case_id"])
-            if entry is not None and entry.row["version"] >= row["version"]:
+            if entry is not None and entry.row.version >= row["version"]:
                 continue
             text = _text_of(row)
             digest = _digest(text)
             if entry is not None and entry.digest == digest and text:
-                self.facts.update(self.slot_of(entry), entry.row, row)
-                entry.row = _shown(row)
+                shown = _shown(row)
+                self.facts.update(self.slot_of(entry), entry.row, shown)
+                entry.row = shown
                 continue
             if entry is not None:
                 self._forget(entry)
@@ -112,7 +130,7 @@ class Corpus:
             self.recent_ids.append(row["case_id"])
             self.recent_rows.append(vectors.getrow(number))
             self.recent_alive.append(True)
-        self.facts.extend([row for row, _text, _digest in added])
+        self.facts.extend([self.entries[row["case_id"]].row for row, _text, _digest in added])
         self.recent = Postings(sparse.vstack(self.recent_rows, format="csr"))
 
     def _forget(self, entry: Entry) -> None:
@@ -130,7 +148,7 @@ class Corpus:
 def fit(case_index: CaseIndex, model: Model) -> Corpus:
     """Fit `model` on every case with text in the index, read page by page."""
     position = case_index.position()
-    kept: list[dict[str, Any]] = []
+    kept: list[Shown] = []
     texts: list[bytes] = []
     key = [FIRST_KEY]
 
@@ -142,8 +160,8 @@ def fit(case_index: CaseIndex, model: Model) -> Corpus:
                 yield text
 
     matrix = model.fit(stream())
-    ids = [row["case_id"] for row in kept]
-    entries = {row["case_id"]: Entry(row, digest, 0, slot)
+    ids = [row.case_id for row in kept]
+    entries = {row.case_id: Entry(row, digest, 0, slot)
                for slot, (row, digest) in enumerate(zip(kept, texts, strict=True))}
     return Corpus(model, Postings(matrix), ids, np.ones(len(ids), dtype=np.float32), entries,
                   key[0], position, SlotFacts(kept))
@@ -170,5 +188,7 @@ def _digest(text: str) -> bytes:
     return hashlib.blake2b(text.encode(), digest_size=8).digest()
 
 
-def _shown(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in row.items() if name != "description"}
+def _shown(row: dict[str, Any]) -> Shown:
+    return Shown(row["case_id"], row["reference"], row["subject"], row["status"],
+                 row["category"], row["lead_department"], tuple(row["co_departments"]),
+                 row["filed_at"], row["filer_language"], row["version"])

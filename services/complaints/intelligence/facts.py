@@ -23,33 +23,33 @@ class Reach:
 
 
 class SlotFacts:
-    def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
+    def __init__(self, rows: Sequence[Any]) -> None:
         self.codes: dict[str, int] = {}
-        self.open = np.array([row["status"] != "closed" for row in rows], dtype=bool)
-        self.lead = np.array([self._code(row["lead_department"]) for row in rows],
+        self.open = np.array([row.status != "closed" for row in rows], dtype=bool)
+        self.lead = np.array([self._code(row.lead_department) for row in rows],
                              dtype=np.int32)
         self.co: dict[str, set[int]] = {}
         for slot, row in enumerate(rows):
-            for department in row["co_departments"]:
+            for department in row.co_departments:
                 self.co.setdefault(department, set()).add(slot)
 
-    def extend(self, rows: Sequence[dict[str, Any]]) -> None:
+    def extend(self, rows: Sequence[Any]) -> None:
         """Slots after the last, for cases taken in since."""
         first = len(self.open)
-        self.open = np.append(self.open, [row["status"] != "closed" for row in rows])
+        self.open = np.append(self.open, [row.status != "closed" for row in rows])
         self.lead = np.append(self.lead, np.array(
-            [self._code(row["lead_department"]) for row in rows], dtype=np.int32))
+            [self._code(row.lead_department) for row in rows], dtype=np.int32))
         for slot, row in enumerate(rows, start=first):
-            for department in row["co_departments"]:
+            for department in row.co_departments:
                 self.co.setdefault(department, set()).add(slot)
 
-    def update(self, slot: int, before: dict[str, Any], row: dict[str, Any]) -> None:
+    def update(self, slot: int, before: Any, row: Any) -> None:
         """A case's new status or departments, its text unchanged."""
-        self.open[slot] = row["status"] != "closed"
-        self.lead[slot] = self._code(row["lead_department"])
-        for department in before["co_departments"]:
+        self.open[slot] = row.status != "closed"
+        self.lead[slot] = self._code(row.lead_department)
+        for department in before.co_departments:
             self.co.get(department, set()).discard(slot)
-        for department in row["co_departments"]:
+        for department in row.co_departments:
             self.co.setdefault(department, set()).add(slot)
 
     def mask(self, reach: Reach) -> np.ndarray:

@@ -183,8 +183,7 @@ def _best(corpus: Corpus, scores: np.ndarray, reach: Reach, limit: int,
 def _similar(entry: Entry, score: float, shared: list[str]) -> SimilarCase:
     row = entry.row
     return SimilarCase(
-        case_id=row["case_id"], reference=row["reference"], subject=row["subject"],
-        status=row["status"], category=row["category"],
-        lead_department=row["lead_department"], filed_at=row["filed_at"],
-        language=row["filer_language"],
+        case_id=row.case_id, reference=row.reference, subject=row.subject,
+        status=row.status, category=row.category,
+        lead_department=row.lead_department, filed_at=row.filed_at, language=row.language,
         score=round(min(score, 1.0), 4), shared_terms=shared)
