@@ -3,6 +3,9 @@ text left out, and only what the reader's reach allows."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from complaints.intelligence.similar import Reach, SimilarCases
@@ -177,3 +180,29 @@ def test_a_case_transferred_to_a_department_is_shown_to_its_handlers_next(simila
 
     texts.change(licence, co_departments=[])
     assert references(similar.like_text("营业执照变更", tax)) == []
+
+
+def test_while_the_first_fit_runs_past_its_wait_questions_answer_not_ready_at_once(texts):
+    slow = threading.Event()
+    read = texts.texts_after
+
+    def held_back(key=None, limit=500):
+        slow.wait(10)
+        return read(key, limit)
+
+    texts.texts_after = held_back
+    similar = SimilarCases(texts, first_wait=0.2)
+    waits = []
+    wait = similar._fitted.wait
+    similar._fitted.wait = lambda seconds: waits.append(seconds) or wait(seconds)
+
+    first = similar.like_text("出口退税", EVERY_CASE)
+    time.sleep(0.05)  # past the first wait's end, however long the first took to return
+    second = similar.like_text("出口退税", EVERY_CASE)
+    slow.set()
+    similar._fitting.join(timeout=30)
+
+    assert (first.ready, second.ready) == (False, False)
+    assert waits[0] == pytest.approx(0.2, abs=0.05)
+    assert waits[1] == 0.0  # not another 0.2 s: the wait ran from the fit's start
+    assert references(similar.like_text("出口退税", EVERY_CASE)) == ["HY-2026-000001"]

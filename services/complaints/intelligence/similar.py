@@ -74,14 +74,16 @@ class SimilarCases:
         self._fitting: threading.Thread | None = None
         self._fitted = threading.Event()
         self._cut_short = False
+        self._first_deadline = 0.0
 
     def like_text(self, text: str, reach: Reach, limit: int = 10,
                   exclude: str | None = None) -> Found:
         """The cases most like `text` that `reach` allows, best first; not `exclude` (an id)."""
-        corpus = self._ready()
-        if corpus is None:
+        if not self._ready():
             return Found([], ready=False, cases=0)
         with self._lock:
+            corpus = self._corpus  # the newest: a refit may have just swapped it in
+            assert corpus is not None  # set once, never unset
             self._take_in(corpus)
             query = corpus.model.query(text)
             scores = corpus.scores(query)
@@ -113,11 +115,13 @@ class SimilarCases:
         return {"ready": True, "cases": corpus.size, "terms": len(corpus.model.vocabulary),
                 "matrix_bytes": corpus.nbytes, "recent": len(corpus.recent_ids)}
 
-    def _ready(self) -> Corpus | None:
+    def _ready(self) -> bool:
+        """Whether a model is fitted; the first fit is started by the first question, and
+        questions wait for it until `first_wait` seconds after it started, no longer."""
         if self._corpus is None:
             self._start_fitting()
-            self._fitted.wait(self.first_wait)
-        return self._corpus
+            self._fitted.wait(max(0.0, self._first_deadline - monotonic()))
+        return self._corpus is not None
 
     def _take_in(self, corpus: Corpus) -> None:
         position = self.case_index.position()
@@ -152,6 +156,8 @@ class SimilarCases:
         with self._lock:
             if self._fitting is not None and self._fitting.is_alive():
                 return
+            if self._corpus is None and not self._first_deadline:
+                self._first_deadline = monotonic() + self.first_wait
             self._fitting = threading.Thread(target=self._fit_in_background,
                                              name="similar-cases-fit", daemon=True)
             self._fitting.start()
