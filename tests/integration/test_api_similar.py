@@ -153,6 +153,14 @@ def test_a_bad_body_is_422(intake, body, assert_error):
     assert_error(intake.post("/api/v1/similar", json=body), 422, "invalid_input")
 
 
+def test_a_body_that_is_not_json_is_400_and_another_type_415(intake, assert_error):
+    broken = intake.post("/api/v1/similar", data="{", content_type="application/json")
+    plain = intake.post("/api/v1/similar", data="退税", content_type="text/plain")
+
+    assert_error(broken, 400)
+    assert_error(plain, 415)
+
+
 def test_a_bad_limit_is_422(cases, intake, assert_error):
     reference = cases["refund"].reference
     assert_error(intake.get(f"/api/v1/cases/{reference}/similar?limit=100"), 422)

@@ -55,7 +55,7 @@ def similar_to_case(case, args):
 @blp.arguments(SimilarTextSchema, arg_name="query", unknown=RAISE)
 @blp.response(200, SimilarPageSchema)
 @blp.needs_token
-@documents_errors(blp, 401, 403, 422, 503)
+@documents_errors(blp, 400, 401, 403, 413, 415, 422, 503)
 def similar_to_text(query):
     """Cases similar to a typed text
 
