@@ -148,7 +148,7 @@ def test_an_unknown_case_is_404_named_as_typed(intake, assert_error):
 
 @pytest.mark.parametrize("body", [{}, {"text": ""}, {"text": "退税", "limit": 0},
                                   {"text": "退税", "limit": 51}, {"text": "退税", "more": 1},
-                                  {"text": "x" * 10_001}])
+                                  {"text": "x" * 10_001}, {"text": "退税", "open_only": 0}])
 def test_a_bad_body_is_422(intake, body, assert_error):
     assert_error(intake.post("/api/v1/similar", json=body), 422, "invalid_input")
 

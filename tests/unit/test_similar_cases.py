@@ -206,3 +206,20 @@ def test_while_the_first_fit_runs_past_its_wait_questions_answer_not_ready_at_on
     assert waits[0] == pytest.approx(0.2, abs=0.05)
     assert waits[1] == 0.0  # not another 0.2 s: the wait ran from the fit's start
     assert references(similar.like_text("出口退税", EVERY_CASE)) == ["HY-2026-000001"]
+
+
+def test_with_no_words_yet_nothing_is_found_until_a_case_with_words_is_filed():
+    texts = CaseTexts()
+    texts.file("HY-2026-000001", "123", "456")  # digits alone: no term
+    similar = SimilarCases(texts)
+
+    assert similar.like_text("出口退税", EVERY_CASE).items == []
+
+    texts.file("HY-2026-000002", "出口退税未到账", "退税三个月未到账。")
+    assert references(similar.like_text("出口退税", EVERY_CASE)) == ["HY-2026-000002"]
+
+
+def test_an_empty_index_answers_ready_with_nothing():
+    found = SimilarCases(CaseTexts()).like_text("出口退税", EVERY_CASE)
+
+    assert (found.ready, found.items, found.cases) == (True, [], 0)

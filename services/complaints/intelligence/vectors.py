@@ -53,14 +53,33 @@ class Model:
         self.counter = CountVectorizer(analyzer=_as_given, dtype=np.float32)
         self.weighter = TfidfTransformer(sublinear_tf=True)
         self.analyzer = analyzer
+        self.terms: list[str] = []
+        self.columns: dict[str, int] = {}
+        self.idf: list[float] = []
+        self.documents = 0
 
     def fit(self, texts: Iterable[str]) -> sparse.csr_matrix:
         """Fit on `texts` (read once, so a stream of pages may be given); their matrix."""
-        counts = self.counter.fit_transform(self.analyzer(text) for text in texts)
+        read = [0]
+
+        def analysed() -> Iterable[list[str]]:
+            for text in texts:
+                read[0] += 1
+                yield self.analyzer(text)
+
+        try:
+            counts = self.counter.fit_transform(analysed())
+        except ValueError as error:
+            if "empty vocabulary" not in str(error):
+                raise
+            # No case yet, or none with a word (digits and stop words alone): nothing to
+            # compare until cases with words come, learned then as later cases' words are.
+            self.terms, self.columns, self.idf, self.documents = [], {}, [], read[0]
+            return sparse.csr_matrix((read[0], 0), dtype=np.float32)
         matrix = sparse.csr_matrix(self.weighter.fit_transform(counts), dtype=np.float32)
-        self.terms: list[str] = list(self.counter.get_feature_names_out())
-        self.columns: dict[str, int] = {term: column for column, term in enumerate(self.terms)}
-        self.idf: list[float] = [float(idf) for idf in self.weighter.idf_]
+        self.terms = list(self.counter.get_feature_names_out())
+        self.columns = {term: column for column, term in enumerate(self.terms)}
+        self.idf = [float(idf) for idf in self.weighter.idf_]
         self.documents = matrix.shape[0]
         del self.counter.vocabulary_  # kept once, in `columns`
         return matrix

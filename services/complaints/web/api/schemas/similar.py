@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from complaints.intelligence.similar import MAX_LIMIT
-from complaints.web.api.schemas.fields import Timestamp, storable
+from complaints.web.api.schemas.fields import JsonBoolean, Timestamp, storable
 
 # As long as a filing's description may be: the intake desk sends what it has typed.
 MAX_TEXT = 10_000
@@ -24,7 +24,7 @@ class SimilarTextSchema(Schema):
     text = fields.String(
         required=True, validate=[validate.Length(min=1, max=MAX_TEXT), storable],
         metadata={"description": "what the caller says: a subject, a description, or both"})
-    open_only = fields.Boolean(load_default=False,
+    open_only = JsonBoolean(load_default=False,
                                metadata={"description": "only cases not yet closed"})
     limit = limit_field()
 
