@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from shared.catalogue import CATALOGUE_VARIABLE, Catalogue, CatalogueError
 from shared.installation import SecretFileError, demo_secret_key
 from shared.sealing import KeyRing, SealingError, read_key_ring
 
@@ -62,6 +63,8 @@ class CommonSettings:
     kafka_bootstrap_servers: str
     # The key-encryption keys that wrap every case's data key (shared.sealing).
     key_ring: KeyRing
+    # The city's own catalogue (HUIYIN_CATALOGUE_FILE, checked here); None: the packaged one.
+    catalogue: Catalogue | None
 
     @property
     def stream_path(self) -> Path:
@@ -103,11 +106,22 @@ class CommonSettings:
             "create_tables": flag(env, "HUIYIN_CREATE_TABLES", True),
             "kafka_bootstrap_servers": servers(env, "KAFKA_BOOTSTRAP_SERVERS"),
             "key_ring": key_ring,
+            "catalogue": _catalogue(env),
         }
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> CommonSettings:
         return cls(**cls.read(os.environ if environ is None else environ))
+
+
+def _catalogue(env: Mapping[str, str]) -> Catalogue | None:
+    raw = env.get(CATALOGUE_VARIABLE, "").strip()
+    if not raw:
+        return None
+    try:
+        return Catalogue.read(Path(raw).resolve())
+    except CatalogueError as error:
+        raise SettingsError(f"{CATALOGUE_VARIABLE}: {error}") from None
 
 
 def flag(env: Mapping[str, str], name: str, default: bool) -> bool:

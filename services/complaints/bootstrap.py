@@ -25,12 +25,12 @@ class Services:
 
 
 def build_services(settings: Settings, *, create_tables: bool | None = None) -> Services:
-    routing = RoutingTable.load()
+    routing = RoutingTable.of(settings.catalogue)
     complaints = Complaints(
         store_env(settings, create_tables=create_tables),
         secret_key=settings.secret_key,
         routing=routing,
-        deadlines=Deadlines.load(settings.calendar_dir),
+        deadlines=Deadlines.load(settings.calendar_dir, settings.time_limits),
         key_ring=settings.key_ring,
         group_commit=settings.group_commit,
     )

@@ -279,6 +279,13 @@ def watchdog_run(settings: Settings, arguments: argparse.Namespace) -> int:
     return 0
 
 
+def suggestions_train(settings: Settings, arguments: argparse.Namespace) -> int:
+    """Learn dispatch suggestions from the closed cases; 1 when there is too little history."""
+    report = processes.train_suggestions(settings)
+    print(f"huiyin suggestions: {report.message}")
+    return 0 if report.trained else BROKEN
+
+
 def watchdog_sweep(settings: Settings, arguments: argparse.Namespace) -> int:
     done = processes.sweep_once(settings)
     summary = ", ".join(f"{count} {kind}" for kind, count in sorted(done.items()))
@@ -489,6 +496,10 @@ def _parser() -> argparse.ArgumentParser:
     watch["run"].add_argument(
         "--interval", type=float, default=30.0, help="seconds between sweeps (default 30)"
     )
+    _group(commands, "suggestions", "dispatch suggestions learned from the closed cases", (
+        ("train", suggestions_train,
+         "learn the category and lead department from the closed cases, then exit"),
+    ))
     _group(commands, "attachments", "the files filers attached", (
         ("sweep", attachments_sweep, "remove uploads no case refers to, then exit"),
     ))

@@ -24,6 +24,7 @@ from complaints.adapters.staging import StagingArea, open_staging
 from complaints.application.case_application import VersionConflictError
 from complaints.application.service import Complaints
 from complaints.bootstrap import build_services
+from complaints.intelligence.suggestions import Dispatcher, TrainingReport
 from complaints.readmodels import projection
 from complaints.readmodels.case_index import CaseIndex, CaseIndexProjection, open_case_index
 from complaints.readmodels.projection import Follower, Lag
@@ -385,9 +386,12 @@ def run_watchdog(settings: Settings, *, stop: threading.Event, interval: float =
                 watchdog = Watchdog(app, index)
                 retention = RetentionJob(app, index, periods)
                 staging = open_staging(settings)
+                dispatcher = Dispatcher(settings.data_dir, app.routing)
                 while not stop.is_set():
                     watchdog.sweep()
                     retention.sweep()
+                    if dispatcher.due():
+                        _retrain(dispatcher, index)
                     if time.time() >= uploads_due:
                         _sweep_uploads(app, staging)
                         uploads_due = time.time() + UPLOADS_SWEEP_SECONDS
@@ -397,6 +401,23 @@ def run_watchdog(settings: Settings, *, stop: threading.Event, interval: float =
             delay = backoff.next()
             watchdog_log.warning("watchdog: store error (%s); retrying in %.1fs", error, delay)
             stop.wait(delay)
+
+
+def _retrain(dispatcher: Dispatcher, index: CaseIndex) -> None:
+    """The daily retraining of dispatch suggestions (and at start when there is no model for
+    the catalogue). Too little history keeps the routing table's suggestions; the next try
+    is a day later, so each sweep does not read every closed case again."""
+    report = dispatcher.train(index.closed_texts())
+    watchdog_log.info("watchdog: dispatch suggestions: %s", report.message)
+    if not report.trained:
+        dispatcher.postpone()
+
+
+def train_suggestions(settings: Settings) -> TrainingReport:
+    """Bring the case index up to date, then learn dispatch suggestions from its closed cases."""
+    catch_up_projections(settings)
+    with _case_index(settings) as (app, index):
+        return Dispatcher(settings.data_dir, app.routing).train(index.closed_texts())
 
 
 def _sweep_uploads(app: Complaints, staging: StagingArea) -> None:

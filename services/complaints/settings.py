@@ -9,6 +9,8 @@ from pathlib import Path
 
 from limits import parse_many
 
+from complaints.timelimits.limits import TimeLimits, TimeLimitsError
+from shared.catalogue import CATALOGUE_VARIABLE, Catalogue
 from shared.settings import (
     CommonSettings,
     PostgresURL,
@@ -60,6 +62,8 @@ class Settings(CommonSettings):
     group_commit: bool = True
     # Where filers reach the site (shared.settings.public_url): what `huiyin init` prints.
     public_url: str = "http://127.0.0.1:8000"
+    # The catalogue's own time limits (HUIYIN_CATALOGUE_FILE's `time_limits`); None: packaged.
+    time_limits: TimeLimits | None = None
 
     @property
     def postgres(self) -> PostgresURL | None:
@@ -124,9 +128,23 @@ class Settings(CommonSettings):
             retention_file=_optional_path(env, "HUIYIN_RETENTION_FILE"),
             group_commit=flag(env, "HUIYIN_GROUP_COMMIT", True),
             public_url=public_url(env),
+            time_limits=_catalogue_time_limits(common["catalogue"]),
         )
         settings.postgres  # noqa: B018 - a bad URL fails here, at start-up
         return settings
+
+
+def _catalogue_time_limits(catalogue: Catalogue | None) -> TimeLimits | None:
+    if catalogue is None or catalogue.time_limits is None:
+        return None
+    try:
+        return TimeLimits.of_catalogue(
+            catalogue.time_limits, set(catalogue.categories), TimeLimits.load()
+        )
+    except TimeLimitsError as error:
+        raise SettingsError(
+            f"{CATALOGUE_VARIABLE}: {catalogue.source}: time_limits: {error}"
+        ) from None
 
 
 def _optional_path(env: Mapping[str, str], name: str) -> Path | None:

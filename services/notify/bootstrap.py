@@ -37,7 +37,7 @@ class NotifyService:
 
 
 def build_service(settings: NotifySettings, *, create_tables: bool | None = None) -> NotifyService:
-    directory = Directory.load()
+    directory = Directory.load().with_catalogue(settings.shared.catalogue)
     connections = ExitStack()
     notifications = Notifications(store_env(settings, create_tables=create_tables))
     # The case keys channel, read when an event's sealed values must be opened to send.

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 
 from tests.bench import (
+    dispatch,
     filing,
+    hot_issues,
     importing,
     notify,
     rebuild,
@@ -26,6 +28,8 @@ BENCHMARKS = {
     "notify": notify.run,
     "sign-in-flood": sign_in_flood.run,
     "similar": similar.run,
+    "dispatch": dispatch.run,
+    "hot-issues": hot_issues.run,
 }
 
 

@@ -165,6 +165,8 @@ def scan_staff_pages(scan: Scan, cases: Cases, sign_in) -> None:
     scan.check("/staff/intake")
     scan.open(f"/staff/intake/filed/{cases.waiting}")
     scan.open(f"/staff/cases/{cases.waiting}")
+    scan.open("/staff/knowledge")
+    scan.open("/staff/knowledge?text=出口退税")
 
     sign_in_as(page, "handler-TAX", sign_in)
     wait_until_listed(page, "/staff/queue?limit=100", f"[data-testid=row-{cases.worked}]")
@@ -176,6 +178,7 @@ def scan_staff_pages(scan: Scan, cases: Cases, sign_in) -> None:
     scan.open(f"/staff/cases/{cases.worked}")
     scan.open("/staff/dashboard", ready="[data-testid=chart-states] canvas")
     scan.open("/staff/dashboard/cases?state=filed")
+    scan.open("/staff/dashboard/hot-issues")
 
     sign_in_as(page, "auditor", sign_in)
     scan.open("/staff/audit")

@@ -295,3 +295,132 @@ def test_markup_typed_into_the_intake_and_reply_forms_stays_text(new_page, sign_
     expect(handler.get_by_test_id("timeline")).to_contain_text(PAYLOAD)
     assert handler.locator("main script, main img").count() == 0
     assert dialogs == []
+
+
+def test_a_handler_marks_a_duplicate_and_undoes_it_and_the_duplicates_filer_reads_the_reply(
+    new_page, sign_in, screenshot, api
+):
+    primary = api.assigned_case("出口退税三个月未到账")
+    filed = api.file("intake", {
+        "channel": "hotline", "category": "tax", "subject": "又来电：出口退税仍未到账",
+        "description": "同一笔出口退税，企业再次来电催办。",
+        "filer": {"enterprise_name": "黑河市远东商贸有限公司", "phone": "+86 456 823 1234"}})
+    duplicate = filed["reference"]
+    api.act("intake", duplicate, "accept")
+    api.act("intake", duplicate, "assign")
+    handler = new_page("en")
+    sign_in(handler, "handler-TAX")
+
+    # The duplicate is marked on its own page, by the primary's reference as typed.
+    handler.goto(f"/staff/cases/{duplicate}")
+    mark = step(handler, "step-mark-duplicate")
+    mark.get_by_label("Primary case").fill(f" {primary.lower()} ")
+    mark.get_by_label("Reason").fill("The same refund, called about again.")
+    mark.get_by_role("button", name="Mark as a duplicate").click()
+    expect(handler.get_by_role("status")).to_have_text("The case was marked a duplicate.")
+    expect(handler.get_by_test_id("duplicate-of")).to_contain_text(primary)
+    screenshot(handler, "staff-case-duplicate")
+
+    # The primary's reply answers the duplicate too.
+    handler.goto(f"/staff/cases/{primary}")
+    expect(handler.get_by_test_id("duplicates")).to_contain_text(duplicate)
+    reply = step(handler, "step-respond")
+    reply.get_by_label("Resolved", exact=True).check()
+    reply.get_by_label("Text of the reply").fill("The refund was paid on 12 March.")
+    reply.get_by_role("button", name="Reply to the filer").click()
+    expect(handler.get_by_role("status")).to_have_text("The reply was sent.")
+    handler.goto(f"/staff/cases/{duplicate}")
+    expect(handler.get_by_test_id("status")).to_have_text("Replied")
+    expect(handler.get_by_test_id("reply")).to_have_text("The refund was paid on 12 March.")
+    expect(handler.get_by_test_id("through-primary")).to_contain_text(primary)
+
+    # The duplicate's own filer reads it on their own page.
+    filer = new_page("en")
+    filer.goto(f"/track?reference={duplicate}")
+    filer.locator("#reference").fill(duplicate)
+    filer.locator("#access_code").fill(filed["access_code"])
+    filer.get_by_role("button", name="Open my case").click()
+    expect(filer.get_by_role("main")).to_contain_text("The refund was paid on 12 March.")
+    expect(filer.get_by_role("main")).to_contain_text("that reply answers yours too")
+
+    # Undone: the duplicate stands alone, and both marks stay in the history.
+    undo = step(handler, "step-undo-duplicate")
+    undo.get_by_label("Reason").fill("A different consignment after all.")
+    undo.get_by_role("button", name="Undo the duplicate mark").click()
+    expect(handler.get_by_role("status")).to_have_text("The duplicate mark was undone.")
+    expect(handler.get_by_test_id("links")).to_have_count(0)
+    timeline = handler.get_by_test_id("timeline")
+    expect(timeline).to_contain_text("Marked a duplicate")
+    expect(timeline).to_contain_text("Duplicate mark undone")
+
+
+def test_a_supervisor_opens_a_hot_issue_and_reaches_its_cases(new_page, sign_in, screenshot,
+                                                              api):
+    from tests.fixtures.planted import MATTERS
+
+    # Five callers about one lift, today, among the other tests' cases.
+    lift = MATTERS["elevator"]
+    references, subjects = [], []
+    for number in range(5):
+        text = "，".join(sentence.format(place="A市A3区") for sentence in
+                        (lift[number % 6], lift[(number + 1) % 6], lift[(number + 3) % 6]))
+        subjects.append(text[:18])
+        references.append(api.file("intake", {
+            "channel": "hotline", "category": "utilities", "subject": text[:18],
+            "description": text, "filer": {"enterprise_name": f"锦绣花园业主{number}",
+                                           "phone": f"+86 139 0451 {number:04d}"}})["reference"])
+    today = datetime.now(BEIJING).date().isoformat()
+    page = new_page("en")
+    sign_in(page, "supervisor")
+    page.goto(f"/staff/dashboard?from={today}&to={today}")
+    page.get_by_test_id("hot-issues-link").click()
+    expect(page).to_have_url(re.compile(r"/staff/dashboard/hot-issues\?"))
+
+    # The index takes the cases in within moments; the issue holding them is opened.
+    deadline = time.monotonic() + 30
+    while not page.locator(f"a[href='/staff/cases/{references[0]}']").count():
+        assert time.monotonic() < deadline, "the filed cases never made a hot issue"
+        time.sleep(0.5)
+        page.reload()
+    issue = page.locator(".hot-issue", has=page.locator(f"a[href='/staff/cases/{references[0]}']"))
+    issue.locator("summary").click()
+    expect(issue).to_contain_text("电梯")
+    screenshot(page, "dashboard-hot-issues")
+    issue.get_by_role("link", name=references[-1]).click()
+    expect(page).to_have_url(re.compile(rf"/staff/cases/{references[-1]}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(subjects[-1])
+
+
+def test_an_intake_worker_answers_a_consultation_from_the_knowledge_base_on_the_spot(
+    new_page, sign_in, screenshot
+):
+    intake = new_page("en")
+    sign_in(intake, "intake")
+
+    # The entry, kept on the knowledge base's page.
+    intake.goto("/staff/knowledge")
+    intake.get_by_label("Question").fill("出口退税多久能到账？")
+    intake.get_by_label("Answer").fill("审核通过后一般在10个工作日内退还至企业账户，可在电子税务局查询进度。")
+    intake.get_by_label("Category").select_option("tax")
+    intake.get_by_label("Valid from").fill("2026-01-01")
+    intake.get_by_label("Source").fill("国家税务总局公告2022年第9号")
+    intake.get_by_role("button", name="Add the entry").click()
+    expect(intake.get_by_role("status")).to_have_text("The entry was added.")
+
+    # A caller asks; the call is filed, and the entry is offered beside the access code.
+    intake.goto("/staff/intake")
+    intake.get_by_label("Enterprise", exact=True).fill("黑河市远东商贸有限公司")
+    intake.get_by_label("Phone", exact=True).fill("+86 456 823 1234")
+    intake.get_by_label("Category").select_option("tax")
+    intake.get_by_label("Subject", exact=True).fill("咨询出口退税到账时间")
+    intake.get_by_label("What happened").fill("企业来电咨询：出口退税申报后多久能到账？")
+    intake.get_by_role("button", name="File the complaint").click()
+    answers = intake.get_by_test_id("answers")
+    expect(answers).to_contain_text("出口退税多久能到账？")
+    screenshot(intake, "intake-answer-at-first-contact")
+    answers.get_by_role("button", name="Answered with this entry").first.click()
+
+    expect(intake.get_by_role("status")).to_have_text("The caller was answered at first contact.")
+    expect(intake.get_by_test_id("status")).to_have_text("Replied")
+    expect(intake.get_by_test_id("at-first-contact")).to_be_visible()
+    expect(intake.get_by_test_id("reply")).to_contain_text("10个工作日内退还")

@@ -86,6 +86,26 @@ def test_a_case_filed_in_russian_is_answered_in_russian_and_each_message_is_on_r
                                                        emails_to(smtp_server, address)})
 
 
+def test_both_filers_of_a_duplicate_get_the_primarys_reply_by_email(pipeline, smtp_server):
+    first, second = "ivan@amur-trade.example", "olga@amur-trade.example"
+    primary = pipeline.file(russian_case(first))["reference"]
+    duplicate = pipeline.file(russian_case(second))["reference"]
+    intake = pipeline.staff("intake", "intake")
+    customs = pipeline.staff("handler-customs", "handler", "CUSTOMS")
+    for reference in (primary, duplicate):
+        pipeline.act(intake, reference, "accept")
+        pipeline.act(intake, reference, "assign")
+    pipeline.act(customs, duplicate, "duplicate",
+                 {"primary": primary, "reason": "the same consignment, reported twice"})
+    reply = "Груз выпущен 20 ноября; причина задержки устранена."
+
+    pipeline.act(customs, primary, "responses", {"outcome": "resolved", "reply": reply})
+
+    for address in (first, second):
+        wait_for(f"the reply email to {address}", lambda address=address: [
+            m for m in emails_to(smtp_server, address) if reply in body_of(m)])
+
+
 def test_a_broker_outage_while_cases_are_filed_still_tells_every_filer_exactly_once(
     tmp_path, smtp_server, kafka_broker
 ):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from datetime import datetime
@@ -15,11 +14,9 @@ from complaints.application.audit import all_case_ids
 from complaints.bootstrap import build_services
 from complaints.importing.importer import import_file
 from complaints.importing.mapping import load_mapping, shipped_mapping
+from tests.fixtures.planted import required_msgboard
 from tests.fixtures.stores import settings_for
 
-ROOT = Path(__file__).resolve().parents[2]
-# CI places the handbook beside the repository's clone (2.4 MB: not copied into tests/data).
-MSGBOARD = ROOT.parent / "shared" / "data" / "msgboard-2019-messages.xlsx"
 ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
@@ -39,11 +36,7 @@ def services(tmp_path):
 
 @pytest.fixture
 def msgboard() -> Path:
-    if not MSGBOARD.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the message board's file is missing: {MSGBOARD}", pytrace=False)
-        pytest.skip(f"no {MSGBOARD} on this machine")
-    return MSGBOARD
+    return required_msgboard()
 
 
 def stored_cases(services):

@@ -445,11 +445,12 @@ def test_supervisors_and_intake_pick_a_department(desk, complaints, app_runtime)
 
 
 @pytest.mark.parametrize(("username", "offered"), [
-    ("handler-TAX", ["transfer", "request-information", "note-progress", "respond"]),
-    ("handler-CUSTOMS", ["note-progress"]),
-    ("intake", ["transfer", "request-information", "note-progress"]),
+    ("handler-TAX", ["transfer", "request-information", "note-progress", "respond", "link",
+                     "mark-duplicate"]),
+    ("handler-CUSTOMS", ["note-progress", "link"]),
+    ("intake", ["transfer", "request-information", "note-progress", "link", "mark-duplicate"]),
     ("supervisor", ["transfer", "request-information", "note-progress", "extend-deadline",
-                    "erase-personal-data"]),
+                    "link", "mark-duplicate", "erase-personal-data"]),
     ("auditor", []),
 ])
 def test_each_role_sees_only_the_steps_it_may_take(desk, complaints, username, offered):
@@ -503,7 +504,7 @@ def test_a_handler_replies_and_the_case_page_shows_it(desk, complaints):
     assert "退税已于三月到账。" in section(page, "reply")
     case = complaints.load_case(complaints.resolve_case_id(reference))
     assert case.reply["actions"] == ["核对申报", "加快审核"]
-    assert steps_on(page) == ["note-progress", "close"]
+    assert steps_on(page) == ["note-progress", "close", "link"]
 
 
 def test_a_form_left_open_while_the_case_changed_is_refused(desk, complaints):
@@ -674,7 +675,8 @@ def test_the_closed_loop_of_a_bad_review_on_the_case_page(desk, complaints):
     assert supervisor.act(reference, "conclude_review", result="upheld",
                           explanation="退税确有延误").status_code == 303
     handler = desk("handler-TAX")
-    assert steps_on(handler.get(f"/staff/cases/{reference}")) == ["note-progress", "rectify"]
+    assert steps_on(handler.get(f"/staff/cases/{reference}")) == [
+        "note-progress", "rectify", "link"]
     assert handler.act(reference, "rectify", actions="建立退税台账").status_code == 303
     assert handler.act(reference, "follow_up", method="phone", satisfied="yes",
                        notes="满意").status_code == 303

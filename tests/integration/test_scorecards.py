@@ -437,11 +437,12 @@ def first_working_day_after(day: date) -> date:
 def figures_from_the_csv(rows: list[dict[str, str]]) -> dict[str | None, dict]:
     """Each department's figures and the total's, from the rows alone.
 
-    A row is filed on "Date received" and assigned on "Date sent to company", with one working
-    day to do so: one assigned later breached and escalated its accept stage. A closed one is
-    replied to, but the source has no reply date, so its reply's time is not recorded: neither
-    on time nor late, and no time to reply. One still open (all of them from 2023) has been
-    past its reply stage's 15 working days since long before the import: breached, escalated.
+    A row is filed on "Date received" and assigned (dispatched, never transferred) on "Date sent
+    to company", with one working day to do so: one assigned later breached and escalated its
+    accept stage. A closed one is replied to, but the source has no reply date, so its reply's
+    time is not recorded: neither on time nor late, and no time to reply. One still open (all of
+    them from 2023) has been past its reply stage's 15 working days since long before the
+    import: breached, escalated.
     """
     groups: dict[str | None, list[dict[str, str]]] = defaultdict(list)
     for row in rows:
@@ -471,7 +472,10 @@ def figures_from_the_csv(rows: list[dict[str, str]]) -> dict[str | None, dict]:
                        replies=replies, replies_time_not_recorded=replies, replied_cases=replies,
                        breaches_accept=late, escalations_accept=late, breaches_reply=overdue,
                        escalations_reply=overdue, breaches=late + overdue,
-                       escalations=late + overdue)
+                       escalations=late + overdue,
+                       # Each row is sent to one company and never moved: right first time.
+                       dispatched=len(members), first_dispatch_final=len(members),
+                       first_dispatch_accuracy=1.0)
         if replies:
             figures.update(reopen_rate=0.0)
         expected[department] = figures

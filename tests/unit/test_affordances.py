@@ -227,6 +227,21 @@ EXPECTED: dict[str, tuple[Callable[[], Case], dict[str, set[str]]]] = {
     }),
 }  # fmt: skip
 
+# Where a case may still be marked a duplicate: before its reply.
+BEFORE_REPLY = {"filed", "accepted", "assigned", "sent back to intake", "assigned, extended once",
+                "awaiting information"}
+
+
+def linking(state: str, reader: str, offered: dict[str, set[str]]) -> set[str]:
+    """Links and duplicate marks, in every state: intake and supervisors on any case, a
+    handler on a case their department handles (a link) or leads (a duplicate mark)."""
+    desk = reader in ("intake", "supervisor")
+    # A handler's department is involved where something is offered it, and in a closed case.
+    involved = reader in ("lead", "co_handler") and (reader in offered or state == "closed")
+    marks = state in BEFORE_REPLY and (desk or (reader == "lead" and involved))
+    return ({"link"} if desk or involved else set()) | ({"mark_duplicate"} if marks else set())
+
+
 READERS: dict[str, Callable[[Case], Principal]] = {
     "intake": lambda case: INTAKE,
     "supervisor": lambda case: SUPERVISOR,
@@ -246,7 +261,7 @@ def test_each_reader_is_offered_what_the_role_and_the_state_allow(state, reader)
     case = build()
     # A supervisor may erase the personal data of any case, at the filer's request, once.
     erasure = {"erase_personal_data"} if reader == "supervisor" else set()
-    expected = offered.get(reader, set()) | erasure
+    expected = offered.get(reader, set()) | erasure | linking(state, reader, offered)
     assert set(available_commands(READERS[reader](case), case)) == expected
 
 
@@ -254,7 +269,7 @@ def test_erasure_is_offered_once():
     case = closed()
     case.erase_personal_data(stamp("supervisor"), ErasureBasis.RETENTION_EXPIRED)
 
-    assert set(available_commands(SUPERVISOR, case)) == {"reopen"}
+    assert set(available_commands(SUPERVISOR, case)) == {"reopen", "link"}
 
 
 @pytest.mark.parametrize("state", EXPECTED)
@@ -272,7 +287,8 @@ def test_the_commands_come_in_the_catalogues_order():
     case = assigned()
     offered = available_commands(SUPERVISOR, case)
     assert offered == [
-        "transfer", "request_information", NOTE, "extend_deadline", "erase_personal_data"
+        "transfer", "request_information", NOTE, "extend_deadline", "link", "mark_duplicate",
+        "erase_personal_data",
     ]
     assert offered == [command for command in CATALOGUE if command in offered]
 

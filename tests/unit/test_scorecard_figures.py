@@ -318,6 +318,47 @@ def test_the_reopen_rate_counts_cases_reopened_after_a_reply_among_those_replied
     assert result["replies"] == 3
 
 
+# -- first-dispatch accuracy ------------------------------------------------------------------
+
+
+def test_first_dispatch_accuracy_counts_cases_whose_first_assignment_was_final():
+    direct = replied("HY-2026-000001")
+    onward = assigned("HY-2026-000002", lead="TAX")
+    onward.transfer(by("handler", at(4, 2)), "CUSTOMS", "海关事项", due(at(4, 24, 23)))
+    bounced = assigned("HY-2026-000003", lead="TAX")
+    bounced.transfer(by("handler", at(4, 2)), None, "退回分办", due(at(4, 3, 23)))
+    bounced.assign(by("intake", at(4, 3)), "TAX", [], due(at(4, 24, 23)))
+    never = filed("HY-2026-000004")
+    never.refer(by("intake", at(4, 1, 11)), "not ours", "12315")
+
+    tally = Tally(CALENDAR).add_all(facts_of(case) for case in (direct, onward, bounced, never))
+    result = tally.figures()
+
+    assert (result["dispatched"], result["first_dispatch_final"]) == (3, 1)
+    assert result["first_dispatch_accuracy"] == round(1 / 3, 4)
+    assert [entry.reference for entry in tally.behind("first_dispatch_accuracy")] == [
+        "HY-2026-000001"]
+    assert {entry.reference for entry in tally.behind("dispatched")} == {
+        "HY-2026-000001", "HY-2026-000002", "HY-2026-000003"}
+
+
+def test_a_reopening_is_no_transfer_but_a_transfer_after_it_is():
+    reopened = replied("HY-2026-000001")
+    reopened.reopen(by("filer", at(4, 6)), "问题未解决", due(at(4, 27, 23)))
+    moved_later = replied("HY-2026-000002")
+    moved_later.reopen(by("filer", at(4, 6)), "问题未解决", due(at(4, 27, 23)))
+    moved_later.transfer(by("handler", at(4, 7)), "CUSTOMS", "海关事项", due(at(4, 28, 23)))
+
+    facts = [facts_of(reopened), facts_of(moved_later)]
+
+    assert [each.transferred for each in facts] == [False, True]
+    assert Tally(CALENDAR).add_all(facts).figures()["first_dispatch_final"] == 1
+
+
+def test_first_dispatch_accuracy_is_null_when_nothing_was_dispatched():
+    assert figures(filed())["first_dispatch_accuracy"] is None
+
+
 # -- breaches and escalations -----------------------------------------------------------------
 
 

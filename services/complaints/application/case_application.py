@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -112,9 +112,12 @@ class CaseApplication(Application):
         occurred_at: datetime | None = None,
         expected_version: int | None = None,
         recorded_with: Mapping[str, Any] | None = None,
+        also: Callable[[Case, Stamp], Sequence[Case]] | None = None,
     ) -> Case:
         """Give the catalogue's `command`: load, authorize, `decide` on the case, save;
-        `recorded_with` goes to the store with the events (keys it destroys).
+        `recorded_with` goes to the store with the events (keys it destroys). `also` decides
+        what follows on other cases (a linked case's half, a duplicate answered): the cases it
+        returns are saved in the same transaction, or none is.
 
         A caller who named the version they saw gets a conflict when someone saved in between;
         one who did not (a background process, a form without a version) has the command
@@ -130,10 +133,12 @@ class CaseApplication(Application):
                 )
             sealer = self.case_keys.sealer(case.id) if self.case_keys is not None else None
             case.sealer = sealer
-            decide(case, principal.stamp(self._occurred(principal, occurred_at)))
+            stamp = principal.stamp(self._occurred(principal, occurred_at))
+            decide(case, stamp)
+            others = also(case, stamp) if also is not None else ()
             options = {**(sealer.save_options() if sealer else {}), **(recorded_with or {})}
             try:
-                self.save(case, **options)
+                self.save(case, *others, **options)
             except IntegrityError:
                 if expected_version is None and attempt < SAVE_ATTEMPTS:
                     continue

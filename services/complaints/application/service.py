@@ -13,12 +13,15 @@ from uuid import UUID
 from complaints.application.case_application import VersionConflictError
 from complaints.application.catalogue import CATALOGUE
 from complaints.application.filing import FilingDesk
+from complaints.application.knowledge import KnowledgeBase
+from complaints.application.permissions import authorize, authorize_read
 from complaints.application.principals import SYSTEM, Principal
 from complaints.application.upkeep import Upkeep
-from complaints.domain.case import Case
+from complaints.domain.case import Case, case_id_for
 from complaints.domain.errors import CaseRuleError, InvalidValueError
 from complaints.domain.values import ErasureBasis, Stage, Stamp
 from complaints.retention.periods import RetentionPeriods
+from shared.locale import CITY_TIME
 
 
 class Complaints(FilingDesk, Upkeep):
@@ -135,8 +138,121 @@ class Complaints(FilingDesk, Upkeep):
             case_id,
             "respond",
             lambda case, stamp: case.respond(stamp, outcome, reply, list(actions or [])),
+            also=self._answer_duplicates,
             **options,
         )
+
+    # -- answers at first contact -----------------------------------------------------------
+
+    @property
+    def knowledge(self) -> KnowledgeBase:
+        return KnowledgeBase(self)
+
+    def answer_at_first_contact(
+        self, principal: Principal, case_id: UUID, entry: str, **options: Any
+    ) -> Case:
+        """The caller's question answered on the spot from a knowledge base entry in force."""
+        found = self.knowledge.entry(principal, entry)
+        today = self.clock().astimezone(CITY_TIME).date()
+        if not found.in_force(today):
+            raise InvalidValueError(f"knowledge base entry {entry} is not in force today",
+                                    field="entry")
+        return self._act(principal, case_id, "answer_at_first_contact",
+                         lambda case, stamp: case.answer_at_first_contact(stamp, entry,
+                                                                          found.answer),
+                         **options)
+
+    # -- cases about one matter ---------------------------------------------------------------
+
+    def link_cases(
+        self, principal: Principal, case_id: UUID, other: str, **options: Any
+    ) -> Case:
+        """Link two cases as related: each records the other."""
+        def also(case: Case, stamp: Stamp) -> list[Case]:
+            linked = self._other_case(principal, "link", other)
+            linked.link_related(stamp, case.reference)
+            return [linked]
+
+        return self._act(principal, case_id, "link",
+                         lambda case, stamp: case.link_related(stamp, self._reference(other)),
+                         also=also, **options)
+
+    def unlink_cases(
+        self, principal: Principal, case_id: UUID, other: str, reason: str, **options: Any
+    ) -> Case:
+        def also(case: Case, stamp: Stamp) -> list[Case]:
+            linked = self._other_case(principal, "unlink", other)
+            linked.unlink_related(stamp, case.reference, reason)
+            return [linked]
+
+        return self._act(principal, case_id, "unlink",
+                         lambda case, stamp: case.unlink_related(stamp, self._reference(other),
+                                                                 reason),
+                         also=also, **options)
+
+    def mark_duplicate(
+        self, principal: Principal, case_id: UUID, primary: str, reason: str, **options: Any
+    ) -> Case:
+        """This case is a duplicate of `primary`; if the primary has replied in its current
+        round already, that reply answers this case at once."""
+        def also(case: Case, stamp: Stamp) -> list[Case]:
+            first = self._other_case(principal, None, primary)
+            first.attach_duplicate(stamp, case.reference)
+            if first.reply is not None and first.reply["round"] == first.round:
+                case.answer_through_primary(stamp, first.reference, first.reply["outcome"],
+                                            first.reply["reply"], first.reply["actions"])
+            return [first]
+
+        return self._act(principal, case_id, "mark_duplicate",
+                         lambda case, stamp: case.mark_duplicate(stamp, self._reference(primary),
+                                                                 reason),
+                         also=also, **options)
+
+    def undo_duplicate(
+        self, principal: Principal, case_id: UUID, reason: str, **options: Any
+    ) -> Case:
+        """This case stands on its own again; a reply it was given through the primary stays."""
+        undone: list[str] = []  # the primary it was a duplicate of
+
+        def undo(case: Case, stamp: Stamp) -> None:
+            undone[:] = [case.duplicate_of or ""]
+            case.undo_duplicate(stamp, reason)
+
+        def also(case: Case, stamp: Stamp) -> list[Case]:
+            first = self.load_case(case_id_for(undone[0]))
+            first.detach_duplicate(stamp, case.reference)
+            return [first]
+
+        return self._act(principal, case_id, "undo_duplicate", undo, also=also, **options)
+
+    def _answer_duplicates(self, primary: Case, stamp: Stamp) -> list[Case]:
+        """The primary's reply, given to each standing duplicate not yet answered; the reply
+        is the replier's, whichever department the duplicate was with."""
+        answered = []
+        for reference in primary.duplicates:
+            duplicate = self.load_case(case_id_for(reference))
+            if duplicate.duplicate_of == primary.reference and (
+                duplicate.answerable_through_primary
+            ):
+                reply = primary.reply or {}
+                duplicate.answer_through_primary(stamp, primary.reference, reply["outcome"],
+                                                 reply["reply"], reply["actions"])
+                answered.append(duplicate)
+        return answered
+
+    def _other_case(self, principal: Principal, command: str | None, reference: str) -> Case:
+        """The other case of a link, over which the principal must have the same right
+        (`command`), or the right to read it (a primary, None)."""
+        other = self.load_case(self.resolve_case_id(self._reference(reference)))
+        if command is None:
+            authorize_read(principal, other)
+        else:
+            authorize(principal, command, other)
+        return other
+
+    @staticmethod
+    def _reference(text: str) -> str:
+        return text.strip().upper()
 
     def rate_case(
         self,

@@ -64,6 +64,9 @@ def case_view(case: Case, principal: Principal) -> dict[str, Any]:
         "referred_to": case.referred_to,
         "requested_items": list(case.requested_items),
         "reply": case.reply,
+        "related": list(case.related),
+        "duplicate_of": case.duplicate_of,
+        "duplicates": list(case.duplicates),
         "review": {
             "score": case.review.score,
             "bad": case.review.bad,

@@ -20,6 +20,7 @@ from complaints.domain.deadline import ClockRules, Deadline, DueTime, due_fields
 from complaints.domain.errors import CaseRuleError, CaseStateError
 from complaints.domain.filer import Filer
 from complaints.domain.intake import IntakeRules
+from complaints.domain.links import LinkRules
 from complaints.domain.notifications import NotificationRules
 from complaints.domain.personal import Sealer, seal_fields
 from complaints.domain.review import Review, ReviewRules
@@ -38,7 +39,7 @@ IMPORTER_PREFIX = "import:"
 OPEN_STATES = (Status.FILED, Status.ACCEPTED, Status.ASSIGNED, Status.AWAITING_INFORMATION)
 
 
-class Case(IntakeRules, ReviewRules, ClockRules, NotificationRules, ChainedAggregate):
+class Case(IntakeRules, ReviewRules, ClockRules, NotificationRules, LinkRules, ChainedAggregate):
     """A complaint. Public methods check the rules; the `_past_tense` methods record facts."""
 
     ID_FROM = ("reference",)
@@ -132,6 +133,9 @@ class Case(IntakeRules, ReviewRules, ClockRules, NotificationRules, ChainedAggre
         self.requested_at: datetime | None = None
         self.escalations = 0
         self.personal_data_erased: dict[str, Any] | None = None
+        self.related: list[str] = []  # references of the cases linked as related
+        self.duplicate_of: str | None = None  # the primary's reference, while a duplicate
+        self.duplicates: list[str] = []  # the standing duplicates' references, as a primary
 
     # -- intake ----------------------------------------------------------------------------
 
@@ -140,6 +144,11 @@ class Case(IntakeRules, ReviewRules, ClockRules, NotificationRules, ChainedAggre
         self.status = Status.ACCEPTED
         self.proposed_lead = proposed_lead
         self.proposed_co = list(proposed_co)
+
+    @event("AnsweredAtFirstContact")
+    def _answered_at_first_contact(self, stamp: Stamp, entry: str, outcome: str,
+                                   reply: str) -> None:
+        self._reply_given(stamp, outcome, reply, [], at_first_contact=entry)
 
     @event("Referred")
     def _referred(self, stamp: Stamp, reason: str, where_to: str) -> None:
@@ -225,6 +234,10 @@ class Case(IntakeRules, ReviewRules, ClockRules, NotificationRules, ChainedAggre
 
     @event("Responded")
     def _responded(self, stamp: Stamp, outcome: str, reply: str, actions: list[str]) -> None:
+        self._reply_given(stamp, outcome, reply, actions)
+
+    def _reply_given(self, stamp: Stamp, outcome: str, reply: str, actions: list[str],
+                     **more: Any) -> None:
         self.status = Status.RESPONDED
         self.reply = {
             "outcome": outcome,
@@ -232,9 +245,42 @@ class Case(IntakeRules, ReviewRules, ClockRules, NotificationRules, ChainedAggre
             "actions": list(actions),
             "round": self.round,
             "responded_at": stamp.occurred_at,
+            **more,
         }
         self.replies_given.append(reply)
         self.deadline = None
+
+    # -- cases about one matter (`links`) ------------------------------------------------------
+
+    @event("LinkedAsRelated")
+    def _linked(self, stamp: Stamp, other: str) -> None:
+        self.related.append(other)
+
+    @event("RelatedLinkUndone")
+    def _unlinked(self, stamp: Stamp, other: str, reason: str) -> None:
+        self.related.remove(other)
+
+    @event("MarkedDuplicate")
+    def _marked_duplicate(self, stamp: Stamp, primary: str, reason: str) -> None:
+        self.duplicate_of = primary
+
+    @event("DuplicateUndone")
+    def _duplicate_undone(self, stamp: Stamp, primary: str, reason: str) -> None:
+        self.duplicate_of = None
+
+    @event("DuplicateAttached")
+    def _duplicate_attached(self, stamp: Stamp, duplicate: str) -> None:
+        self.duplicates.append(duplicate)
+
+    @event("DuplicateDetached")
+    def _duplicate_detached(self, stamp: Stamp, duplicate: str) -> None:
+        self.duplicates.remove(duplicate)
+
+    @event("AnsweredThroughPrimary")
+    def _answered_through_primary(
+        self, stamp: Stamp, primary: str, outcome: str, reply: str, actions: list[str]
+    ) -> None:
+        self._reply_given(stamp, outcome, reply, actions, through_primary=primary)
 
     # -- the filer's review and its closed loop ------------------------------------------------
 

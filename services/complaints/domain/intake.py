@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from complaints.domain.deadline import DueTime, due_fields
 from complaints.domain.errors import CaseRuleError
-from complaints.domain.values import Stage, Stamp, Status
+from complaints.domain.values import Outcome, Stage, Stamp, Status
 
 
 class IntakeRules:
@@ -68,3 +68,13 @@ class IntakeRules:
         self._information_supplied(
             stamp=stamp, content=content, attachments=attachments, **due_fields(due)
         )
+
+    def answer_at_first_contact(self, stamp: Stamp, entry: str, answer: str) -> None:
+        """A caller's question answered on the spot, from the knowledge base's `entry`: the
+        case filed for them is replied to at once, recorded as answered at first contact."""
+        self._require("answer_at_first_contact", Status.FILED)
+        if not self.on_behalf_of or self.round != 1:
+            raise CaseRuleError("first_contact_only",
+                                "only a case staff just filed for a caller is answered on the spot")
+        self._answered_at_first_contact(stamp=stamp, entry=entry, outcome=Outcome.EXPLAINED.value,
+                                        reply=answer)

@@ -122,11 +122,12 @@ def integration_event(
             return wire.INFORMATION_SUPPLIED, {}
         case Case.ProgressNoted() if event.visibility == Visibility.PUBLIC:
             return wire.PUBLIC_UPDATE, {"text": event.text}
-        case Case.Responded():
+        # A duplicate answered by its primary's reply: its filer is told it as a reply.
+        case Case.Responded() | Case.AnsweredThroughPrimary() | Case.AnsweredAtFirstContact():
             return wire.RESPONDED, {
                 "outcome": event.outcome,
                 "reply": event.reply,
-                "actions": list(event.actions),
+                "actions": list(getattr(event, "actions", [])),
                 "round": case.round,
             }
         case Case.Rated():

@@ -49,8 +49,10 @@ class Deadlines:
         self.calendar_version = 0
 
     @classmethod
-    def load(cls, calendar_dir: Path | None = None) -> Deadlines:
-        return cls(WorkingCalendar.load(calendar_dir), TimeLimits.load(), calendar_dir)
+    def load(
+        cls, calendar_dir: Path | None = None, limits: TimeLimits | None = None
+    ) -> Deadlines:
+        return cls(WorkingCalendar.load(calendar_dir), limits or TimeLimits.load(), calendar_dir)
 
     @property
     def calendar(self) -> WorkingCalendar:

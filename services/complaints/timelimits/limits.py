@@ -65,6 +65,27 @@ class TimeLimits:
             max_extension=_working_days(raw.get("max_extension"), "max_extension"),
         )
 
+    @classmethod
+    def of_catalogue(
+        cls, raw: Any, categories: Collection[str], packaged: TimeLimits
+    ) -> TimeLimits:
+        """A city catalogue's own limits (`time_limits`). Without a `default` of its own, every
+        category needs a complete override: a category left without a limit is named."""
+        if not isinstance(raw, Mapping):
+            raise TimeLimitsError("the time limits are a JSON object")
+        if "default" in raw:
+            return cls.parse(raw, categories)
+        stages = {stage.value: 1 for stage in Stage}  # stands in, to check the rest
+        limits = cls.parse({**raw, "default": stages}, categories)
+        lacking = sorted(category for category in categories
+                         if set(limits.overrides.get(category, {})) != set(Stage))
+        if lacking:
+            raise TimeLimitsError(
+                f"no default, so every category needs a limit for every stage: "
+                f"{', '.join(lacking)} lack(s) one (give a default, or complete overrides)"
+            )
+        return cls(packaged.default, limits.overrides, limits.max_extension)
+
     def working_days(self, category: str, stage: Stage | str) -> int:
         stage = Stage(stage)
         return self.overrides.get(category, self.default).get(stage, self.default[stage])

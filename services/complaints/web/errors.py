@@ -15,6 +15,7 @@ from complaints.application.filing import IdempotencyKeyReusedError
 from complaints.application.principals import AuthenticationError, PermissionDeniedError
 from complaints.application.staff import AccountExistsError
 from complaints.domain.errors import CaseRuleError, CaseStateError, DomainError
+from complaints.domain.knowledge import EntryNotFoundError
 from complaints.web.throttling import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     AuthenticationError: 401,
     PermissionDeniedError: 403,
     CaseNotFoundError: 404,
+    EntryNotFoundError: 404,
     VersionConflictError: 409,
     CaseStateError: 409,
     CaseRuleError: 409,

@@ -9,6 +9,7 @@ from flask import current_app
 from complaints.adapters.access_store import AccessStore
 from complaints.bootstrap import Services
 from complaints.intelligence.similar import SimilarCases
+from complaints.intelligence.suggestions import Dispatcher
 from complaints.readmodels.case_index import CaseIndex
 from complaints.readmodels.scorecards import Scorecards
 from complaints.web.metrics import Metrics
@@ -17,6 +18,7 @@ from complaints.web.tokens import TokenIssuer
 EXTENSION = "huiyin"
 SCORECARDS = "huiyin.scorecards"
 SIMILAR = "huiyin.similar"
+DISPATCH = "huiyin.dispatch"
 
 
 @dataclass(frozen=True)
@@ -49,3 +51,9 @@ def similar_cases() -> SimilarCases:
     """This worker's similar-cases model over the case index, fitted on its first question;
     only inside a request or an app context."""
     return current_app.extensions[SIMILAR]
+
+
+def dispatcher() -> Dispatcher:
+    """Dispatch suggestions from the model in the data directory, or the routing table;
+    only inside a request or an app context."""
+    return current_app.extensions[DISPATCH]

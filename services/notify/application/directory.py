@@ -1,13 +1,19 @@
-"""Mailboxes and names of the departments, the intake desk and the supervisor, from data/."""
+"""Mailboxes and names of the departments, the intake desk and the supervisor, from data/.
+
+A city's own catalogue (HUIYIN_CATALOGUE_FILE, shared.catalogue) replaces the departments:
+their names are the catalogue's, their mailboxes its own or, for a department it gives none,
+the packaged one of the same code (a department with neither is not told)."""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+from shared.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +39,21 @@ class Directory:
             departments=raw["departments"],
         )
 
+    def with_catalogue(self, catalogue: Catalogue | None) -> Directory:
+        """The directory with the departments of a city's catalogue; itself for None."""
+        if catalogue is None:
+            return self
+        departments = {}
+        for code, entry in catalogue.departments.items():
+            mailbox = entry.get("mailbox") or self.departments.get(code, {}).get("mailbox")
+            departments[code] = {"labels": dict(entry["labels"]),
+                                 **({"mailbox": mailbox} if mailbox else {})}
+        return replace(self, supervising_department=catalogue.supervising_department,
+                       departments=departments)
+
     def department(self, code: str) -> str | None:
         entry = self.departments.get(code)
-        if entry is None:
+        if entry is None or "mailbox" not in entry:
             log.warning("no mailbox for department %s; it is not told", code,
                         extra={"department": code})
             return None

@@ -182,6 +182,15 @@ def select_page(
     return select, count, {**params, **paging}
 
 
+def select_rows(
+    table: str, columns: Sequence[str], case_filter: CaseFilter, dialect: Dialect
+) -> tuple[str, dict[str, Any]]:
+    """Every matching case's `columns`, oldest filing first: for a read that needs them all
+    (a period's hot issues), not for a page."""
+    clause, params = where(case_filter, dialect)
+    return f"SELECT {', '.join(columns)} FROM {table}{clause} ORDER BY filed_at", params
+
+
 def _department_page(
     table: str,
     columns: Sequence[str],

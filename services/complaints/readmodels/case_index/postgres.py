@@ -16,9 +16,10 @@ from complaints.readmodels.case_index.filters import (
     CaseFilter,
     Dialect,
     select_page,
+    select_rows,
     status_counts,
 )
-from complaints.readmodels.case_index.rows import ROW_FIELDS, CaseRow
+from complaints.readmodels.case_index.rows import LEARNED_FIELDS, ROW_FIELDS, CaseRow
 from complaints.readmodels.case_index.state_counts import (
     ALL,
     PLACEMENT,
@@ -210,6 +211,32 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
                      "co_departments": list(row["co_departments"])} for row in curs.fetchall()]
         last = (rows[-1]["updated_at"], rows[-1]["case_id"]) if rows else None
         return TextPage(rows, last)
+
+    def closed_texts(self, after: str, limit: int) -> list[dict[str, Any]]:
+        """Closed cases' words and where they ended (`LEARNED_FIELDS`), by reference after
+        `after`: what dispatch suggestions learn from."""
+        statement = (f"SELECT {', '.join(LEARNED_FIELDS)} FROM {self.table} "
+                     "WHERE status = 'closed' AND NOT personal_data_erased "
+                     "AND reference > %(after)s ORDER BY reference LIMIT %(limit)s")
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL(statement), {"after": after, "limit": limit})
+            return [{name: row[name] for name in LEARNED_FIELDS} for row in curs.fetchall()]
+
+    def texts(self, references: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """The subject and description of each of the cases, by reference."""
+        statement = (f"SELECT reference, subject, description FROM {self.table} "
+                     "WHERE reference = ANY(%(references)s)")
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL(statement), {"references": list(references)})
+            return {row["reference"]: (row["subject"], row["description"])
+                    for row in curs.fetchall()}
+
+    def rows(self, case_filter: CaseFilter, columns: Sequence[str]) -> list[dict[str, Any]]:
+        """Every matching case's `columns`, oldest filing first."""
+        select, params = select_rows(self.table, columns, case_filter, DIALECT)
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL(select), params)
+            return [dict(row) for row in curs.fetchall()]
 
     def outdated(self) -> bool:
         """Whether the table was made by an earlier version: one that kept credit codes, kept no

@@ -48,6 +48,10 @@ CATCH_UP_POLL_SECONDS = 0.05
 MAX_PAGE_SIZE = 500
 # Rows with their text read at once: a description is at most a few thousand characters.
 TEXT_PAGE_SIZE = 5_000
+# What a period's hot issues read of each case; the keyed hashes tell its filers apart.
+FILER_KEYS = ("credit_code_hash", "external_user_hash", "phone_hash", "email_hash")
+HOT_FIELDS = ("reference", "subject", "description", "category", "lead_department",
+              "filed_at", "status", "deadline_state", "review_stage", *FILER_KEYS)
 # The deepest a reader's page may start: past it, narrow the search. Far below the 64-bit
 # OFFSET of SQLite and PostgreSQL, which a larger number would overflow.
 MAX_OFFSET = 100_000
@@ -82,9 +86,15 @@ class CaseIndexRecorder(Protocol):
 
     def outdated(self) -> bool: ...
 
+    def closed_texts(self, after: str, limit: int) -> list[dict[str, Any]]: ...
+
+    def texts(self, references: Sequence[str]) -> dict[str, tuple[str, str]]: ...
+
     def max_tracking_id(self, application_name: str) -> int | None: ...
 
     def texts_after(self, key: tuple[datetime, str], limit: int) -> TextPage: ...
+
+    def rows(self, case_filter: CaseFilter, columns: Sequence[str]) -> list[dict[str, Any]]: ...
 
 
 class CaseIndex:
@@ -209,6 +219,17 @@ class CaseIndex:
         items, _total = self.recorder.find(case_filter, CLOSING_ORDER, (limit, 0), count=False)
         return items
 
+    def closed_texts(self, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict[str, Any]]:
+        """Every closed case whose words are kept: reference, category, lead_department,
+        subject, description; by reference, a page at a time."""
+        after = ""
+        while True:
+            rows = self.recorder.closed_texts(after, page_size)
+            yield from rows
+            if len(rows) < page_size:
+                return
+            after = rows[-1]["reference"]
+
     def _case_ids(self, case_filter: CaseFilter) -> Iterator[str]:
         offset = 0
         while True:
@@ -258,6 +279,25 @@ class CaseIndex:
     def position(self) -> int:
         """The store position the index has taken in (0: none yet)."""
         return self.recorder.max_tracking_id(self.application_name) or 0
+
+    def filed_rows(
+        self, filed_from: date, filed_to: date, department: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The cases filed on the days from `filed_from` to `filed_to` (both included, city
+        time), led or co-handled by `department` if given, each with its text, state and a
+        key telling its filer apart (a keyed hash of their credit code, phone, email or
+        external user id; None when the index holds none: an anonymous or erased filer)."""
+        case_filter = CaseFilter(
+            department=department or None,
+            filed_from=_start_of(filed_from, "filed_from"),
+            filed_before=_after(filed_to),
+        )
+        rows = self.recorder.rows(case_filter, HOT_FIELDS)
+        for row in rows:
+            row["filer"] = next((row.pop(name) for name in FILER_KEYS if row.get(name)), None)
+            for name in FILER_KEYS:
+                row.pop(name, None)
+        return rows
 
     def lag(self) -> Lag:
         # Tracked first: a head read afterwards can only make `behind` larger, never hide lag.

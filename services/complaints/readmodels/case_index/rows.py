@@ -58,6 +58,10 @@ ROW_FIELDS = (
     "personal_data_erased",
 )
 
+# What dispatch suggestions learn from a closed case: its words, the category staff settled
+# on and the department that led it last (the one that replied, after any transfers).
+LEARNED_FIELDS = ("reference", "category", "lead_department", "subject", "description")
+
 
 @dataclass(frozen=True)
 class CaseRow:

@@ -14,9 +14,10 @@ from complaints.readmodels.case_index.filters import (
     CaseFilter,
     Dialect,
     select_page,
+    select_rows,
     status_counts,
 )
-from complaints.readmodels.case_index.rows import ROW_FIELDS, CaseRow
+from complaints.readmodels.case_index.rows import LEARNED_FIELDS, ROW_FIELDS, CaseRow
 from complaints.readmodels.case_index.state_counts import (
     ALL,
     PLACEMENT,
@@ -205,6 +206,33 @@ class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
         last = (rows[-1]["updated_at"], rows[-1]["case_id"]) if rows else None
         return TextPage(rows, last)
 
+    def closed_texts(self, after: str, limit: int) -> list[dict[str, Any]]:
+        """Closed cases' words and where they ended (`LEARNED_FIELDS`), by reference after
+        `after`: what dispatch suggestions learn from."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(_CLOSED_TEXTS, {"after": after, "limit": limit})
+            return [dict(zip(LEARNED_FIELDS, row, strict=True)) for row in c.fetchall()]
+
+    def texts(self, references: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """The subject and description of each of the cases, by reference."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT reference, subject, description FROM case_index "
+                      "WHERE reference IN (SELECT value FROM json_each(?))",
+                      [json.dumps(list(references))])
+            return {row[0]: (row[1], row[2]) for row in c.fetchall()}
+
+    def rows(self, case_filter: CaseFilter, columns: Sequence[str]) -> list[dict[str, Any]]:
+        """Every matching case's `columns`, oldest filing first; times as aware datetimes."""
+        select, params = select_rows("case_index", columns, case_filter, DIALECT)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(select, params)
+            rows = [dict(zip(columns, row, strict=True)) for row in c.fetchall()]
+        for row in rows:
+            for name in ("filed_at", "due_at", "updated_at", "closed_at"):
+                if row.get(name):
+                    row[name] = datetime.fromisoformat(row[name])
+        return rows
+
     def outdated(self) -> bool:
         """Whether the table was made by an earlier version: one that kept credit codes, kept no
         filer language, or cut its words another way (`search_text`), each missing a column
@@ -221,6 +249,9 @@ class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
             return {row[0]: int(row[1]) for row in c.fetchall()}
 
 
+_CLOSED_TEXTS = (f"SELECT {', '.join(LEARNED_FIELDS)} FROM case_index WHERE status = 'closed' "
+                 "AND personal_data_erased = 0 AND reference > :after "
+                 "ORDER BY reference LIMIT :limit")
 _PLACEMENTS = (f"SELECT case_id, {', '.join(PLACEMENT)} FROM case_index "
                "WHERE case_id IN (SELECT value FROM json_each(?))")
 

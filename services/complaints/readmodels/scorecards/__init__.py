@@ -50,6 +50,13 @@ How each figure is defined
   `rectified_on_time`: those at or before the rectify stage's due time in force.
 - `return_visits`: return visits (FollowedUp); `return_visit_rate` = return_visits / rectified.
 - `reopened_cases`: cases reopened after a reply; `reopen_rate` = reopened_cases / replied_cases.
+- `dispatched`: cases assigned to a department at least once; `first_dispatch_final`: those
+  whose first assignment was final, never transferred afterwards (onward, or back to intake
+  and assigned again); `first_dispatch_accuracy` = first_dispatch_final / dispatched. A case
+  counts for the department that led it last, so a department's figure is the share of its
+  cases that reached it on the first dispatch. A transfer is read from the stages the facts
+  keep (a transfer is the only event that starts a stage again within a round after the
+  reply stage has started), so facts stored by earlier versions are counted alike.
 - `breaches`, `escalations`: DeadlineBreached and Escalated events, in all and per stage
   (`breaches_accept`, `breaches_reply`, `breaches_rectify`, `breaches_return_visit`, the same
   for escalations).

@@ -224,9 +224,10 @@ _PRINTS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 
 # What the aggregates hold, beside the calendar they were counted on: a new definition (here,
-# reply times in calendar days beside working days) changes every fingerprint, so aggregates
-# counted by an earlier version are summed again from the facts, as after a calendar reload.
-DEFINITION = "reply times in working and calendar days"
+# first-dispatch accuracy beside reply times in calendar and working days) changes every
+# fingerprint, so aggregates counted by an earlier version are summed again from the facts,
+# as after a calendar reload.
+DEFINITION = "reply times in working and calendar days; first-dispatch accuracy"
 
 
 def fingerprint(calendar: Any) -> str:

@@ -100,6 +100,24 @@ class CaseFacts:
         return {run.round for run in self.done_runs(REPLY)}
 
     @property
+    def dispatched(self) -> bool:
+        """Assigned to a department at least once (its reply stage has started)."""
+        return any(run.stage == REPLY for run in self.runs)
+
+    @property
+    def transferred(self) -> bool:
+        """Moved after an assignment. Within a round, only a transfer starts a stage again
+        after the reply stage has started: the reply stage with the new department, or the
+        accept stage when the case goes back to intake (a reopening starts a new round)."""
+        assigned_in: set[int] = set()
+        for run in self.runs:
+            if run.stage in (ACCEPT, REPLY) and run.round in assigned_in:
+                return True
+            if run.stage == REPLY:
+                assigned_in.add(run.round)
+        return False
+
+    @property
     def reopened_after_reply(self) -> bool:
         """Reopened after one of its replies (a reopened referral does not count)."""
         return any(number in self.replied_rounds for number in self.reopened_rounds)

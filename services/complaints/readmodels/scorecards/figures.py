@@ -60,6 +60,8 @@ COUNTS = (
     "rectified_on_time",
     "return_visits",
     "reopened_cases",
+    "dispatched",
+    "first_dispatch_final",
     "breaches",
     *(f"breaches_{stage}" for stage in STAGES),
     "escalations",
@@ -74,6 +76,7 @@ RATES = {
     "rectified_on_time_rate": (("rectified_on_time",), "rectified"),
     "return_visit_rate": (("return_visits",), "rectified"),
     "reopen_rate": (("reopened_cases",), "replied_cases"),
+    "first_dispatch_accuracy": (("first_dispatch_final",), "dispatched"),
 }
 # From the start of the reply stage to the reply, over the timed replies: in working days
 # (the day after the start up to the reply's day, on the official calendar with its make-up
@@ -98,8 +101,10 @@ CONVENTIONS = (
     "days; weekends and holidays of years without an official schedule by rule), so a reply on "
     "the day of assignment takes 0; and in calendar days counted the same way. The median is "
     "the middle value (the mean of the two middle ones); the 90th percentile is by nearest "
-    "rank, the smallest value that at least 90 % of the replies reach. Rates are fractions "
-    "of their denominator, null when it is 0."
+    "rank, the smallest value that at least 90 % of the replies reach. First-dispatch accuracy "
+    "is the share of the cases ever assigned (dispatched) whose first assignment was final: "
+    "never transferred afterwards, onward or back to intake; per department, of the cases it "
+    "led last. Rates are fractions of their denominator, null when it is 0."
 )
 RATE_DIGITS = 4
 
@@ -161,6 +166,10 @@ class Tally:
                 self.reply_calendar_days.append(calendar_days_between(run.started_at,
                                                                       run.ended_at))
                 count(TIMED_REPLIES, run.round)
+        if facts.dispatched:
+            count("dispatched")
+            if not facts.transferred:
+                count("first_dispatch_final")
         if facts.replied_rounds:
             count("replied_cases")
             if facts.reopened_after_reply:

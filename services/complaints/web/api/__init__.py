@@ -12,10 +12,13 @@ from complaints.web.api import (
     cases,
     commands,
     documents,
+    hot_issues,
+    knowledge,
     operations,
     queues,
     scorecards,
     similar,
+    suggestions,
 )
 from complaints.web.api.links import CaseLinksPlugin
 from complaints.web.api.schemas.errors import ErrorSchema
@@ -29,7 +32,7 @@ as `Authorization: Bearer …`. Every error answers `{"error", "message", "detai
 
 # In this order in the OpenAPI document.
 BLUEPRINTS = (auth.blp, cases.blp, documents.blp, commands.blp, queues.blp, similar.blp,
-              operations.blp, scorecards.blp)
+              operations.blp, scorecards.blp, hot_issues.blp, knowledge.blp, suggestions.blp)
 
 
 class HuiyinApi(Api):

@@ -16,13 +16,16 @@ from complaints.web.api.schemas.cases import CaseSchema
 from complaints.web.api.schemas.commands import (
     AssignmentSchema,
     CommandSchema,
+    DuplicateSchema,
     ErasureSchema,
     ExtensionSchema,
+    FirstContactSchema,
     FollowUpSchema,
     IfMatchHeaderSchema,
     InformationRequestSchema,
     InformationSchema,
     InvalidationSchema,
+    LinkSchema,
     NoteSchema,
     RatingSchema,
     RectificationSchema,
@@ -31,6 +34,8 @@ from complaints.web.api.schemas.commands import (
     ResponseSchema,
     ReviewConclusionSchema,
     TransferSchema,
+    UndoDuplicateSchema,
+    UnlinkSchema,
 )
 from complaints.web.identity import current_principal
 from complaints.web.runtime import runtime
@@ -88,6 +93,23 @@ COMMANDS = (
             "A new round begins."),
     Command("close", "close", CommandSchema, "Close a case",
             "Only after a reply the filer can see, and once any bad review's loop is done."),
+    Command("first-contact-answer", "answer_at_first_contact", FirstContactSchema,
+            "Answer a caller at first contact",
+            "A case intake just filed for a caller, answered on the spot with a knowledge base "
+            "entry in force: replied at once, and counted as answered at first contact."),
+    Command("links", "link", LinkSchema, "Link a case to a related one",
+            "Both cases record the link; each reader sees it on both."),
+    Command("links/undo", "unlink", UnlinkSchema, "Undo a link between two cases",
+            "Both cases record the undoing, with the reason."),
+    Command("duplicate", "mark_duplicate", DuplicateSchema,
+            "Mark a case a duplicate of a primary",
+            "The duplicate keeps its own filer, access and rating; the primary's reply "
+            "answers it too (at once, if the primary has replied already). A duplicate is "
+            "never a primary, and a primary never a duplicate. Reversible: `duplicate/undo`."),
+    Command("duplicate/undo", "undo_duplicate", UndoDuplicateSchema,
+            "Undo a duplicate mark",
+            "The case stands on its own again; a reply it was given through the primary "
+            "stays. Both cases record the undoing."),
     Command("deadline/extension", "extend_deadline", ExtensionSchema,
             "Extend the running stage's deadline",
             "Once per stage, by at most 15 working days, with a reason."),

@@ -34,6 +34,7 @@ from complaints.web.pages.errors import is_page_request
 from complaints.web.pages.filing import views as filing
 from complaints.web.pages.home import views as home
 from complaints.web.pages.intake import views as intake
+from complaints.web.pages.knowledge import views as knowledge
 from complaints.web.pages.labels import category_name, department_name, role_name
 from complaints.web.pages.languages import (
     DEFAULT_LANGUAGE,
@@ -60,7 +61,7 @@ from complaints.web.pages.tracking import views as tracking
 blp = Blueprint("pages", __name__)
 # A new feature: a folder whose views.py has its own Blueprint, added here.
 for feature in (home.blp, staff.blp, dashboard.blp, audit.blp, filing.blp, tracking.blp,
-                queue.blp, case.blp, intake.blp, similar.blp):
+                queue.blp, case.blp, intake.blp, knowledge.blp, similar.blp):
     blp.register_blueprint(feature)
 
 _SESSION_KEY_LABEL = b"huiyin/page-sessions/v1"

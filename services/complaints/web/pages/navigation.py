@@ -34,6 +34,12 @@ STAFF = (
         frozenset({Role.INTAKE, Role.SUPERVISOR}),
     ),
     Destination(
+        "/staff/knowledge",
+        _l("Knowledge base"),
+        _l("Answers given again and again, to answer callers on the spot."),
+        frozenset({Role.INTAKE, Role.HANDLER, Role.SUPERVISOR}),
+    ),
+    Destination(
         "/staff/queue",
         _l("Queue"),
         _l("The cases your department handles, nearest deadline first."),

@@ -105,7 +105,16 @@ class CaseSchema(Schema):
     proposed_co = fields.List(fields.String())
     referred_to = fields.String(allow_none=True)
     requested_items = fields.List(fields.String())
-    reply = fields.Dict(allow_none=True)
+    reply = fields.Dict(allow_none=True, metadata={
+        "description": "the latest reply: outcome, reply, actions, round, responded_at, and "
+                       "`through_primary` (a reference) when the primary's reply answered this "
+                       "duplicate"})
+    related = fields.List(fields.String(), metadata={
+        "description": "the references of the cases linked to this one as related"})
+    duplicate_of = fields.String(allow_none=True, metadata={
+        "description": "the primary's reference while this case is marked its duplicate"})
+    duplicates = fields.List(fields.String(), metadata={
+        "description": "the references of this primary's standing duplicates"})
     review = fields.Nested(ReviewStateSchema)
     closed_at = Timestamp(allow_none=True)
     updated_at = Timestamp()

@@ -22,6 +22,7 @@ from complaints.web.api.schemas.fields import (
     aware_time,
     department,
     one_of,
+    reference,
     tagged_version,
     text,
     text_list,
@@ -135,6 +136,34 @@ class FollowUpSchema(CommandSchema):
 
 
 class ReopeningSchema(CommandSchema):
+    reason = text(2_000)
+
+
+def _other_case(description: str) -> fields.String:
+    return fields.String(required=True, validate=reference,
+                         metadata={"description": description, "example": "HY-2026-000123"})
+
+
+class LinkSchema(CommandSchema):
+    other = _other_case("the reference of the case about the same matter")
+
+
+class UnlinkSchema(CommandSchema):
+    other = _other_case("the reference of the linked case")
+    reason = text(2_000)
+
+
+class DuplicateSchema(CommandSchema):
+    primary = _other_case("the reference of the case whose reply answers this one too")
+    reason = text(2_000)
+
+
+class FirstContactSchema(CommandSchema):
+    entry = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                          metadata={"description": "the knowledge base entry answered from"})
+
+
+class UndoDuplicateSchema(CommandSchema):
     reason = text(2_000)
 
 

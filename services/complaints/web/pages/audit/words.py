@@ -30,6 +30,14 @@ EVENT_NAMES = {
     "DeadlineRecomputed": _l("Due time recomputed"),
     "Escalated": _l("Escalated for supervision"),
     "Responded": _l("Reply given"),
+    "AnsweredThroughPrimary": _l("Answered by the primary case's reply"),
+    "AnsweredAtFirstContact": _l("Answered at first contact"),
+    "LinkedAsRelated": _l("Linked as related"),
+    "RelatedLinkUndone": _l("Link undone"),
+    "MarkedDuplicate": _l("Marked a duplicate"),
+    "DuplicateUndone": _l("Duplicate mark undone"),
+    "DuplicateAttached": _l("A duplicate attached"),
+    "DuplicateDetached": _l("A duplicate detached"),
     "Rated": _l("Rated by the filer"),
     "RatingInvalidated": _l("Rating ruled invalid"),
     "ReviewConcluded": _l("Re-check concluded"),
@@ -44,6 +52,8 @@ EVENT_NAMES = {
 
 FIELD_NAMES = {
     "reference": _l("Reference"), "channel": _l("Channel"), "filer": _l("Filer"),
+    "other": _l("Other case"), "primary": _l("Primary case"), "duplicate": _l("Duplicate case"),
+    "entry": _l("Knowledge base entry"),
     "on_behalf_of": _l("Filed by staff for a caller"), "category": _l("Category"),
     "subject": _l("Subject"), "description": _l("Description"),
     "happened_on": _l("Happened on"), "happened_at_place": _l("Where it happened"),
@@ -125,7 +135,7 @@ DEPARTMENT_FIELDS = {"proposed_lead", "proposed_co", "lead", "co", "from_departm
 # A department field left empty names the intake desk (a transfer back, a breach at intake).
 INTAKE_WHEN_EMPTY = {"to", "department"}
 CODE_FIELDS = {"access_code_hash", "submission_digest", "notification_id", "message_id",
-               "reference", "credit_code"}
+               "reference", "credit_code", "other", "primary", "duplicate"}
 FAULTS = {
     audit.UNREADABLE: _l("it cannot be read"),
     audit.OUT_OF_PLACE: _l("it is not at its place in the order of events"),

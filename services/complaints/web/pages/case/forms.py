@@ -19,8 +19,16 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Regexp,
+    ValidationError,
+)
 
+from complaints.application.case_application import REFERENCE_PATTERN
 from complaints.domain.case import Case
 from complaints.domain.values import ErasureBasis, Status
 from complaints.web.pages.case.words import choices, staff_channel_choices
@@ -264,6 +272,50 @@ class ExtendDeadlineForm(StepForm):
                 "reason": self.reason.data}
 
 
+def reference_field(label: LazyString, missing: LazyString) -> StringField:
+    """Another case, by its reference as people type it (small letters, spaces)."""
+    return StringField(label, filters=[lambda value: (value or "").strip().upper()],
+                       validators=[DataRequired(missing), Regexp(
+                           REFERENCE_PATTERN,
+                           message=_l("A reference looks like HY-2026-000123."))],
+                       description=_l("Like HY-2026-000123"))
+
+
+class LinkForm(StepForm):
+    other = reference_field(_l("Related case"), _l("Give the related case's reference"))
+
+    def arguments(self) -> dict[str, Any]:
+        return {"other": self.other.data}
+
+
+class UnlinkForm(StepForm):
+    other = SelectField(_l("Linked case"), validators=[InputRequired()])
+    reason = text(_l("Reason"), 2_000, _l("Give the reason"))
+
+    def prepare(self, case: Case, departments: list[str], most_days: int) -> None:
+        self.other.choices = [SelectChoice(reference, reference) for reference in case.related]
+
+    def arguments(self) -> dict[str, Any]:
+        return {"other": self.other.data, "reason": self.reason.data}
+
+
+class MarkDuplicateForm(StepForm):
+    primary = reference_field(_l("Primary case"), _l("Give the primary case's reference"))
+    reason = text(_l("Reason"), 2_000, _l("Give the reason"),
+                  hint=_l("The primary's reply will answer this case too; its filer keeps "
+                          "their own case and rating. It can be undone."))
+
+    def arguments(self) -> dict[str, Any]:
+        return {"primary": self.primary.data, "reason": self.reason.data}
+
+
+class UndoDuplicateForm(StepForm):
+    reason = text(_l("Reason"), 2_000, _l("Give the reason"))
+
+    def arguments(self) -> dict[str, Any]:
+        return {"reason": self.reason.data}
+
+
 class EraseForm(StepForm):
     """Crypto-shredding cannot be undone: the form asks for the basis and a ticked
     confirmation, checked on the server, so it needs no script to be safe."""
@@ -324,6 +376,12 @@ STEPS = (
     Step("close", CloseForm, _l("Close the case"), _l("The case was closed.")),
     Step("extend_deadline", ExtendDeadlineForm, _l("Extend the deadline"),
          _l("The deadline was extended.")),
+    Step("link", LinkForm, _l("Link a related case"), _l("The cases were linked.")),
+    Step("unlink", UnlinkForm, _l("Undo a link"), _l("The link was undone.")),
+    Step("mark_duplicate", MarkDuplicateForm, _l("Mark as a duplicate"),
+         _l("The case was marked a duplicate.")),
+    Step("undo_duplicate", UndoDuplicateForm, _l("Undo the duplicate mark"),
+         _l("The duplicate mark was undone.")),
     Step("erase_personal_data", EraseForm, _l("Erase personal data"),
          _l("The filer's personal data was erased.")),
 )  # fmt: skip

@@ -17,6 +17,7 @@ from complaints.web.pages.attachments import file_size
 from complaints.web.pages.case.forms import STEP_BY_COMMAND, STEP_BY_PATH, StepForm
 from complaints.web.pages.case.words import explain, vocabulary
 from complaints.web.pages.deadlines import deadline_shown
+from complaints.web.pages.intake.suggestions import suggestion_shown
 from complaints.web.pages.notices import one_entry_per_notice
 from complaints.web.pages.sessions import current_principal, staff_required
 from complaints.web.pages.similar.views import similar_to
@@ -107,10 +108,19 @@ def _place(error: Exception, form: StepForm, problems: list[str]) -> None:
         problems.append(explain(error))
 
 
+def _suggestion(case: Case, offered: list[str]) -> dict | None:
+    """Dispatch suggestions beside the accept and assign steps, for whoever is offered them."""
+    if not {"accept", "assign"} & set(offered):
+        return None
+    return suggestion_shown(str(case.subject or ""), str(case.description or ""), case.category)
+
+
 def _page(case: Case, failed: tuple[str, StepForm, list[str]] | None = None) -> str:
     principal = current_principal()
     complaints = runtime().services.complaints
-    offered = available_commands(principal, case)
+    # A step with a form here; answering at first contact is offered where the call is filed.
+    offered = [command for command in available_commands(principal, case)
+               if command in STEP_BY_COMMAND]
     steps = []
     for command in offered:
         step = STEP_BY_COMMAND[command]
@@ -136,6 +146,7 @@ def _page(case: Case, failed: tuple[str, StepForm, list[str]] | None = None) -> 
             view["messages"]),
         attachments=_attachments(case),
         file_size=file_size,
+        suggestion=_suggestion(case, offered),
         page_has_errors=bool(failed),
         similar=similar_to(case, principal),
     )

@@ -10,11 +10,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
 
 from complaints.domain.values import Role, Status
+from complaints.intelligence.hot import concentration
 from complaints.readmodels.case_index import MAX_OFFSET
 from complaints.readmodels.scorecards import LONGEST_PERIOD_YEARS
 from complaints.readmodels.scorecards.figures import FIGURES
+from complaints.web.api.hot_issues import finder
+from complaints.web.api.schemas.hot_issues import LONGEST_PERIOD_DAYS as LONGEST_HOT_DAYS
 from complaints.web.downloads import csv_response
 from complaints.web.pages.dashboard.forms import Period, PeriodForm, quick_periods
 from complaints.web.pages.dashboard.panels import Panels, listed
@@ -105,6 +109,33 @@ def cases():
         steps={name: url_for(".cases", **period.query(figure=figure, state=state, offset=at))
                for name, at in steps.items() if at is not None},
         behind=lag.behind,
+        back=url_for(".overview", **period.query()),
+    )
+
+
+@blp.route("/hot-issues", methods=["GET"])
+@staff_required(*READERS)
+def hot_issues():
+    """The period's hot issues, each with its words, places, departments and cases, and the
+    concentration of the period's complaints by category and month."""
+    form, period = _chosen_period()
+    if period is None:
+        return _picker_with_problems(form)
+    if (period.last - period.first).days + 1 > LONGEST_HOT_DAYS:
+        form.period_to.errors = [_("Hot issues are found in at most %(days)d days: choose a "
+                                   "shorter period", days=LONGEST_HOT_DAYS)]
+        return _picker_with_problems(form)
+    issues, rows = finder().find(period.first, period.last, period.department)
+    table = concentration(rows)
+    months = sorted({month for counts in table.values() for month in counts})
+    return render_template(
+        "dashboard/hot_issues.html",
+        period=period,
+        issues=issues,
+        cases=len(rows),
+        table=table,
+        months=months,
+        behind=runtime().case_index.lag().behind,
         back=url_for(".overview", **period.query()),
     )
 

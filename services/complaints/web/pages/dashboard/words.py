@@ -46,6 +46,8 @@ FIGURE_NAMES = {
     "ratings_malicious": _l("Ratings ruled malicious"),
     "breaches": _l("Breaches"),
     "escalations": _l("Escalations"),
+    "dispatched": _l("Cases dispatched"),
+    "first_dispatch_final": _l("Cases final at first dispatch"),
 }
 
 

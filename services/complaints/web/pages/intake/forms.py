@@ -115,9 +115,17 @@ class CallerForm(FlaskForm):
             self.submission.data = secrets.token_urlsafe(18)
 
 
+class AnswerForm(FlaskForm):
+    version = HiddenField()
+    entry = HiddenField(validators=[InputRequired()])
+
+
 class DispatchForm(FlaskForm):
     version = HiddenField()
     lead = SelectField(_l("Lead department"), validators=[InputRequired()])
+    # What the dispatch suggestions say of the case (intake/suggestions.py), shown beside the
+    # choice and never applied; None where none was asked for.
+    suggestion: dict[str, Any] | None = None
 
 
 def submission(form: CallerForm) -> dict[str, Any]:

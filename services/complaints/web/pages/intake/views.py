@@ -11,15 +11,19 @@ from complaints.application.access_codes import derive_access_code
 from complaints.application.case_application import VersionConflictError
 from complaints.application.filing import IdempotencyKeyReusedError
 from complaints.domain.errors import CaseRuleError, CaseStateError, InvalidValueError
+from complaints.domain.knowledge import EntryNotFoundError
 from complaints.domain.values import Role, Status
+from complaints.intelligence.knowledge import FINDER
 from complaints.readmodels.case_index.filters import QUEUE_ORDER, CaseFilter
 from complaints.web.api.schemas.filing import FilingSchema
 from complaints.web.pages.case.words import explain, vocabulary
 from complaints.web.pages.deadlines import time_left
-from complaints.web.pages.intake.forms import CallerForm, DispatchForm, submission
+from complaints.web.pages.intake.forms import AnswerForm, CallerForm, DispatchForm, submission
+from complaints.web.pages.intake.suggestions import suggestion_shown, suggestions_for
 from complaints.web.pages.labels import department_name
 from complaints.web.pages.sessions import current_principal, staff_required
 from complaints.web.runtime import runtime
+from shared.locale import CITY_TIME
 
 blp = Blueprint("intake", __name__, url_prefix="/staff/intake")
 blp.context_processor(vocabulary)
@@ -70,8 +74,44 @@ def filed(reference: str):
     if session.get(_JUST_FILED) == case.reference:
         session.pop(_JUST_FILED)
         code = derive_access_code(complaints.secret_key, case.id)
-    return render_template("intake/filed.html", case=case, code=code,
-                           dispatch=_dispatch_form(case.category, case.version))
+    dispatch_form = _dispatch_form(case.category, case.version)
+    dispatch_form.suggestion = suggestion_shown(str(case.subject or ""),
+                                                str(case.description or ""), case.category)
+    return render_template("intake/filed.html", case=case, code=code, dispatch=dispatch_form,
+                           answers=_answers(case), answer_form=AnswerForm(formdata=None, data={
+                               "version": str(case.version)}))
+
+
+@blp.route("/answer/<reference>", methods=["POST"])
+@staff_required(*DESK)
+def answer(reference: str):
+    """The caller answered on the spot from the knowledge base entry chosen."""
+    complaints = runtime().services.complaints
+    principal = current_principal()
+    case = complaints.read_case(principal, complaints.resolve_case_id(reference))
+    form = AnswerForm()
+    if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+        try:
+            complaints.answer_at_first_contact(principal, case.id, form.entry.data,
+                                               expected_version=version)
+        except VersionConflictError:
+            flash(_("Someone changed this case meanwhile; nothing was done."))
+        except (CaseRuleError, CaseStateError, InvalidValueError, EntryNotFoundError) as error:
+            flash(explain(error))
+        else:
+            flash(_("The caller was answered at first contact."))
+    return redirect(url_for("pages.case.show", reference=case.reference), code=303)
+
+
+def _answers(case) -> list:
+    """Knowledge base entries in force for the call's words, while it can be answered so."""
+    if case.status != Status.FILED or not case.on_behalf_of:
+        return []
+    complaints = runtime().services.complaints
+    today = complaints.clock().astimezone(CITY_TIME).date()
+    entries = complaints.knowledge.entries(current_principal(), on=today)
+    return FINDER.suggest(entries, f"{case.subject}\n{case.description}", limit=3)
 
 
 @blp.route("/dispatch/<reference>", methods=["POST"])
@@ -123,6 +163,8 @@ def _desk(form: CallerForm, problems: list[str],
     rows = [{**time_left(item, now), "dispatch": _dispatch_form(item["category"],
                                                                 item["version"])}
             for item in items]
+    for row, shown in zip(rows, suggestions_for(items), strict=True):
+        row["dispatch"].suggestion = shown
     return render_template(
         "intake/desk.html", form=form, problems=problems, rows=rows, total=total, lag=lag,
         offset=offset, page_size=PAGE_SIZE, dispatch_problem=dispatch_problem,

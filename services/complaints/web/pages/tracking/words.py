@@ -26,7 +26,9 @@ RATINGS = [
 # could not reach them.
 TIMELINE = (
     "Filed", "Accepted", "Referred", "Assigned", "Transferred", "InformationRequested",
-    "InformationSupplied", "ProgressNoted", "Responded", "Rated", "ReviewConcluded",
+    "InformationSupplied", "ProgressNoted", "Responded", "AnsweredThroughPrimary",
+    "AnsweredAtFirstContact", "Rated",
+    "ReviewConcluded",
     "Rectified", "FollowedUp", "Reopened", "Closed", "DeadlineExtended", "DeadlineRecomputed",
     "FilerUnreachable", "PersonalDataErased",
 )  # fmt: skip

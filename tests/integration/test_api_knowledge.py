@@ -1,0 +1,87 @@
+"""The knowledge base through the API: kept by intake and supervisors, suggested for a caller's
+words, and a caller answered on the spot from an entry, recorded as such."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+REFUND = {
+    "question": "出口退税多久能到账？",
+    "answer": "出口退税申报审核通过后，一般在10个工作日内退还至企业账户；可在电子税务局查询进度。",
+    "category": "tax", "valid_from": "2026-01-01", "source": "国家税务总局公告2022年第9号",
+}
+LICENCE = {
+    "question": "营业执照遗失怎么补办？",
+    "answer": "在国家企业信用信息公示系统发布遗失公告后，携带身份证到政务中心窗口申请补领。",
+    "category": "business_registration", "valid_from": "2026-01-01", "source": "市场监管局",
+}
+
+
+@pytest.fixture
+def intake(staff):
+    return staff.login("intake")
+
+
+def test_entries_are_kept_revised_and_withdrawn_and_suggested_by_a_callers_words(
+    intake, staff, assert_error
+):
+    refund = intake.post("/api/v1/knowledge", json=REFUND)
+    licence = intake.post("/api/v1/knowledge", json=LICENCE)
+    assert refund.status_code == licence.status_code == 201, refund.json
+    handler = staff.login("handler-TAX")
+
+    suggested = handler.get("/api/v1/knowledge", query_string={
+        "text": "我公司申报的出口退税什么时候到账"}).json["items"]
+    revised = intake.post(f"/api/v1/knowledge/{refund.json['entry_id']}/revision",
+                          json={**REFUND, "answer": "一般在7个工作日内退还。"})
+    withdrawn = intake.post(f"/api/v1/knowledge/{licence.json['entry_id']}/withdrawal",
+                            json={"reason": "流程已改为全程网办"})
+
+    assert suggested[0]["entry_id"] == refund.json["entry_id"]
+    assert suggested[0]["score"] > 0 and "退税" in suggested[0]["shared"]
+    assert (revised.json["revision"], revised.json["answer"]) == (2, "一般在7个工作日内退还。")
+    assert withdrawn.json["withdrawn"] is True
+    listed = intake.get("/api/v1/knowledge").json["items"]
+    assert [entry["entry_id"] for entry in listed] == [refund.json["entry_id"]]
+    assert len(intake.get("/api/v1/knowledge?withdrawn=true").json["items"]) == 2
+    assert_error(handler.post("/api/v1/knowledge", json=REFUND), 403)
+    assert_error(intake.post(f"/api/v1/knowledge/{licence.json['entry_id']}/revision",
+                             json=LICENCE), 409)
+    assert_error(intake.post("/api/v1/knowledge/nothing/withdrawal", json={"reason": "x"}), 404)
+    assert_error(intake.post("/api/v1/knowledge", json={**REFUND, "valid_until": "2025-01-01"}),
+                 422)
+    assert_error(intake.post("/api/v1/knowledge", json={**REFUND, "category": "weather"}), 422)
+
+
+def test_a_caller_is_answered_at_first_contact_from_an_entry_in_force(
+    intake, filer, staff, assert_error, event_store
+):
+    entry = intake.post("/api/v1/knowledge", json=REFUND).json["entry_id"]
+    expired = intake.post("/api/v1/knowledge", json={
+        **LICENCE, "valid_from": "2024-01-01", "valid_until": "2024-12-31"}).json["entry_id"]
+    call = filer.file_case(intake, channel="hotline", subject="咨询出口退税到账时间",
+                           description="企业来电咨询出口退税多久到账。")
+    own = filer.file_case(subject="网上提交的投诉")
+
+    head = event_store.head()
+    stale = intake.act(call.reference, "first-contact-answer", {"entry": expired})
+    assert event_store.head() == head
+    answered = intake.act(call.reference, "first-contact-answer", {"entry": entry})
+    web_filed = intake.act(own.reference, "first-contact-answer", {"entry": entry})
+    twice = intake.act(call.reference, "first-contact-answer", {"entry": entry})
+
+    assert "not in force" in assert_error(stale, 422)["message"]
+    assert answered.status_code == 200, answered.json
+    assert answered.json["status"] == "responded"
+    assert answered.json["reply"]["at_first_contact"] == entry
+    assert answered.json["reply"]["reply"] == REFUND["answer"]
+    assert assert_error(web_filed, 409)["details"]["rule"] == "first_contact_only"
+    assert_error(twice, 409)
+    assert_error(staff.login("handler-TAX").act(call.reference, "first-contact-answer",
+                                                {"entry": entry}), 403)
+    history = intake.history(call.reference).json["events"]
+    assert history[-1]["type"] == "AnsweredAtFirstContact"
+    assert date.fromisoformat(answered.json["reply"]["responded_at"][:10]) >= (
+        date.today() - timedelta(days=1))
