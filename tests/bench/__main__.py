@@ -14,6 +14,7 @@ from tests.bench import (
     scorecards,
     sealing,
     sign_in_flood,
+    similar,
     stream,
 )
 
@@ -26,6 +27,7 @@ BENCHMARKS = {
     "rebuild": rebuild.run,
     "notify": notify.run,
     "sign-in-flood": sign_in_flood.run,
+    "similar": similar.run,
     "dispatch": dispatch.run,
     "hot-issues": hot_issues.run,
 }

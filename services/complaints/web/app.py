@@ -9,6 +9,7 @@ from flask import Flask
 
 from complaints.adapters.access_store import open_access_store
 from complaints.bootstrap import build_services
+from complaints.intelligence.similar import SimilarCases
 from complaints.intelligence.suggestions import Dispatcher
 from complaints.readmodels.case_index import open_case_index
 from complaints.readmodels.scorecards import open_scorecards
@@ -16,7 +17,7 @@ from complaints.settings import Settings
 from complaints.web import api, docs, pages, request_hooks, security_headers, throttling
 from complaints.web.errors import register_error_handlers
 from complaints.web.metrics import Metrics
-from complaints.web.runtime import DISPATCH, EXTENSION, SCORECARDS, Runtime
+from complaints.web.runtime import DISPATCH, EXTENSION, SCORECARDS, SIMILAR, Runtime
 from complaints.web.tokens import TokenIssuer
 from shared.installation import SecretFileError, demo_password
 from shared.logging_setup import configure_logging
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         services.complaints, create=settings.create_tables
     )
 
+    # Fitted in the background on its first question, not here: a worker starts at once.
+    app.extensions[SIMILAR] = SimilarCases(case_index)
     app.extensions[DISPATCH] = Dispatcher(settings.data_dir, services.routing)
 
     api.install(app)

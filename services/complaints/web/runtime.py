@@ -8,6 +8,7 @@ from flask import current_app
 
 from complaints.adapters.access_store import AccessStore
 from complaints.bootstrap import Services
+from complaints.intelligence.similar import SimilarCases
 from complaints.intelligence.suggestions import Dispatcher
 from complaints.readmodels.case_index import CaseIndex
 from complaints.readmodels.scorecards import Scorecards
@@ -16,6 +17,7 @@ from complaints.web.tokens import TokenIssuer
 
 EXTENSION = "huiyin"
 SCORECARDS = "huiyin.scorecards"
+SIMILAR = "huiyin.similar"
 DISPATCH = "huiyin.dispatch"
 
 
@@ -43,6 +45,12 @@ def scorecards() -> Scorecards:
     """The department scorecards beside the event store, for the API and the dashboard alike;
     only inside a request or an app context."""
     return current_app.extensions[SCORECARDS]
+
+
+def similar_cases() -> SimilarCases:
+    """This worker's similar-cases model over the case index, fitted on its first question;
+    only inside a request or an app context."""
+    return current_app.extensions[SIMILAR]
 
 
 def dispatcher() -> Dispatcher:

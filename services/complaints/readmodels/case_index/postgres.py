@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -28,6 +28,7 @@ from complaints.readmodels.case_index.state_counts import (
     moves,
 )
 from complaints.readmodels.case_index.state_counts import TABLE as STATES
+from complaints.readmodels.case_index.texts import TextPage, select_after
 from complaints.readmodels.recorders import ReadModelPostgresRecorder, iso_utc
 from shared.locale import CITY_TIMEZONE
 
@@ -141,6 +142,9 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
                 # The closed cases whose personal data is still kept: retention's candidates.
                 f"CREATE INDEX IF NOT EXISTS case_index_retention ON {self.table} "
                 "(closed_at, reference) WHERE NOT personal_data_erased",
+                # Case intelligence takes in the rows changed since it last read, in this order.
+                f"CREATE INDEX IF NOT EXISTS case_index_by_update ON {self.table} "
+                "(updated_at, case_id)",
                 f"CREATE INDEX IF NOT EXISTS case_index_co_departments ON {self.table} "
                 "USING GIN (co_departments)",
                 f"CREATE INDEX IF NOT EXISTS case_index_search ON {self.table} "
@@ -149,6 +153,7 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
                 self.states.fill,
             )
         )
+        self._texts_after = SQL(select_after(self.table, "%({})s"))
         self._placements = SQL(
             f"SELECT case_id, {', '.join(PLACEMENT)} FROM {self.table} WHERE case_id = ANY(%s)")
         # A row only ever moves forward: an older version never overwrites a newer one.
@@ -194,6 +199,18 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
                 curs.execute(SQL(count_all), params)
                 total = curs.fetchone()["total"]
         return [_loaded(row) for row in rows], int(total)
+
+    def texts_after(self, key: tuple[datetime, str], limit: int) -> TextPage:
+        """Up to `limit` rows with their text, changed after `key` (updated_at, case_id), in
+        that order."""
+        at, case_id = key
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute("SET LOCAL jit = off")
+            curs.execute(self._texts_after, {"at": at, "case_id": UUID(case_id), "limit": limit})
+            rows = [{**row, "case_id": str(row["case_id"]),
+                     "co_departments": list(row["co_departments"])} for row in curs.fetchall()]
+        last = (rows[-1]["updated_at"], rows[-1]["case_id"]) if rows else None
+        return TextPage(rows, last)
 
     def closed_texts(self, after: str, limit: int) -> list[dict[str, Any]]:
         """Closed cases' words and where they ended (`LEARNED_FIELDS`), by reference after

@@ -32,6 +32,7 @@ from complaints.readmodels.case_index.postgres import CaseIndexPostgresRecorder
 from complaints.readmodels.case_index.rows import CaseRow, enterprise_key
 from complaints.readmodels.case_index.search_text import query_terms
 from complaints.readmodels.case_index.sqlite import CaseIndexSQLiteRecorder
+from complaints.readmodels.case_index.texts import FIRST_KEY, TextPage
 from complaints.readmodels.projection import Lag
 from complaints.settings import Settings
 from shared.locale import CITY_TIME
@@ -45,6 +46,8 @@ CATCH_UP_WITHIN = 100  # positions
 CATCH_UP_POLL_SECONDS = 0.05
 
 MAX_PAGE_SIZE = 500
+# Rows with their text read at once: a description is at most a few thousand characters.
+TEXT_PAGE_SIZE = 5_000
 # What a period's hot issues read of each case; the keyed hashes tell its filers apart.
 FILER_KEYS = ("credit_code_hash", "external_user_hash", "phone_hash", "email_hash")
 HOT_FIELDS = ("reference", "subject", "description", "category", "lead_department",
@@ -88,6 +91,8 @@ class CaseIndexRecorder(Protocol):
     def texts(self, references: Sequence[str]) -> dict[str, tuple[str, str]]: ...
 
     def max_tracking_id(self, application_name: str) -> int | None: ...
+
+    def texts_after(self, key: tuple[datetime, str], limit: int) -> TextPage: ...
 
     def rows(self, case_filter: CaseFilter, columns: Sequence[str]) -> list[dict[str, Any]]: ...
 
@@ -260,6 +265,20 @@ class CaseIndex:
             filed_before=_after(filed_to) if filed_to else None,
         )
         return {status.value: 0 for status in Status} | self.recorder.status_counts(case_filter)
+
+    def texts_after(
+        self, key: tuple[datetime, str] | None = None, limit: int = MAX_PAGE_SIZE
+    ) -> TextPage:
+        """Rows with their subject and description (empty once erased), changed after `key`
+        (an (updated_at, case_id) a page before ended at; None: from the first), oldest change
+        first: what case intelligence learns from, and takes in again as cases change."""
+        if not 1 <= limit <= TEXT_PAGE_SIZE:
+            raise ValueError(f"limit must be between 1 and {TEXT_PAGE_SIZE}, not {limit}")
+        return self.recorder.texts_after(key or FIRST_KEY, limit)
+
+    def position(self) -> int:
+        """The store position the index has taken in (0: none yet)."""
+        return self.recorder.max_tracking_id(self.application_name) or 0
 
     def filed_rows(
         self, filed_from: date, filed_to: date, department: str | None = None

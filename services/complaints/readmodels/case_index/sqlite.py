@@ -27,6 +27,7 @@ from complaints.readmodels.case_index.state_counts import (
     city_offset,
     moves,
 )
+from complaints.readmodels.case_index.texts import TextPage, select_after
 from complaints.readmodels.recorders import ReadModelSQLiteRecorder, iso_utc
 
 # Its own tracking table (see complaints.adapters.positions).
@@ -85,6 +86,8 @@ _CREATE_STATEMENTS = [
     "CREATE INDEX IF NOT EXISTS case_index_by_status ON case_index (status, filed_at)",
     "CREATE INDEX IF NOT EXISTS case_index_open_by_lead ON case_index (lead_department, due_at) "
     "WHERE status <> 'closed'",
+    # Case intelligence takes in the rows changed since it last read, in this order.
+    "CREATE INDEX IF NOT EXISTS case_index_by_update ON case_index (updated_at, case_id)",
     "CREATE INDEX IF NOT EXISTS case_index_by_credit_code ON case_index (credit_code_hash)",
     "CREATE INDEX IF NOT EXISTS case_index_by_phone ON case_index (phone_hash)",
     "CREATE INDEX IF NOT EXISTS case_index_by_email ON case_index (email_hash)",
@@ -193,6 +196,16 @@ class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
                 total = c.fetchone()[0]
         return [_loaded(row) for row in rows], int(total)
 
+    def texts_after(self, key: tuple[datetime, str], limit: int) -> TextPage:
+        """Up to `limit` rows with their text, changed after `key` (updated_at, case_id), in
+        that order."""
+        at, case_id = key
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(_TEXTS_AFTER, {"at": iso_utc(at), "case_id": case_id, "limit": limit})
+            rows = [_text_row(row) for row in c.fetchall()]
+        last = (rows[-1]["updated_at"], rows[-1]["case_id"]) if rows else None
+        return TextPage(rows, last)
+
     def closed_texts(self, after: str, limit: int) -> list[dict[str, Any]]:
         """Closed cases' words and where they ended (`LEARNED_FIELDS`), by reference after
         `after`: what dispatch suggestions learn from."""
@@ -241,6 +254,16 @@ _CLOSED_TEXTS = (f"SELECT {', '.join(LEARNED_FIELDS)} FROM case_index WHERE stat
                  "ORDER BY reference LIMIT :limit")
 _PLACEMENTS = (f"SELECT case_id, {', '.join(PLACEMENT)} FROM case_index "
                "WHERE case_id IN (SELECT value FROM json_each(?))")
+
+
+_TEXTS_AFTER = select_after("case_index", ":{}")
+
+
+def _text_row(row: Any) -> dict[str, Any]:
+    return {**dict(row), "co_departments": json.loads(row["co_departments"]),
+            "personal_data_erased": bool(row["personal_data_erased"]),
+            "filed_at": datetime.fromisoformat(row["filed_at"]),
+            "updated_at": datetime.fromisoformat(row["updated_at"])}
 
 
 def _placed(row: Any) -> Placed:

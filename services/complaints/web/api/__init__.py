@@ -17,11 +17,13 @@ from complaints.web.api import (
     operations,
     queues,
     scorecards,
+    similar,
     suggestions,
 )
 from complaints.web.api.links import CaseLinksPlugin
 from complaints.web.api.schemas.errors import ErrorSchema
 from complaints.web.api.schemas.fields import Timestamp
+from complaints.web.api.schemas.filing import FilerKindsPlugin
 from complaints.web.identity import SECURITY_SCHEME
 
 API_DESCRIPTION = """Huiyin (回音) takes the complaints enterprises file about their business
@@ -30,8 +32,8 @@ filers at `POST /api/v1/auth/filer-token` with their reference and access code; 
 as `Authorization: Bearer …`. Every error answers `{"error", "message", "details"}`."""
 
 # In this order in the OpenAPI document.
-BLUEPRINTS = (auth.blp, cases.blp, documents.blp, commands.blp, queues.blp, operations.blp,
-              scorecards.blp, hot_issues.blp, knowledge.blp, suggestions.blp)
+BLUEPRINTS = (auth.blp, cases.blp, documents.blp, commands.blp, queues.blp, similar.blp,
+              operations.blp, scorecards.blp, hot_issues.blp, knowledge.blp, suggestions.blp)
 
 
 class HuiyinApi(Api):
@@ -53,7 +55,7 @@ def install(app: Flask) -> None:
         OPENAPI_SWAGGER_UI_URL=docs.ASSETS_URL,
         API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
     )
-    api = HuiyinApi(app, spec_kwargs={"extra_plugins": [CaseLinksPlugin()]})
+    api = HuiyinApi(app, spec_kwargs={"extra_plugins": [CaseLinksPlugin(), FilerKindsPlugin()]})
     api.register_field(Timestamp, "string", "date-time")
     api.spec.components.security_scheme(
         SECURITY_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

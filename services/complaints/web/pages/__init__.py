@@ -54,13 +54,14 @@ from complaints.web.pages.languages import (
 from complaints.web.pages.navigation import destinations_for, is_current
 from complaints.web.pages.queue import views as queue
 from complaints.web.pages.sessions import SESSION_LIFETIME, current_principal
+from complaints.web.pages.similar import views as similar
 from complaints.web.pages.staff import views as staff
 from complaints.web.pages.tracking import views as tracking
 
 blp = Blueprint("pages", __name__)
 # A new feature: a folder whose views.py has its own Blueprint, added here.
 for feature in (home.blp, staff.blp, dashboard.blp, audit.blp, filing.blp, tracking.blp,
-                queue.blp, case.blp, intake.blp, knowledge.blp):
+                queue.blp, case.blp, intake.blp, knowledge.blp, similar.blp):
     blp.register_blueprint(feature)
 
 _SESSION_KEY_LABEL = b"huiyin/page-sessions/v1"

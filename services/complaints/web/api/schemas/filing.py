@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from apispec import BasePlugin
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from complaints.application.filing import FileCase
@@ -130,6 +131,35 @@ class FilerSchema(Schema):
         unused = Filer.ENTERPRISE_ONLY if data.get("kind") == FilerKind.INDIVIDUAL else ()
         return {name: value for name, value in data.items()
                 if value is not None and name not in unused}
+
+
+def filer_kinds() -> dict[str, Any]:
+    """What `FilerSchema.fits_kind` checks, as the document says it: an individual (named by
+    `kind`) gives a person's name and no enterprise details; an enterprise (the default) its
+    name and no person's details."""
+    def none_of(names: tuple[str, ...]) -> dict[str, Any]:
+        return {"not": {"anyOf": [{"required": [name]} for name in names]}}
+
+    return {"oneOf": [
+        {"required": ["kind", "person_name"],
+         "properties": {"kind": {"enum": [FilerKind.INDIVIDUAL.value]},
+                        "person_name": {"minLength": 1}},
+         **none_of(Filer.ENTERPRISE_ONLY)},
+        {"required": ["enterprise_name"],
+         "properties": {"kind": {"enum": [FilerKind.ENTERPRISE.value]},
+                        "enterprise_name": {"minLength": 1}},
+         **none_of(Filer.INDIVIDUAL_ONLY)},
+    ]}
+
+
+class FilerKindsPlugin(BasePlugin):
+    """Adds `filer_kinds` to the filer's schema in the document."""
+
+    def schema_helper(self, name: str, definition: dict, **kwargs: Any) -> dict | None:
+        schema = kwargs.get("schema")
+        if schema is FilerSchema or isinstance(schema, FilerSchema):
+            return filer_kinds()
+        return None
 
 
 class FilingSchema(Schema):

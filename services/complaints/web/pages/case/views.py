@@ -20,6 +20,7 @@ from complaints.web.pages.deadlines import deadline_shown
 from complaints.web.pages.intake.suggestions import suggestion_shown
 from complaints.web.pages.notices import one_entry_per_notice
 from complaints.web.pages.sessions import current_principal, staff_required
+from complaints.web.pages.similar.views import similar_to
 from complaints.web.runtime import runtime
 
 blp = Blueprint("case", __name__, url_prefix="/staff/cases")
@@ -147,5 +148,6 @@ def _page(case: Case, failed: tuple[str, StepForm, list[str]] | None = None) -> 
         file_size=file_size,
         suggestion=_suggestion(case, offered),
         page_has_errors=bool(failed),
+        similar=similar_to(case, principal),
     )
 
