@@ -109,3 +109,34 @@ def test_the_scorecards_count_the_cases_answered_at_first_contact(
     assert (total["answered_at_first_contact"], total["received"]) == (2, 4)
     assert total["answered_at_first_contact_rate"] == 0.5
     assert {item["reference"] for item in behind["items"]} == {c.reference for c in calls[:2]}
+
+
+def test_whoever_replies_sees_the_entries_and_the_replies_to_similar_cases(
+    app, intake, filer, staff, event_store
+):
+    from tests.integration.test_pages_dashboard import Reader
+
+    intake.post("/api/v1/knowledge", json=REFUND)
+    page_reader = Reader(app, "handler-TAX")  # the account, signed in to the pages
+    staff.created.add("handler-TAX")
+    handler = staff.login("handler-TAX")
+    earlier = filer.file_case(subject="出口退税三个月未到账",
+                              description="出口退税申报后三个月仍未到账。")
+    for command in ("accept", "assign"):
+        intake.act(earlier.reference, command)
+    handler.act(earlier.reference, "responses",
+                {"outcome": "resolved", "reply": "已督促退库，退税款本周到账。"})
+    now = filer.file_case(subject="出口退税迟迟不到账", description="出口退税申报后一直未到账。")
+    for command in ("accept", "assign"):
+        intake.act(now.reference, command)
+    event_store.catch_up()
+
+    page = page_reader.get(f"/staff/cases/{now.reference}")
+    text = page.get_data(as_text=True)
+    auditor = Reader(app, "auditor").get(f"/staff/cases/{now.reference}").get_data(as_text=True)
+
+    assert page.status_code == 200
+    assert 'data-testid="answers"' in text
+    assert REFUND["answer"] in text  # the knowledge base's entry
+    assert "已督促退库，退税款本周到账。" in text and earlier.reference in text
+    assert 'data-testid="answers"' not in auditor  # an auditor replies to nobody

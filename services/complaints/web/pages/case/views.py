@@ -11,7 +11,8 @@ from complaints.application.case_application import VersionConflictError
 from complaints.application.views import case_view, event_view
 from complaints.domain.case import Case
 from complaints.domain.errors import CaseRuleError, CaseStateError, InvalidValueError
-from complaints.domain.values import STAFF_ROLES
+from complaints.domain.values import STAFF_ROLES, Status
+from complaints.intelligence.knowledge import FINDER
 from complaints.web.attachment_downloads import case_attachment
 from complaints.web.pages.attachments import file_size
 from complaints.web.pages.case.forms import STEP_BY_COMMAND, STEP_BY_PATH, StepForm
@@ -22,6 +23,7 @@ from complaints.web.pages.notices import one_entry_per_notice
 from complaints.web.pages.sessions import current_principal, staff_required
 from complaints.web.pages.similar.views import similar_to
 from complaints.web.runtime import runtime
+from shared.locale import CITY_TIME
 
 blp = Blueprint("case", __name__, url_prefix="/staff/cases")
 blp.context_processor(vocabulary)
@@ -148,6 +150,32 @@ def _page(case: Case, failed: tuple[str, StepForm, list[str]] | None = None) -> 
         file_size=file_size,
         suggestion=_suggestion(case, offered),
         page_has_errors=bool(failed),
-        similar=similar_to(case, principal),
+        similar=(similar := similar_to(case, principal)),
+        answers=_answers(case, principal, similar) if "respond" in offered else None,
     )
+
+
+# Shown to whoever may reply: the entries and earlier replies that may answer this case.
+ANSWERS_SHOWN = 3
+
+
+def _answers(case: Case, principal, similar) -> dict:
+    """Knowledge base entries in force nearest the case's words, and the replies given to the
+    most similar cases already replied to (that the reader may see)."""
+    complaints = runtime().services.complaints
+    today = complaints.clock().astimezone(CITY_TIME).date()
+    text = f"{case.subject or ''}\n{case.description or ''}"
+    entries = FINDER.suggest(complaints.knowledge.entries(principal, on=today), text,
+                             ANSWERS_SHOWN)
+    replies = []
+    for item in (similar.items if similar is not None else []):
+        if item.status not in (Status.RESPONDED, Status.CLOSED):
+            continue
+        earlier = complaints.load_case(complaints.resolve_case_id(item.reference))
+        if earlier.reply and earlier.reply.get("reply"):
+            replies.append({"reference": item.reference, "score": item.score,
+                            "outcome": earlier.reply["outcome"], "reply": earlier.reply["reply"]})
+        if len(replies) == ANSWERS_SHOWN:
+            break
+    return {"entries": entries, "replies": replies}
 
