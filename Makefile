@@ -50,8 +50,10 @@ run: $(STAMP) $(VENDORED)
 test: test-unit test-integration test-fuzz test-e2e test-browser
 
 test-unit test-integration test-fuzz test-e2e test-browser: test-%: $(STAMP) $(VENDORED)
-test-browser: $(AXE)
 	$(BIN)/pytest tests/$* -q
+
+# The browser tier also needs axe-core (a test asset, never served).
+test-browser: $(AXE)
 
 # schemathesis over the whole API for longer than `make test` does (100 examples an operation
 # and phase unless HUIYIN_FUZZ_EXAMPLES says otherwise), as a supervisor, a handler and no one.
