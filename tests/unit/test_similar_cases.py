@@ -54,6 +54,19 @@ def test_english_finds_english_and_unrelated_cases_stay_out(similar):
     assert "credit" in found.items[0].shared_terms
 
 
+def test_cases_filed_one_after_another_with_new_words_are_each_found(similar, texts):
+    """Each new case may bring words the model learns, widening the vocabulary: the earlier
+    recent cases, made narrower, are still found beside the new one."""
+    similar.like_text("出口退税", EVERY_CASE)  # the fit
+    texts.file("HY-2026-000005", "超市出售过期牛奶", "食品安全问题。", department="MARKET")
+    similar.like_text("过期牛奶", EVERY_CASE)
+    texts.file("HY-2026-000006", "超市又卖过期酸奶", "酸奶过期，食品安全。", department="MARKET")
+
+    found = similar.like_text("超市 过期 酸奶 牛奶 食品安全", EVERY_CASE)
+
+    assert set(references(found)) >= {"HY-2026-000005", "HY-2026-000006"}
+
+
 def test_a_case_is_not_similar_to_itself(similar, texts):
     first = next(iter(texts.rows.values()))
 

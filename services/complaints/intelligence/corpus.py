@@ -131,6 +131,10 @@ class Corpus:
             self.recent_rows.append(vectors.getrow(number))
             self.recent_alive.append(True)
         self.facts.extend([self.entries[row["case_id"]].row for row, _text, _digest in added])
+        # Words learned since an earlier row was made widen the vocabulary: that row holds
+        # none of them, so it is widened with empty columns before the rows are stacked.
+        width = max(row.shape[1] for row in self.recent_rows)
+        self.recent_rows = [_widened(row, width) for row in self.recent_rows]
         self.recent = Postings(sparse.vstack(self.recent_rows, format="csr"))
 
     def _forget(self, entry: Entry) -> None:
@@ -192,3 +196,9 @@ def _shown(row: dict[str, Any]) -> Shown:
     return Shown(row["case_id"], row["reference"], row["subject"], row["status"],
                  row["category"], row["lead_department"], tuple(row["co_departments"]),
                  row["filed_at"], row["filer_language"], row["version"])
+
+
+def _widened(row: sparse.csr_matrix, width: int) -> sparse.csr_matrix:
+    if row.shape[1] == width:
+        return row
+    return sparse.csr_matrix((row.data, row.indices, row.indptr), shape=(row.shape[0], width))
