@@ -201,7 +201,7 @@ def test_a_handler_sees_nothing_of_a_confidential_filer_intake_and_supervisor_se
     handler_history = staff.login("handler-TAX").history(ref)
 
     assert handler_view.json["filer_masked"] is True
-    assert handler_view.json["filer"] == {"language": "zh", "withheld": True}
+    assert handler_view.json["filer"] == {"kind": "enterprise", "language": "zh", "withheld": True}
     assert handler_history.json["events"][0]["data"]["filer"] == {"language": "zh",
                                                                   "withheld": True}
     for reply in (handler_view, handler_history):
