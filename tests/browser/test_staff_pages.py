@@ -386,9 +386,9 @@ def test_a_supervisor_opens_a_hot_issue_and_reaches_its_cases(new_page, sign_in,
     issue.locator("summary").click()
     expect(issue).to_contain_text("电梯")
     screenshot(page, "dashboard-hot-issues")
-    issue.get_by_role("link", name=references[-1]).click()
-    expect(page).to_have_url(re.compile(rf"/staff/cases/{references[-1]}$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(subjects[-1])
+    issue.get_by_role("link", name=references[0]).click()
+    expect(page).to_have_url(re.compile(rf"/staff/cases/{references[0]}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(subjects[0])
 
 
 def test_an_intake_worker_answers_a_consultation_from_the_knowledge_base_on_the_spot(
