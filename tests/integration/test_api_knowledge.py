@@ -140,3 +140,12 @@ def test_whoever_replies_sees_the_entries_and_the_replies_to_similar_cases(
     assert REFUND["answer"] in text  # the knowledge base's entry
     assert "已督促退库，退税款本周到账。" in text and earlier.reference in text
     assert 'data-testid="answers"' not in auditor  # an auditor replies to nobody
+
+
+def test_entries_with_no_word_to_compare_suggest_nothing(intake):
+    intake.post("/api/v1/knowledge", json={**REFUND, "question": "0", "answer": "0",
+                                           "source": "0"})
+
+    reply = intake.get("/api/v1/knowledge", query_string={"text": "0"})
+
+    assert reply.status_code == 200 and reply.json["items"] == []

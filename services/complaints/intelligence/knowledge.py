@@ -36,7 +36,10 @@ class EntryFinder:
         if not entries or not text.strip():
             return []
         key = tuple((entry.entry_id, entry.revision, entry.withdrawn) for entry in entries)
-        vectorizer, matrix = self._vectors(key, entries)
+        made = self._vectors(key, entries)
+        if made is None:  # no entry has a word to compare by
+            return []
+        vectorizer, matrix = made
         query = vectorizer.transform([text])
         scores = np.asarray((matrix @ query.T).todense()).ravel()
         asked = terms(text)
@@ -56,8 +59,11 @@ class EntryFinder:
             if self._made is not None and self._made[0] == key:
                 return self._made[1], self._made[2]
         vectorizer = TfidfVectorizer(analyzer=terms, sublinear_tf=True)
-        matrix = vectorizer.fit_transform(
-            [f"{entry.question}\n{entry.question}\n{entry.answer}" for entry in entries])
+        try:
+            matrix = vectorizer.fit_transform(
+                [f"{entry.question}\n{entry.question}\n{entry.answer}" for entry in entries])
+        except ValueError:  # an empty vocabulary: entries of digits and stop words alone
+            return None
         with self._lock:
             self._made = (key, vectorizer, matrix)
         return vectorizer, matrix

@@ -136,19 +136,18 @@ class FilerSchema(Schema):
 def filer_kinds() -> dict[str, Any]:
     """What `FilerSchema.fits_kind` checks, as the document says it: an individual (named by
     `kind`) gives a person's name and no enterprise details; an enterprise (the default) its
-    name and no person's details."""
-    def none_of(names: tuple[str, ...]) -> dict[str, Any]:
-        return {"not": {"anyOf": [{"required": [name]} for name in names]}}
+    name and no person's details. A detail the other kind has not got may only be empty, as
+    filing reads an empty one as not given."""
+    def empty(names: tuple[str, ...]) -> dict[str, Any]:
+        return {name: {"maxLength": 0} for name in names}
 
     return {"oneOf": [
         {"required": ["kind", "person_name"],
          "properties": {"kind": {"enum": [FilerKind.INDIVIDUAL.value]},
-                        "person_name": {"minLength": 1}},
-         **none_of(Filer.ENTERPRISE_ONLY)},
+                        "person_name": {"minLength": 1}, **empty(Filer.ENTERPRISE_ONLY)}},
         {"required": ["enterprise_name"],
          "properties": {"kind": {"enum": [FilerKind.ENTERPRISE.value]},
-                        "enterprise_name": {"minLength": 1}},
-         **none_of(Filer.INDIVIDUAL_ONLY)},
+                        "enterprise_name": {"minLength": 1}, **empty(Filer.INDIVIDUAL_ONLY)}},
     ]}
 
 
