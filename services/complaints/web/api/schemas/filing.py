@@ -144,10 +144,10 @@ def filer_kinds() -> dict[str, Any]:
     return {"oneOf": [
         {"required": ["kind", "person_name"],
          "properties": {"kind": {"enum": [FilerKind.INDIVIDUAL.value]},
-                        "person_name": {"minLength": 1}, **empty(Filer.ENTERPRISE_ONLY)}},
+                        "person_name": {"type": "string", "minLength": 1}, **empty(Filer.ENTERPRISE_ONLY)}},
         {"required": ["enterprise_name"],
          "properties": {"kind": {"enum": [FilerKind.ENTERPRISE.value]},
-                        "enterprise_name": {"minLength": 1}, **empty(Filer.INDIVIDUAL_ONLY)}},
+                        "enterprise_name": {"type": "string", "minLength": 1}, **empty(Filer.INDIVIDUAL_ONLY)}},
     ]}
 
 
