@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import jsonschema_rs
 import pytest
 
 from complaints.domain.values import Channel, Language, Outcome, Status, Visibility
@@ -226,3 +227,43 @@ def test_a_case_read_hands_its_version_on_to_each_step_as_if_match(spec):
     assert steps
     for link in steps:
         assert link["parameters"]["header.If-Match"] == "$response.header.ETag"
+
+
+def _nullable_as_types(schema):
+    """An OpenAPI 3.0 schema as plain JSON Schema: `nullable: true` becomes a type that takes null."""
+    if isinstance(schema, dict):
+        schema = {key: _nullable_as_types(value) for key, value in schema.items()}
+        if schema.pop("nullable", False) and "type" in schema:
+            schema["type"] = [schema["type"], "null"]
+    elif isinstance(schema, list):
+        schema = [_nullable_as_types(value) for value in schema]
+    return schema
+
+
+PERSON = {"kind": "individual", "person_name": "王丽"}
+ENTERPRISE = {"enterprise_name": "黑河市远东商贸有限公司"}
+
+
+@pytest.mark.parametrize("given, valid", [
+    (PERSON, True),
+    ({**PERSON, "external_user_id": "board-20431"}, True),
+    ({**PERSON, "contact_person": ""}, True),
+    ({**PERSON, "credit_code": ""}, False),
+    (ENTERPRISE, True),
+    ({**ENTERPRISE, "kind": "enterprise", "person_name": ""}, True),
+    ({"kind": "individual"}, False),
+    ({"kind": "individual", "person_name": None}, False),
+    ({"kind": "individual", "person_name": ""}, False),
+    ({**PERSON, "enterprise_name": "黑河市远东商贸有限公司"}, False),
+    ({**PERSON, "contact_person": "王丽"}, False),
+    ({"enterprise_name": None}, False),
+    ({"kind": "enterprise"}, False),
+    ({**ENTERPRISE, "person_name": "王丽"}, False),
+    ({**ENTERPRISE, "external_user_id": "board-20431"}, False),
+])
+def test_the_filers_kinds_are_published_as_filing_checks_them(schemas, filer, given, valid):
+    published = jsonschema_rs.Draft4Validator(_nullable_as_types(schemas["Filer"]))
+    reply = filer.anonymous.post("/api/v1/cases", json={**filer.submission(), "filer": given})
+
+    assert published.is_valid(given) is valid
+    assert reply.status_code == (201 if valid else 422), reply.json
