@@ -230,7 +230,7 @@ def test_a_case_read_hands_its_version_on_to_each_step_as_if_match(spec):
 
 
 def _nullable_as_types(schema):
-    """An OpenAPI 3.0 schema as plain JSON Schema: `nullable: true` becomes a type that takes null."""
+    """An OpenAPI 3.0 schema as JSON Schema: `nullable: true` becomes a type that takes null."""
     if isinstance(schema, dict):
         schema = {key: _nullable_as_types(value) for key, value in schema.items()}
         if schema.pop("nullable", False) and "type" in schema:

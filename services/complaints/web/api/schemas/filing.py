@@ -141,13 +141,14 @@ def filer_kinds() -> dict[str, Any]:
     def empty(names: tuple[str, ...]) -> dict[str, Any]:
         return {name: {"maxLength": 0} for name in names}
 
+    named = {"type": "string", "minLength": 1}
     return {"oneOf": [
         {"required": ["kind", "person_name"],
          "properties": {"kind": {"enum": [FilerKind.INDIVIDUAL.value]},
-                        "person_name": {"type": "string", "minLength": 1}, **empty(Filer.ENTERPRISE_ONLY)}},
+                        "person_name": named, **empty(Filer.ENTERPRISE_ONLY)}},
         {"required": ["enterprise_name"],
          "properties": {"kind": {"enum": [FilerKind.ENTERPRISE.value]},
-                        "enterprise_name": {"type": "string", "minLength": 1}, **empty(Filer.INDIVIDUAL_ONLY)}},
+                        "enterprise_name": named, **empty(Filer.INDIVIDUAL_ONLY)}},
     ]}
 
 
