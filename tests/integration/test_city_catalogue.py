@@ -79,3 +79,21 @@ def test_the_scorecards_count_the_catalogues_departments(filer, staff, event_sto
     assert card["department"] == "TRANSPORT"
     assert card["figures"]["dispatched"]["value"] == 1
     assert card["figures"]["first_dispatch_accuracy"]["value"] == 1.0
+    by_category = {code.removeprefix("received_in_"): figure["value"]
+                   for code, figure in body["total"]["figures"].items()
+                   if code.startswith("received_in_")}
+    assert by_category == {category: int(category == "transport") for category in CATEGORIES}
+    listed = staff.login("supervisor").get(card["figures"]["received_in_transport"]["cases"]).json
+    assert [item["reference"] for item in listed["items"]] == [case.reference]
+    csv_heading = staff.login("supervisor").get("/api/v1/scorecards.csv", query_string=period)
+    assert "received_in_transport" in csv_heading.get_data(as_text=True).splitlines()[0]
+    assert "received_in_tax" not in csv_heading.get_data(as_text=True)
+
+
+def test_the_api_document_names_the_catalogues_categories_figures(client):
+    document = client.get("/openapi.json").get_json()
+
+    figures = document["components"]["schemas"]["ScorecardFigures"]["properties"]
+
+    assert {code.removeprefix("received_in_") for code in figures
+            if code.startswith("received_in_")} == CATEGORIES

@@ -23,7 +23,7 @@ from complaints.importing.mapping import load_mapping, shipped_mapping
 from complaints.readmodels.scorecards import ScorecardProjection, Scorecards
 from complaints.readmodels.scorecards.buckets import StaleCalendar, fingerprint
 from complaints.readmodels.scorecards.facts import CaseFacts
-from complaints.readmodels.scorecards.figures import COUNTS, FIGURES, RATES, Tally
+from complaints.readmodels.scorecards.figures import RATES, Tally, is_count
 from complaints.timelimits.calendar import WorkingCalendar
 from complaints.timelimits.schedules import Schedule
 from complaints.web.runtime import SCORECARDS
@@ -130,7 +130,15 @@ def folded(scorecards: Scorecards, start, end) -> tuple[dict[str, dict], dict]:
     total = Tally(calendar)
     for tally in tallies.values():
         total.merge(tally)
-    return {code: tally.figures() for code, tally in tallies.items() if code}, total.figures()
+    return ({code: complete(scorecards, tally) for code, tally in tallies.items() if code},
+            complete(scorecards, total))
+
+
+def complete(scorecards: Scorecards, tally: Tally) -> dict:
+    """A tally's figures as a scorecard gives them: each category of the catalogue's, with 0
+    for one no case came in."""
+    figures = tally.figures()
+    return {code: figures.get(code, 0) for code in scorecards.codes.figures}
 
 
 def folded_weeks(scorecards: Scorecards, start, end, department) -> dict[date, dict]:
@@ -139,7 +147,7 @@ def folded_weeks(scorecards: Scorecards, start, end, department) -> dict[date, d
     for facts in scorecards.recorder.between(_moment(start), _moment(end), department):
         day = facts.filed_at.astimezone(CITY).date()
         tallies[day - timedelta(days=day.weekday())].add(facts)
-    return {monday: tally.figures() for monday, tally in tallies.items()}
+    return {monday: complete(scorecards, tally) for monday, tally in tallies.items()}
 
 
 def assert_same_as_folded(scorecards: Scorecards, departments: list[str]) -> None:
@@ -149,7 +157,7 @@ def assert_same_as_folded(scorecards: Scorecards, departments: list[str]) -> Non
         assert {card.department: card.figures for card in report.departments} == by_department
         assert [card.department for card in report.departments] == sorted(by_department)
         assert report.total.figures == total, (start, end)
-        empty = Tally(scorecards.calendar()).figures()
+        empty = complete(scorecards, Tally(scorecards.calendar()))
         for code in departments:
             (card,) = scorecards.scorecard(start, end, code).departments
             assert card.figures == by_department.get(code, empty), (start, end, code)
@@ -157,7 +165,7 @@ def assert_same_as_folded(scorecards: Scorecards, departments: list[str]) -> Non
         for code in (None, *departments):
             expected = folded_weeks(scorecards, start, end, code)
             weeks = scorecards.weekly(start, end, code)
-            empty = Tally(scorecards.calendar()).figures()
+            empty = complete(scorecards, Tally(scorecards.calendar()))
             assert {_monday(week.starts): week.figures for week in weeks} == {
                 _monday(week.starts): expected.get(_monday(week.starts), empty) for week in weeks}
             assert sum(week.figures["received"] for week in weeks) == sum(
@@ -183,9 +191,9 @@ def test_the_cases_behind_agree_with_the_figures(scorecards, complaints, sample_
                        (city(2023, 8, 3, 8, 30), city(2023, 8, 17, 9, 30))]:
         report = scorecards.scorecard(start, end)
         for card in [*report.departments, report.total]:
-            for figure in FIGURES:
+            for figure in scorecards.codes.figures:
                 behind = scorecards.cases_behind(figure, start, end, card.department)
-                if figure in COUNTS:
+                if is_count(figure):
                     expected = card.figures[figure]
                 elif figure in RATES:
                     expected = sum(card.figures[name] for name in RATES[figure][0])

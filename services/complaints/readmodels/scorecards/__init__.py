@@ -64,7 +64,7 @@ How each figure is defined
   (`breaches_accept`, `breaches_reply`, `breaches_rectify`, `breaches_return_visit`, the same
   for escalations).
 - The cases received, broken down: `received_via_<channel>` (web, api, hotline, window,
-  letter, email), `received_in_<category>` (each category of the routing table),
+  letter, email), `received_in_<category>` (each category of the catalogue in force),
   `outcome_<outcome>` (the outcome of the latest reply that stands: resolved, …), and
   `open_cases` (not closed).
 - Rates: `accepted_on_time_rate`, `replied_on_time_rate`, `rectified_on_time_rate` as above;

@@ -38,19 +38,20 @@ from complaints.domain.values import Channel
 from complaints.readmodels.scorecards.facts import CaseFacts
 from complaints.readmodels.scorecards.figures import (
     CALENDAR_DAYS,
+    CATEGORY_BREAKDOWN,
     COUNTS,
     WORKING_DAYS,
     Tally,
     WorkingDays,
     figures_of,
+    is_count,
 )
 from shared.locale import CITY_TIME
 
 _CHANNELS = {channel.value for channel in Channel}
-# The counts derived from a bucket's key, not stored in a column.
-KEYED_COUNTS = frozenset(
-    name for name in COUNTS if name.startswith(("received_via_", "received_in_"))
-)
+# The counts derived from a bucket's key, not stored in a column: those of each channel here,
+# and those of each category (CATEGORY_BREAKDOWN), whatever the catalogue names.
+KEYED_COUNTS = frozenset(name for name in COUNTS if name.startswith("received_via_"))
 STORED_COUNTS = tuple(name for name in COUNTS if name not in KEYED_COUNTS)
 NO_DEPARTMENT = ""  # the key of the cases no department led
 
@@ -191,16 +192,17 @@ class Sums:
         received = stored[_RECEIVED]
         if channel in _CHANNELS:
             self._named[f"received_via_{channel}"] += received
-        if f"received_in_{category}" in KEYED_COUNTS:
-            self._named[f"received_in_{category}"] += received
+        if category is not None:
+            self._named[CATEGORY_BREAKDOWN + category] += received
 
     def add_replies(self, unit: str, days: int, replies: int) -> None:
         self.reply_days[unit][days] += replies
 
     def add_tally(self, tally: Tally) -> None:
         """Cases folded from their facts (a period's partial edge days)."""
-        for name in COUNTS:
-            self._named[name] += len(tally.entries[name])
+        for name, entries in tally.entries.items():
+            if is_count(name):
+                self._named[name] += len(entries)
         self.reply_days[WORKING_DAYS].update(tally.reply_days)
         self.reply_days[CALENDAR_DAYS].update(tally.reply_calendar_days)
 

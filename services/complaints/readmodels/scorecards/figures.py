@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Protocol
 
-from complaints.application.routing import RoutingTable
 from complaints.domain.values import OUTCOME_NOT_RECORDED, Channel, Outcome
 from complaints.readmodels.scorecards.facts import (
     ACCEPT,
@@ -29,12 +30,14 @@ from shared.locale import CITY_TIME
 GOOD_MIN, BAD_MAX = 4, 2
 VALID_RATINGS = ("rated_good", "rated_neutral", "rated_bad")
 
-# The cases received, broken down: how they came in, what about, how their reply ended,
-# and how many are still open. Each a count like any other, with the cases behind it.
+# The cases received, broken down: how they came in, how their reply ended, and how many are
+# still open. Each a count like any other, with the cases behind it. What they were about,
+# `received_in_<category>`, follows the catalogue in force (`figure_codes`).
+CATEGORY_BREAKDOWN = "received_in_"
+VIA_CHANNELS = tuple(f"received_via_{channel.value}" for channel in Channel)
 BREAKDOWNS = (
     "open_cases",
-    *(f"received_via_{channel.value}" for channel in Channel),
-    *(f"received_in_{category}" for category in RoutingTable.load().categories),
+    *VIA_CHANNELS,
     *(f"outcome_{outcome.value}" for outcome in Outcome),
     # Imported history whose source keeps no outcome: neither substantiated nor not.
     f"outcome_{OUTCOME_NOT_RECORDED}",
@@ -91,7 +94,30 @@ TIMES = {
     "time_to_reply_calendar_p90": CALENDAR_DAYS,
 }
 TIMED_REPLIES = "timed_replies"
-FIGURES = (*COUNTS, *RATES, *TIMES)
+FIGURES = (*COUNTS, *RATES, *TIMES)  # every catalogue's; `figure_codes` adds the categories'
+
+
+@dataclass(frozen=True)
+class FigureCodes:
+    """The figures of a scorecard under one catalogue: every catalogue's, with the cases
+    received in each of its categories after those received through each channel."""
+
+    counts: tuple[str, ...]
+    figures: tuple[str, ...]
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.figures
+
+
+@lru_cache(maxsize=8)
+def figure_codes(categories: tuple[str, ...]) -> FigureCodes:
+    at = COUNTS.index(VIA_CHANNELS[-1]) + 1
+    counts = (*COUNTS[:at], *(CATEGORY_BREAKDOWN + name for name in categories), *COUNTS[at:])
+    return FigureCodes(counts, (*counts, *RATES, *TIMES))
+
+
+def is_count(code: str) -> bool:
+    return code in _COUNTED or code.startswith(CATEGORY_BREAKDOWN)
 # How the figures are counted, for whoever reads them (the API's description says it).
 CONVENTIONS = (
     "A period is the cases received (filed) in it, from its first day to its last, both "
@@ -132,7 +158,8 @@ class Tally:
 
     def __init__(self, calendar: WorkingDays) -> None:
         self.calendar = calendar
-        self.entries: dict[str, list[Entry]] = {name: [] for name in (*COUNTS, TIMED_REPLIES)}
+        # Every count's, and those of the categories the cases are in.
+        self.entries: defaultdict[str, list[Entry]] = defaultdict(list)
         self.reply_days: list[int] = []
         self.reply_calendar_days: list[int] = []
 
@@ -148,11 +175,11 @@ class Tally:
         count("received")
         for breakdown in (
             f"received_via_{facts.channel}",
-            f"received_in_{facts.category}",
+            f"{CATEGORY_BREAKDOWN}{facts.category}",
             f"outcome_{facts.outcome}" if facts.outcome else None,
             None if facts.closed else "open_cases",
         ):
-            if breakdown in _COUNTED:
+            if breakdown is not None and is_count(breakdown):
                 count(breakdown)
         for run in facts.runs:
             if not run.done:
@@ -207,7 +234,8 @@ class Tally:
         return self
 
     def figures(self) -> dict[str, int | float | None]:
-        values = _with_rates({name: len(self.entries[name]) for name in COUNTS})
+        values = figures_of({name: len(entries) for name, entries in self.entries.items()},
+                            {}, {})
         for prefix, days in (("time_to_reply", self.reply_days),
                              ("time_to_reply_calendar", self.reply_calendar_days)):
             values[f"{prefix}_median"] = median(days)
@@ -217,7 +245,7 @@ class Tally:
     def behind(self, figure: str) -> list[Entry]:
         """The entries behind a figure: its own for a count, its numerator's for a rate,
         the timed replies for a time."""
-        if figure in COUNTS:
+        if is_count(figure):
             return list(self.entries[figure])
         if figure in RATES:
             numerators, _ = RATES[figure]
@@ -250,8 +278,13 @@ def figures_of(
     reply_calendar_days: Mapping[int, int],
 ) -> dict[str, int | float | None]:
     """The figures from summed counts and histograms of reply times (working days → replies,
-    calendar days → replies): the same values `Tally.figures` gives for the cases summed."""
-    values = _with_rates({name: counts.get(name, 0) for name in COUNTS})
+    calendar days → replies): the same values `Tally.figures` gives for the cases summed.
+    The cases received in a category count under the categories they are in."""
+    values = _with_rates({
+        **{name: counts.get(name, 0) for name in COUNTS},
+        **{name: number for name, number in counts.items()
+           if name.startswith(CATEGORY_BREAKDOWN) and number},
+    })
     for prefix, days in (("time_to_reply", reply_days),
                          ("time_to_reply_calendar", reply_calendar_days)):
         values[f"{prefix}_median"] = histogram_median(days)

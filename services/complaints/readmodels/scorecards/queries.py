@@ -28,12 +28,13 @@ from complaints.readmodels.scorecards.buckets import (
 )
 from complaints.readmodels.scorecards.facts import CaseFacts
 from complaints.readmodels.scorecards.figures import (
-    FIGURES,
     RATES,
     TIMES,
     Entry,
+    FigureCodes,
     Tally,
     WorkingDays,
+    figure_codes,
 )
 from complaints.readmodels.scorecards.postgres import ScorecardPostgresRecorder
 from complaints.readmodels.scorecards.sqlite import ScorecardSQLiteRecorder
@@ -120,11 +121,20 @@ class Scorecards:
         recorder: ScorecardRecorder,
         events: ApplicationRecorder,
         calendar: Callable[[], WorkingDays],
+        categories: Sequence[str] = (),
     ) -> None:
         self.recorder = recorder
         self.events = events
         # Asked at each query: a newly loaded official schedule counts working days at once.
         self.calendar = calendar
+        # The figures: every catalogue's, and the cases received in each category of this one.
+        self.codes: FigureCodes = figure_codes(tuple(categories))
+
+    def _figures(self, sums: Sums) -> dict[str, int | float | None]:
+        """The figures of `self.codes`: a category no case came in counts 0; cases in a
+        category of an earlier catalogue count in every figure but the categories'."""
+        figures = sums.figures()
+        return {code: figures.get(code, 0) for code in self.codes.figures}
 
     def scorecard(
         self,
@@ -146,9 +156,9 @@ class Scorecards:
             period_from=start,
             period_to=end,
             departments=[
-                Scorecard(code, by_department.get(code, Sums()).figures()) for code in chosen
+                Scorecard(code, self._figures(by_department.get(code, Sums()))) for code in chosen
             ],
-            total=Scorecard(None, total.figures()),
+            total=Scorecard(None, self._figures(total)),
             lag=lag,
         )
 
@@ -160,8 +170,8 @@ class Scorecards:
         department: str | None = None,
     ) -> list[Entry]:
         """The entries behind one figure of `department` (None: the total), in filing order."""
-        if figure not in FIGURES:
-            raise ValueError(f"no figure {figure!r}; choose from {', '.join(FIGURES)}")
+        if figure not in self.codes:
+            raise ValueError(f"no figure {figure!r}; choose from {', '.join(self.codes.figures)}")
         start, end = _period(period_from, period_to)
         cases = self._cases(start, end, department)
         return Tally(self.calendar()).add_all(cases).behind(figure)
@@ -183,8 +193,8 @@ class Scorecards:
         the facts of the cases in filing order, read in chunks only as far as the page, so a
         first page costs the same whatever the period (a deep page costs its offset).
         """
-        if figure not in FIGURES:
-            raise ValueError(f"no figure {figure!r}; choose from {', '.join(FIGURES)}")
+        if figure not in self.codes:
+            raise ValueError(f"no figure {figure!r}; choose from {', '.join(self.codes.figures)}")
         start, end = _period(period_from, period_to)
         grouped = self._sums(start, end, DEPARTMENT)
         if department:
@@ -239,7 +249,7 @@ class Scorecards:
             year, week, _ = monday.isocalendar()
             weeks.append(WeekFigures(
                 year, week, max(start, _moment(monday)), min(end, _moment(following)),
-                by_week.get(monday, Sums()).figures(),
+                self._figures(by_week.get(monday, Sums())),
             ))
             monday = following
         return weeks
@@ -302,7 +312,8 @@ def open_scorecards(app: Complaints, *, create: bool = False) -> Scorecards:
         recorder = ScorecardSQLiteRecorder(datastore)
     if create:
         recorder.create_table()
-    return Scorecards(recorder, app.recorder, lambda: app.deadlines.calendar)
+    return Scorecards(recorder, app.recorder, lambda: app.deadlines.calendar,
+                      tuple(app.routing.categories))
 
 
 def _period(period_from: date | datetime, period_to: date | datetime) -> tuple[datetime, datetime]:

@@ -24,6 +24,7 @@ from complaints.web.api.links import CaseLinksPlugin
 from complaints.web.api.schemas.errors import ErrorSchema
 from complaints.web.api.schemas.fields import Timestamp
 from complaints.web.api.schemas.filing import FilerKindsPlugin
+from complaints.web.api.schemas.scorecards import FiguresPlugin
 from complaints.web.identity import SECURITY_SCHEME
 
 API_DESCRIPTION = """Huiyin (回音) takes the complaints enterprises file about their business
@@ -55,7 +56,8 @@ def install(app: Flask) -> None:
         OPENAPI_SWAGGER_UI_URL=docs.ASSETS_URL,
         API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
     )
-    api = HuiyinApi(app, spec_kwargs={"extra_plugins": [CaseLinksPlugin(), FilerKindsPlugin()]})
+    api = HuiyinApi(app, spec_kwargs={"extra_plugins": [CaseLinksPlugin(), FilerKindsPlugin(),
+                                                          FiguresPlugin()]})
     api.register_field(Timestamp, "string", "date-time")
     api.spec.components.security_scheme(
         SECURITY_SCHEME, {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

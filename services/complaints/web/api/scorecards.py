@@ -11,7 +11,7 @@ from marshmallow import RAISE
 
 from complaints.domain.values import Role
 from complaints.readmodels.scorecards import Scorecard
-from complaints.readmodels.scorecards.figures import CONVENTIONS, FIGURES, RATES, TIMES
+from complaints.readmodels.scorecards.figures import CONVENTIONS, RATES, TIMES
 from complaints.web.api.error_responses import documents_errors
 from complaints.web.api.parsing import ApiBlueprint
 from complaints.web.api.schemas.scorecards import (
@@ -131,7 +131,7 @@ def _card(card: Scorecard, period: dict[str, Any]) -> dict[str, Any]:
     # the URL map was most of a scorecard's time.
     cases = url_for("scorecards.cases_behind", **query)
     figures = {}
-    for code in FIGURES:
+    for code in card.figures:
         figure: dict[str, Any] = {"value": card.figures[code],
                                   "cases": f"{cases}&figure={quote(code)}"}
         if code in RATES:

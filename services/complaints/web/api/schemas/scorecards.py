@@ -5,13 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from apispec import BasePlugin
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_dump,
+    validate,
+    validates_schema,
+)
 
 from complaints.readmodels.case_index import MAX_OFFSET
 from complaints.readmodels.scorecards import LONGEST_PERIOD_YEARS, within_longest_period
-from complaints.readmodels.scorecards.figures import FIGURES
+from complaints.readmodels.scorecards.figures import CATEGORY_BREAKDOWN, FIGURES
 from complaints.web.api.schemas.fields import FIRST_YEAR, LAST_YEAR, department
 from complaints.web.api.schemas.listing import LagSchema
+from complaints.web.runtime import scorecards
 
 MAX_ITEMS = 10_000
 
@@ -47,11 +56,25 @@ class PeriodArgsSchema(Schema):
                                   "dashboard's rule too)", field_name="to")
 
 
+class FigureChoice(validate.Validator):
+    """A figure of the scorecards under the catalogue in force (its categories' among them);
+    `choices` is what apispec publishes as the enum."""
+
+    @property
+    def choices(self) -> list[str]:
+        return list(scorecards().codes.figures)
+
+    def __call__(self, value: str) -> str:
+        if value not in scorecards().codes:
+            raise ValidationError(f"no figure {value!r}; known: {', '.join(self.choices)}")
+        return value
+
+
 class CasesBehindArgsSchema(PeriodArgsSchema):
     figure = fields.String(
         required=True,
-        validate=validate.OneOf(FIGURES),
-        metadata={"enum": list(FIGURES), "description": "the figure whose cases to list"},
+        validate=FigureChoice(),
+        metadata={"description": "the figure whose cases to list"},
     )
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=MAX_ITEMS))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
@@ -70,16 +93,38 @@ class FigureSchema(Schema):
                                    "enum": ["working_days", "calendar_days"]})
 
 
-FiguresSchema = Schema.from_dict(
-    {code: fields.Nested(FigureSchema) for code in FIGURES}, name="ScorecardFigures"
-)
+class ScorecardFiguresSchema(Schema.from_dict({code: fields.Nested(FigureSchema)
+                                                for code in FIGURES})):
+    """Every figure; those of the catalogue's categories are added as they come (FiguresPlugin
+    names them in the document)."""
+
+    @post_dump(pass_original=True)
+    def with_categories(self, data: dict[str, Any], original: dict[str, Any],
+                        **kwargs: Any) -> dict[str, Any]:
+        for code, figure in original.items():
+            if code.startswith(CATEGORY_BREAKDOWN):
+                data[code] = FigureSchema().dump(figure)
+        return data
+
+
+class FiguresPlugin(BasePlugin):
+    """Names the figures of the catalogue in force's categories in the figures' schema."""
+
+    def schema_helper(self, name: str, definition: dict, **kwargs: Any) -> dict | None:
+        schema = kwargs.get("schema")
+        if not (schema is ScorecardFiguresSchema or isinstance(schema, ScorecardFiguresSchema)):
+            return None
+        properties = definition.get("properties", {})
+        figure = properties["received"]
+        return {"properties": {code: properties.get(code, figure)
+                               for code in scorecards().codes.figures}}
 
 
 class ScorecardSchema(Schema):
     department = fields.String(
         allow_none=True, metadata={"description": "null for the total over every case"}
     )
-    figures = fields.Nested(FiguresSchema)
+    figures = fields.Nested(ScorecardFiguresSchema)
 
 
 class ScorecardReportSchema(Schema):

@@ -16,7 +16,6 @@ from complaints.domain.values import Role, Status
 from complaints.intelligence.hot import concentration
 from complaints.readmodels.case_index import MAX_OFFSET
 from complaints.readmodels.scorecards import LONGEST_PERIOD_YEARS
-from complaints.readmodels.scorecards.figures import FIGURES
 from complaints.web.api.hot_issues import finder
 from complaints.web.api.schemas.hot_issues import LONGEST_PERIOD_DAYS as LONGEST_HOT_DAYS
 from complaints.web.downloads import csv_response
@@ -77,7 +76,7 @@ def cases():
         return _picker_with_problems(form)
     figure, state = request.args.get("figure"), request.args.get("state")
     offset = request.args.get("offset", 0, type=int)
-    if (figure in FIGURES) == (state in set(Status)) or not 0 <= offset <= MAX_OFFSET:
+    if (figure in scorecards().codes) == (state in set(Status)) or not 0 <= offset <= MAX_OFFSET:
         abort(404)
     if figure:
         read_model = scorecards()
