@@ -359,6 +359,27 @@ def test_first_dispatch_accuracy_is_null_when_nothing_was_dispatched():
     assert figures(filed())["first_dispatch_accuracy"] is None
 
 
+def test_a_duplicate_answered_by_its_primarys_reply_is_replied_to_then():
+    dispatched = assigned("HY-2026-000002")
+    dispatched.mark_duplicate(by("handler", at(4, 2)), "HY-2026-000001", "同一事项")
+    dispatched.answer_through_primary(by("system", at(4, 8)), "HY-2026-000001", "resolved",
+                                      "已办结", [])
+    waiting = filed("HY-2026-000003")
+    waiting.mark_duplicate(by("intake", at(4, 1, 11)), "HY-2026-000001", "同一事项")
+    waiting.answer_through_primary(by("system", at(4, 8)), "HY-2026-000001", "resolved",
+                                   "已办结", [])
+
+    result = figures(dispatched, waiting)
+
+    # The dispatched one's reply stage is done, four working days after it started (2, 3, 7
+    # and 8 April: Qingming's holiday between); the one still with intake is done with its
+    # accept stage, and was never dispatched.
+    assert (result["replies"], result["replied_cases"], result["replied_on_time"]) == (1, 1, 1)
+    assert result["time_to_reply_median"] == 4.0
+    assert (result["accepted"], result["dispatched"], result["outcome_resolved"]) == (2, 1, 2)
+    assert result["open_cases"] == 2  # answered, not closed
+
+
 # -- breaches and escalations -----------------------------------------------------------------
 
 

@@ -236,6 +236,13 @@ def _answered_at_first_contact(facts: CaseFacts, event: Any, at: datetime) -> No
     facts.at_first_contact = True
 
 
+def _answered_through_primary(facts: CaseFacts, event: Any, at: datetime) -> None:
+    """A duplicate given its primary's reply as its own: its reply stage is done (a reply, on
+    time or not) or, never dispatched, its accept stage; the reply's outcome stands."""
+    facts.end_stage(DONE, at)
+    facts.outcome = str(event.outcome)
+
+
 def _rated(facts: CaseFacts, event: Any, at: datetime) -> None:
     facts.review_of(event.round).score = int(event.score)
 
@@ -293,6 +300,7 @@ _FOLDS = {
     "InformationSupplied": _information_supplied,
     "Responded": _responded,
     "AnsweredAtFirstContact": _answered_at_first_contact,
+    "AnsweredThroughPrimary": _answered_through_primary,
     "Rated": _rated,
     "RatingInvalidated": _rating_invalidated,
     "ReviewConcluded": _review_concluded,
