@@ -30,11 +30,13 @@ How each figure is defined
 - Every time is when a thing happened in the world, never when it was recorded.
 - `received`: cases filed in the period.
 - `accepted`: accept stages ended by Assigned or Referred (one per filing, per transfer back
-  to intake, per reopening before assignment); `accepted_on_time`: those ended at or before
+  to intake, per reopening before assignment), or by an answer given at once (at first
+  contact, or through the primary to a duplicate never dispatched); `accepted_on_time`: those ended at or before
   the due time in force. The due time in force for a stage is the one the latest event
   gave it (the stage's start, information supplied, an extension, a recomputation); a stage
   given no due time cannot be late.
-- `replies`: the first reply (Responded) of each round; `replied_on_time`: those at or before
+- `replies`: the first reply of each round (Responded, or AnsweredThroughPrimary: a
+  duplicate given its primary's reply); `replied_on_time`: those at or before
   the reply stage's due time in force, after extensions; `replied_cases`: cases replied at least
   once.
 - `time_to_reply_median`, `time_to_reply_p90`: working days (Asia/Shanghai, China's official
