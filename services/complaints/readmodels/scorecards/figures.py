@@ -117,7 +117,10 @@ def figure_codes(categories: tuple[str, ...]) -> FigureCodes:
 
 
 def is_count(code: str) -> bool:
+    """Whether a figure is a count (every catalogue's, or a category's), not a rate or time."""
     return code in _COUNTED or code.startswith(CATEGORY_BREAKDOWN)
+
+
 # How the figures are counted, for whoever reads them (the API's description says it).
 CONVENTIONS = (
     "A period is the cases received (filed) in it, from its first day to its last, both "

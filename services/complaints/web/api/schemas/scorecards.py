@@ -93,6 +93,9 @@ class FigureSchema(Schema):
                                    "enum": ["working_days", "calendar_days"]})
 
 
+_FIGURE = FigureSchema()
+
+
 class ScorecardFiguresSchema(Schema.from_dict({code: fields.Nested(FigureSchema)
                                                 for code in FIGURES})):
     """Every figure; those of the catalogue's categories are added as they come (FiguresPlugin
@@ -103,7 +106,7 @@ class ScorecardFiguresSchema(Schema.from_dict({code: fields.Nested(FigureSchema)
                         **kwargs: Any) -> dict[str, Any]:
         for code, figure in original.items():
             if code.startswith(CATEGORY_BREAKDOWN):
-                data[code] = FigureSchema().dump(figure)
+                data[code] = _FIGURE.dump(figure)
         return data
 
 
