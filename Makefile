@@ -78,11 +78,11 @@ chromium:
 TRANSLATIONS := services/complaints/translations
 translations: $(STAMP)
 	mkdir -p var
-	$(BIN)/pybabel -q extract -F babel.cfg --add-location=file --project=Huiyin \
+	$(BIN)/pybabel -q extract -F babel.cfg --add-location=file --project=Huiyin --width=100 \
 	    -o var/messages.pot services/complaints/web
 	for lang in zh en ru; do \
 	  if [ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po ]; then \
-	    $(BIN)/pybabel -q update --ignore-obsolete -i var/messages.pot -d $(TRANSLATIONS) -l $$lang; \
+	    $(BIN)/pybabel -q update --ignore-obsolete --width=100 -i var/messages.pot -d $(TRANSLATIONS) -l $$lang; \
 	  else $(BIN)/pybabel -q init -i var/messages.pot -d $(TRANSLATIONS) -l $$lang; fi || exit 1; \
 	done
 	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics

@@ -4,6 +4,7 @@ cases, words and places; for supervisors and auditors, a period of at most a yea
 from __future__ import annotations
 
 import random
+import re
 from datetime import datetime
 
 import pytest
@@ -87,6 +88,13 @@ def test_the_dashboard_lists_the_hot_issues_with_links_to_their_cases(app, staff
     for references in filed.values():
         assert sum(f'href="/staff/cases/{reference}"' in text for reference in references) >= 5
     assert 'data-testid="concentration"' in text and "How the heat is reckoned" in text
+    # One enterprise filed each matter's cases: one filer, told in each language's number.
+    assert re.search(r"[56] cases, 1 filer, heat", text), text
+    russian = reader.get("/staff/dashboard/hot-issues", {"from": today, "to": today}, lang="ru")
+    assert re.search(r"[56] обращений, 1 заявитель, острота", russian.get_data(as_text=True))
+    empty = reader.get("/staff/dashboard/hot-issues", {"from": "2025-01-01", "to": "2025-01-31"})
+    assert "No group of similar complaints in this period (of 0 cases)." in empty.get_data(
+        as_text=True)
     assert 'data-testid="hot-issues-link"' in overview.get_data(as_text=True)
     assert too_long.status_code == 422
     assert "at most 366 days" in too_long.get_data(as_text=True)
