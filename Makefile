@@ -49,8 +49,9 @@ run: $(STAMP) $(VENDORED)
 
 test: test-unit test-integration test-fuzz test-e2e test-browser
 
+# Each tier names its ten slowest tests: the whole run must stay well inside CI's time.
 test-unit test-integration test-fuzz test-e2e test-browser: test-%: $(STAMP) $(VENDORED)
-	$(BIN)/pytest tests/$* -q
+	$(BIN)/pytest tests/$* -q --durations=10
 
 # The browser tier also needs axe-core (a test asset, never served).
 test-browser: $(AXE)
