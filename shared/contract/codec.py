@@ -8,17 +8,26 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
+from shared.contract.precheck import precheck
+
 
 class ContractError(ValueError):
     """A message does not follow the wire contract; the message says what is wrong."""
 
 
 def dump_checked(schema: Schema, values: Mapping[str, Any], what: str) -> dict[str, Any]:
-    """`values` as JSON-ready data, refused unless the data would load back."""
+    """`values` as JSON-ready data, refused unless the data would load back.
+
+    The schema's quick check (`precheck`) says yes to most; whatever it does not, marshmallow
+    loads, and refuses with its words or accepts after all.
+    """
     try:
         dumped = schema.dump(values)
     except (AttributeError, TypeError, ValueError) as error:
         raise ContractError(f"{what} cannot be encoded: {error}") from None
+    quick = precheck(schema)
+    if quick is not None and quick.accepts(dumped):
+        return dumped
     problems = schema.validate(dumped)
     if problems:
         raise ContractError(f"{what} is invalid: {describe(problems)}")
