@@ -411,9 +411,10 @@ def huiyin(tmp_path):
     environment = {**clean_environment(), "HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": TEST_SECRET,
                    "HUIYIN_DATA_DIR": str(tmp_path / "var"), "HUIYIN_LOG_LEVEL": "WARNING"}
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(BIN / "huiyin"), *args], capture_output=True, text=True,
-                              env=environment, cwd=ROOT, timeout=300, check=False)
+                              env={**environment, **(env or {})}, cwd=ROOT, timeout=300,
+                              check=False)
 
     return run
 
@@ -438,8 +439,10 @@ def test_the_import_command_reports_and_exits_by_what_happened(huiyin, sample, t
         assert [line[:2] for line in csv.reader(saved)] == [
             ["row", "source_id"], ["5", rows[3]["Complaint ID"]]
         ]
+    assert "retention: a case closed more than 3 years ago (before " in first.stdout
     assert clean.returncode == 0, clean.stderr
     assert "0 imported, 3 imported before and skipped, 0 rejected" in clean.stdout
+    assert "retention:" not in clean.stdout  # nothing imported, nothing to warn of
 
 
 def test_an_import_that_fails_part_way_exits_3_and_the_next_run_finishes_it(
@@ -490,3 +493,15 @@ def test_the_import_command_refuses_an_unusable_mapping_or_file(huiyin, sample, 
     assert "nothing was imported" in broken.stderr
     assert missing_column.returncode == 2
     assert "no column 'Submitted via'" in missing_column.stderr
+
+
+def test_the_import_command_refuses_retention_periods_it_cannot_read(huiyin, sample, tmp_path):
+    periods = tmp_path / "retention.json"
+    periods.write_text('{"default": {"years": 0}, "overrides": {}}', encoding="utf-8")
+
+    refused = huiyin("import", str(sample), "--mapping", "cfpb-2023",
+                     env={"HUIYIN_RETENTION_FILE": str(periods)})
+
+    assert refused.returncode == 2
+    assert "nothing was imported" in refused.stderr
+    assert "retention.json" in refused.stderr

@@ -12,6 +12,7 @@ import argparse
 import csv
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -20,7 +21,9 @@ from complaints.bootstrap import build_services
 from complaints.importing.importer import BATCH_SIZE, DEFAULT_WORKERS, ImportReport, import_file
 from complaints.importing.mapping import ImportMapping, MappingError, load_mapping, shipped_mapping
 from complaints.importing.sources import FORMATS, SourceError
+from complaints.retention.periods import RetentionError, RetentionPeriods
 from complaints.settings import Settings
+from shared.locale import CITY_TIME
 
 REJECTED = 1
 UNUSABLE = 2
@@ -52,12 +55,13 @@ def run(settings: Settings, arguments: argparse.Namespace) -> int:
     services = build_services(settings)
     try:
         mapping = _mapping(arguments.mapping, services.routing)
+        periods = RetentionPeriods.load(settings.retention_file, services.routing.categories)
         report = import_file(
             services.complaints, arguments.file, mapping, format=arguments.format,
             batch_size=arguments.batch_size, progress=Progress(sys.stderr),
             workers=arguments.workers,
         )
-    except (MappingError, SourceError) as error:
+    except (MappingError, SourceError, RetentionError) as error:
         print(f"huiyin import: {error}; nothing was imported", file=sys.stderr)
         return UNUSABLE
     except Exception as error:  # a traceback's exit status would read as "rows rejected"
@@ -67,6 +71,8 @@ def run(settings: Settings, arguments: argparse.Namespace) -> int:
     finally:
         services.close()
     print(summary(report))
+    if report.imported:
+        print(retention_notice(periods, datetime.now(UTC)))
     _list_rejected(report, sys.stdout, arguments.rejected)
     if arguments.rejected:
         write_rejected(report, arguments.rejected)
@@ -86,6 +92,20 @@ def summary(report: ImportReport) -> str:
     if rules:
         line += f"\ncategory rules (rows each took): {rules}"
     return line
+
+
+def retention_notice(periods: RetentionPeriods, now: datetime) -> str:
+    """What the retention periods will do to imported history: said before it happens."""
+    cutoff = periods.default.cutoff(now).astimezone(CITY_TIME).date()
+    own = f"; {len(periods.overrides)} categories have periods of their own" if (
+        periods.overrides) else ""
+    return (
+        f"retention: a case closed more than {periods.default} ago (before {cutoff}{own}) "
+        "has its filer's personal data erased, subject and description included, by the next "
+        "retention run (the watchdog's sweep, or huiyin personal-data retention); "
+        "huiyin personal-data retention --dry-run lists them, and HUIYIN_RETENTION_FILE sets "
+        "the periods"
+    )
 
 
 def write_rejected(report: ImportReport, path: Path) -> None:
