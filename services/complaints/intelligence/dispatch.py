@@ -21,13 +21,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 
 from complaints.intelligence.text import terms
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
 MIN_CASES = 50
 MIN_CLASS_CASES = 5
@@ -82,6 +84,11 @@ class DispatchModel:
 
 def train(examples: Sequence[Example], catalogue: str, *, c: float = 10.0) -> DispatchModel:
     """A model learned from the examples, for the catalogue of that fingerprint."""
+    # Imported here: every process imports this module, few of them train (~100 MB of RSS).
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
     if len(examples) < MIN_CASES:
         raise TooLittleHistoryError(
             f"{len(examples)} closed case(s) to learn from; suggestions need {MIN_CASES}")

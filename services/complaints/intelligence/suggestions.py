@@ -24,8 +24,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import joblib
-
 from complaints.application.routing import RoutingTable
 from complaints.intelligence.dispatch import (
     CATEGORY,
@@ -98,6 +96,8 @@ class Dispatcher:
             return self._loaded[1], self._loaded[2]
 
     def _read(self) -> tuple[DispatchModel | None, str]:
+        import joblib  # imported where a model is read or written, as scikit-learn is
+
         try:
             model = joblib.load(self.path)
         except Exception as error:  # any unreadable file (unpickling raises anything): no model
@@ -150,6 +150,8 @@ class Dispatcher:
         self._postponed_until = datetime.now(UTC) + RETRAIN_EVERY
 
     def _write(self, model: DispatchModel) -> None:
+        import joblib
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         for target, write in ((self.path, lambda p: joblib.dump(model, p)),
                               (self.metadata_path, lambda p: p.write_text(
