@@ -151,11 +151,13 @@ def catch_up(followers: Sequence[Follower], *, together: bool = False) -> int:
         return max(pool.map(lambda follower: follower.projection.catch_up(), followers))
 
 
-def rebuild(followers: Sequence[Follower], *, together: bool = False) -> int:
-    """Drop each read model and its tracking, create them empty, and catch up from the start.
+def rebuild(followers: Sequence[Follower],
+            catch_up: Callable[[Sequence[Follower]], int] = catch_up) -> int:
+    """Drop each read model and its tracking, create them empty, and catch up from the start
+    (by `catch_up`: one after the other unless told otherwise).
 
     The number of notifications processed (every read model reads the same log).
     """
     for follower in followers:
         follower.recreate_tables()
-    return catch_up(followers, together=together)
+    return catch_up(followers)
