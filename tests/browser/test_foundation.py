@@ -207,6 +207,7 @@ def test_the_keyboard_alone_reaches_the_sign_in_form_and_signs_in(new_page):
 
     tab_to(page, "Skip to main content")
     page.keyboard.press("Enter")  # the skip link: the next Tab is inside <main>
+    expect(page.locator("main")).to_be_focused()  # following the link is a task of its own
     page.keyboard.press("Tab")
     assert focused(page)["id"] == "username"
     page.keyboard.type("auditor")
