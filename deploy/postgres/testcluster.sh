@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL cluster for tests and development: `start DIR` prints its admin URL,
 # `stop DIR` stops it. Settings trade durability for speed; never point it at real data.
+# SIZING=file, at a cluster's first start, adds that file's settings (its memory, its WAL).
 set -euo pipefail
 
 usage() {
@@ -82,6 +83,12 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 CONF
+    if [[ -n ${SIZING:-} ]]; then
+        # A server's sizing beside the defaults above (deploy/postgres/province.conf).
+        cp "$SIZING" "$DATA/sizing.conf"
+        chmod 644 "$DATA/sizing.conf"
+        echo "include 'sizing.conf'" >>"$DATA/postgresql.conf"
+    fi
 }
 
 start() {

@@ -1,4 +1,5 @@
-"""The deployment files: the compose file passes the Compose specification's own check."""
+"""The deployment files: the compose file passes the Compose specification's own check, and
+PostgreSQL starts with the province's sizing."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import os
 import subprocess
 from pathlib import Path
 
+import psycopg
 import yaml
+
+from tests.fixtures.processes import PROVINCE_SIZING, postgres_cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = ROOT / "deploy" / "compose-check.sh"
@@ -35,3 +39,27 @@ def test_the_check_refuses_a_broken_compose_file(tmp_path):
     result = check({**os.environ, "COMPOSE_FILE_TO_CHECK": str(broken)})
     assert result.returncode != 0
     assert "ports" in result.stderr
+
+
+def test_the_compose_server_starts_with_the_province_sizing(tmp_path):
+    """The initdb hook includes the sizing file from where the compose file mounts it."""
+    services = yaml.safe_load(check().stdout)["services"]
+    mounts = {}
+    for volume in services["postgres"]["volumes"]:  # source:target:mode
+        source, target, _ = volume.split(":")
+        if source.startswith("/"):  # a file of ours, not the named volume
+            assert Path(source).is_file(), source
+            mounts[Path(source).name] = target
+    assert mounts["include-sizing.sh"].startswith("/docker-entrypoint-initdb.d/")
+    (tmp_path / "postgresql.conf").write_text("# the image's own\n")
+    subprocess.run(["sh", str(ROOT / "deploy" / "postgres" / "include-sizing.sh")],
+                   env={**os.environ, "PGDATA": str(tmp_path)}, check=True)
+    included = (tmp_path / "postgresql.conf").read_text().splitlines()[-1]
+    assert included == f"include '{mounts['province.conf']}'"
+
+
+def test_a_cluster_made_with_the_province_sizing_runs_with_it():
+    with postgres_cluster(sizing=PROVINCE_SIZING) as url, psycopg.connect(url) as connection:
+        shown = {name: connection.execute(f"SHOW {name}").fetchone()[0]
+                 for name in ("shared_buffers", "max_wal_size", "random_page_cost")}
+    assert shown == {"shared_buffers": "2GB", "max_wal_size": "8GB", "random_page_cost": "1.1"}

@@ -6,7 +6,8 @@ its rows (history.py), imports them with `huiyin import`, gives some cases their
 (re-checks, rectifications, reopenings), brings the read models up with
 `huiyin projections catch-up`, then times the read paths through gunicorn (readpaths.py).
 The import and the catch-up run as the commands an operator runs, each in its own process,
-whose peak memory is read from the kernel when it ends.
+whose peak memory is read from the kernel when it ends. PostgreSQL is sized as the deployment's
+(deploy/postgres/province.conf), not left at its defaults.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
+
 from complaints.application.routing import RoutingTable
 from complaints.bootstrap import build_services
 from tests.bench.measure import Sample, table
@@ -25,6 +28,8 @@ from tests.bench.scale import history, readpaths
 from tests.fixtures.postgres import fresh_database
 from tests.fixtures.processes import (
     BIN,
+    PROVINCE_SIZING,
+    ROOT,
     clean_environment,
     gunicorn_server,
     postgres_cluster,
@@ -126,11 +131,12 @@ def grown(size: int, requests_per_path: int = readpaths.REQUESTS) -> list[Step]:
     texts = history.sample_texts()
     results: list[Step] = []
     with (
-        postgres_cluster() as admin,
+        postgres_cluster(sizing=PROVINCE_SIZING) as admin,
         fresh_database(admin) as url,
         tempfile.TemporaryDirectory(prefix="huiyin-scale-") as directory,
     ):
         data = Path(directory)
+        print(_server_sizing(url), flush=True)
         settings = settings_for("postgresql", directory, url)
         env = {**clean_environment(), "HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": TEST_SECRET,
                "HUIYIN_DATA_DIR": directory, "HUIYIN_DATABASE_URL": url,
@@ -157,6 +163,14 @@ def grown(size: int, requests_per_path: int = readpaths.REQUESTS) -> list[Step]:
                 print(report(results), end="\n\n", flush=True)
             done, events = cases, step.events
     return results
+
+
+def _server_sizing(url: str) -> str:
+    with psycopg.connect(url) as connection:
+        shown = [f"{name} {connection.execute(f'SHOW {name}').fetchone()[0]}"
+                 for name in ("server_version", "shared_buffers", "effective_cache_size",
+                              "maintenance_work_mem", "max_wal_size")]
+    return f"PostgreSQL ({PROVINCE_SIZING.relative_to(ROOT)}): {', '.join(shown)}"
 
 
 def _peak_rss_mb(marker: str) -> float:
