@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections import Counter
@@ -112,13 +113,32 @@ def _catch_up_apart(settings: Settings, names: Sequence[str]) -> int:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(len(names), mp_context=context, initializer=configure_logging,
                              initargs=(settings.log_level, settings.log_format)) as pool:
-        return max(pool.map(_catch_up_one, [opened] * len(names), names))
+        return max(pool.map(_catch_up_one, [opened] * len(names), names,
+                            [os.getpid()] * len(names)))
 
 
-def _catch_up_one(settings: Settings, name: str) -> int:
-    with _read_models(settings) as followers:
-        (follower,) = (follower for follower in followers if follower.name == name)
-        return follower.projection.catch_up()
+def _catch_up_one(settings: Settings, name: str, parent: int | None = None) -> int:
+    """One read model up to the head, in a process of its own; it stops after the batch in
+    hand if the process that started it is gone (killed, say: nothing else would tell it)."""
+    stop = threading.Event()
+    watching = threading.Thread(target=_stop_when_orphaned,
+                                args=(parent or os.getppid(), stop), daemon=True)
+    watching.start()
+    try:
+        with _read_models(settings) as followers:
+            (follower,) = (follower for follower in followers if follower.name == name)
+            return follower.projection.catch_up(stop)
+    finally:
+        stop.set()  # the watch ends with the catch-up
+
+
+def _stop_when_orphaned(parent: int, stop: threading.Event, every: float = 1.0) -> None:
+    """Set `stop` once this process's parent is no longer `parent` (an orphan is given to
+    another)."""
+    while not stop.wait(every):
+        if os.getppid() != parent:
+            projections_log.warning("the catch-up that started this process is gone; stopping")
+            stop.set()
 
 
 @contextmanager
