@@ -125,11 +125,24 @@ def _catch_up_one(settings: Settings, name: str, parent: int | None = None) -> i
                                 args=(parent or os.getppid(), stop), daemon=True)
     watching.start()
     try:
-        with _read_models(settings) as followers:
+        with _read_models(settings) as followers, ExitStack() as stack:
             (follower,) = (follower for follower in followers if follower.name == name)
-            return follower.projection.catch_up(stop)
+            bulk = _most_of_it_ahead(follower.lag())
+            if bulk:
+                stack.enter_context(follower.indexes_deferred())
+            processed = follower.projection.catch_up(stop)
+            if bulk:
+                projections_log.info("%s: caught up; making its indexes again", name)
+            return processed
     finally:
         stop.set()  # the watch ends with the catch-up
+
+
+def _most_of_it_ahead(lag: Lag) -> bool:
+    """Whether a read model is far behind with more of the log ahead of it than behind it
+    (a rebuild, a catch-up after a large import): then its indexes are made once at the end
+    rather than changed row by row (`Follower.indexes_deferred`)."""
+    return lag.behind >= APART_FROM and lag.behind > lag.tracked
 
 
 def _stop_when_orphaned(parent: int, stop: threading.Event, every: float = 1.0) -> None:
@@ -222,12 +235,14 @@ def _read_models(settings: Settings) -> Iterator[list[Follower]]:
                 CaseIndexProjection(app, index),
                 index.lag,
                 index.recorder.recreate_tables,
+                index.recorder.indexes_deferred,
             ),
             Follower(
                 "scorecards",
                 ScorecardProjection(app, scorecards),
                 scorecards.lag,
                 scorecards.recorder.recreate_tables,
+                scorecards.recorder.indexes_deferred,
             ),
         ]
 

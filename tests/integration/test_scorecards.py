@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
@@ -249,6 +250,29 @@ def test_a_long_way_is_caught_up_by_a_process_for_each_read_model(
     assert processed == complaints.recorder.max_notification_id()
     assert (everything(scorecards), case_index_rows(settings)) == in_threads
     assert scorecards.lag().behind == 0
+    # From the start, the whole log ahead: each made its indexes once, at its end.
+    assert index_names(settings) >= {"case_index_search", "case_index_open_queue",
+                                      "scorecard_cases_by_department"}
+
+
+@pytest.mark.parametrize("store", ["postgresql"])
+def test_a_catch_up_without_its_indexes_makes_them_again_however_it_ends(settings):
+    index = open_case_index(settings)
+    try:
+        made = index_names(settings)
+        with pytest.raises(RuntimeError), index.recorder.indexes_deferred():
+            assert made - index_names(settings) == set(index.recorder._indexes)
+            raise RuntimeError("the catch-up failed")
+        assert index_names(settings) == made
+    finally:
+        index.close()
+
+
+def index_names(settings) -> set[str]:
+    """The indexes in the store's database now (opening a read model would make them)."""
+    with psycopg.connect(settings.database_url) as connection:
+        return {name for (name,) in connection.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
 
 
 def everything(scorecards):

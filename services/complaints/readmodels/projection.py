@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -105,12 +106,14 @@ class Projection(Protocol):
 
 @dataclass(frozen=True)
 class Follower:
-    """One read model following the log: its projection, its lag, how to empty it."""
+    """One read model following the log: its projection, its lag, how to empty it, and how
+    to write most of it at once (its indexes made at the end)."""
 
     name: str
     projection: Projection
     lag: Callable[[], Lag]
     recreate_tables: Callable[[], None]
+    indexes_deferred: Callable[[], AbstractContextManager[None]] = nullcontext
 
 
 def advance(followers: Sequence[Follower]) -> bool:

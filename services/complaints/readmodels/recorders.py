@@ -7,7 +7,8 @@ rebuild drops them together and creates them empty again, in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,10 +33,17 @@ class ReadModelSQLiteRecorder(PositionSQLiteRecorder):
             [*self.drop_statements, *self.construct_create_table_statements()]
         )
 
+    @contextmanager
+    def indexes_deferred(self) -> Iterator[None]:
+        """Indexes kept as they are: on SQLite the read models catch up one after the other
+        in one process (`complaints.processes`), and only PostgreSQL's way defers them."""
+        yield
+
 
 class ReadModelPostgresRecorder(PositionPostgresRecorder):
     """The same in PostgreSQL: `tables` (in the datastore's schema) are dropped with the
-    position; a subclass adds their create statements to `sql_create_statements`."""
+    position; a subclass adds their create statements to `sql_create_statements`, and those
+    of the indexes that only queries use through `index` (see `indexes_deferred`)."""
 
     def __init__(
         self, datastore: PostgresDatastore, *, table: str, tables: Sequence[str], **kwargs: Any
@@ -43,10 +51,37 @@ class ReadModelPostgresRecorder(PositionPostgresRecorder):
         super().__init__(datastore, table=table, **kwargs)
         dropped = [Identifier(datastore.schema, name).as_string() for name in (*tables, table)]
         self._drop = SQL(f"DROP TABLE IF EXISTS {', '.join(dropped)}")
+        self._index_schema = datastore.schema
+        self._indexes: dict[str, SQL] = {}
+
+    def index(self, name: str, on: str) -> SQL:
+        """`CREATE INDEX IF NOT EXISTS name ON on`, kept as an index a bulk write may defer."""
+        statement = SQL(f"CREATE INDEX IF NOT EXISTS {name} ON {on}")
+        self._indexes[name] = statement
+        return statement
 
     def recreate_tables(self) -> None:
         """Drop the read model and its position and create them empty, in one transaction."""
         self.execute_in_transaction([self._drop, *self.sql_create_statements])
+
+    @contextmanager
+    def indexes_deferred(self) -> Iterator[None]:
+        """Write the block's rows without the indexes queries use, and make them at its end.
+
+        For a catch-up most of whose rows are still to come: each written row would change
+        every index (a word index changes at each of a case's words), while an index made
+        over the rows at the end sorts them once. The primary key and unique columns stay,
+        as the writes need them; queries meanwhile are slower, never wrong. The indexes are
+        made again however the block ends; if the process is killed first, opening the
+        store with its tables created makes them (`CREATE INDEX IF NOT EXISTS`).
+        """
+        self.execute_in_transaction([
+            SQL(f"DROP INDEX IF EXISTS {Identifier(self._index_schema, name).as_string()}")
+            for name in self._indexes])
+        try:
+            yield
+        finally:
+            self.execute_in_transaction(list(self._indexes.values()))
 
 
 def iso_utc(moment: datetime | None) -> str | None:

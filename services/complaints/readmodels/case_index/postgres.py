@@ -108,51 +108,37 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
                  "AS r(day date, department text, status text, n integer)",
         )
         self._schema = datastore.schema or "public"
-        self.sql_create_statements.extend(
-            SQL(statement)
-            for statement in (
-                f"CREATE TABLE IF NOT EXISTS {self.table} ("
-                + ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items())
-                + ")",
-                f"CREATE INDEX IF NOT EXISTS case_index_by_lead ON {self.table} "
-                "(lead_department, due_at)",
-                # With the status beside each filing time, a period's cases are counted by
-                # state from the index alone (it replaces the one of filing times alone).
-                f"CREATE INDEX IF NOT EXISTS case_index_by_filing_and_status ON {self.table} "
-                "(filed_at) INCLUDE (status)",
-                "DROP INDEX IF EXISTS "
-                + Identifier(datastore.schema, "case_index_by_filing").as_string(),
-                # Cases in a status, newest first; the open cases a queue lists, by lead.
-                f"CREATE INDEX IF NOT EXISTS case_index_by_status ON {self.table} "
-                "(status, filed_at)",
-                # A department's queue: its open cases in the queue's order, a page read
-                # off the front of the index (it replaces one of lead and due time alone).
-                f"CREATE INDEX IF NOT EXISTS case_index_open_queue ON {self.table} "
-                "(lead_department, due_at, filed_at, reference) WHERE status <> 'closed'",
-                "DROP INDEX IF EXISTS "
-                + Identifier(datastore.schema, "case_index_open_by_lead").as_string(),
-                f"CREATE INDEX IF NOT EXISTS case_index_by_credit_code ON {self.table} "
-                "(credit_code_hash)",
-                f"CREATE INDEX IF NOT EXISTS case_index_by_phone ON {self.table} "
-                "(phone_hash)",
-                f"CREATE INDEX IF NOT EXISTS case_index_by_email ON {self.table} "
-                "(email_hash)",
-                f"CREATE INDEX IF NOT EXISTS case_index_by_external_user ON {self.table} "
-                "(external_user_hash)",
-                # The closed cases whose personal data is still kept: retention's candidates.
-                f"CREATE INDEX IF NOT EXISTS case_index_retention ON {self.table} "
-                "(closed_at, reference) WHERE NOT personal_data_erased",
-                # Case intelligence takes in the rows changed since it last read, in this order.
-                f"CREATE INDEX IF NOT EXISTS case_index_by_update ON {self.table} "
-                "(updated_at, case_id)",
-                f"CREATE INDEX IF NOT EXISTS case_index_co_departments ON {self.table} "
-                "USING GIN (co_departments)",
-                f"CREATE INDEX IF NOT EXISTS case_index_search ON {self.table} "
-                "USING GIN (search_grams)",
-                self.states.create,
-                self.states.fill,
-            )
-        )
+        table = self.table
+        replaced = [SQL("DROP INDEX IF EXISTS " + Identifier(datastore.schema, name).as_string())
+                    for name in ("case_index_by_filing", "case_index_open_by_lead")]
+        self.sql_create_statements.extend((
+            SQL(f"CREATE TABLE IF NOT EXISTS {table} ("
+                + ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items()) + ")"),
+            self.index("case_index_by_lead", f"{table} (lead_department, due_at)"),
+            # With the status beside each filing time, a period's cases are counted by state
+            # from the index alone (it replaces case_index_by_filing, of filing times alone).
+            self.index("case_index_by_filing_and_status", f"{table} (filed_at) INCLUDE (status)"),
+            # Cases in a status, newest first; the open cases a queue lists, by lead.
+            self.index("case_index_by_status", f"{table} (status, filed_at)"),
+            # A department's queue: its open cases in the queue's order, a page read off the
+            # front of the index (it replaces case_index_open_by_lead, of lead and due time).
+            self.index("case_index_open_queue", f"{table} "
+                       "(lead_department, due_at, filed_at, reference) WHERE status <> 'closed'"),
+            *replaced,
+            self.index("case_index_by_credit_code", f"{table} (credit_code_hash)"),
+            self.index("case_index_by_phone", f"{table} (phone_hash)"),
+            self.index("case_index_by_email", f"{table} (email_hash)"),
+            self.index("case_index_by_external_user", f"{table} (external_user_hash)"),
+            # The closed cases whose personal data is still kept: retention's candidates.
+            self.index("case_index_retention", f"{table} "
+                       "(closed_at, reference) WHERE NOT personal_data_erased"),
+            # Case intelligence takes in the rows changed since it last read, in this order.
+            self.index("case_index_by_update", f"{table} (updated_at, case_id)"),
+            self.index("case_index_co_departments", f"{table} USING GIN (co_departments)"),
+            self.index("case_index_search", f"{table} USING GIN (search_grams)"),
+            SQL(self.states.create),
+            SQL(self.states.fill),
+        ))
         self._texts_after = SQL(select_after(self.table, "%({})s"))
         self._placements = SQL(
             f"SELECT case_id, {', '.join(PLACEMENT)} FROM {self.table} WHERE case_id = ANY(%s)")

@@ -48,18 +48,14 @@ class ScorecardPostgresRecorder(ReadModelPostgresRecorder):
             rows=lambda columns: "SELECT * FROM json_to_recordset(%(rows)s::json) AS r("
             + ", ".join(f"{column} {kind}" for column, kind in columns) + ")",
         )
-        self.sql_create_statements.extend(
-            SQL(statement)
-            for statement in (
-                f"CREATE TABLE IF NOT EXISTS {table} ("
+        self.sql_create_statements.extend((
+            SQL(f"CREATE TABLE IF NOT EXISTS {table} ("
                 "case_id text PRIMARY KEY, reference text NOT NULL, department text, "
-                "filed_at timestamptz NOT NULL, version integer NOT NULL, facts text NOT NULL)",
-                f"CREATE INDEX IF NOT EXISTS scorecard_cases_by_filing ON {table} (filed_at)",
-                "CREATE INDEX IF NOT EXISTS scorecard_cases_by_department "
-                f"ON {table} (department, filed_at)",
-                *self.bucket_sql.create,
-            )
-        )
+                "filed_at timestamptz NOT NULL, version integer NOT NULL, facts text NOT NULL)"),
+            self.index("scorecard_cases_by_filing", f"{table} (filed_at)"),
+            self.index("scorecard_cases_by_department", f"{table} (department, filed_at)"),
+            *(SQL(statement) for statement in self.bucket_sql.create),
+        ))
         # Facts only ever move forward: an older fold of a case never overwrites a newer one.
         self._upsert = SQL(
             f"INSERT INTO {table} (case_id, reference, department, filed_at, version, facts) "
