@@ -169,6 +169,39 @@ def test_the_credit_code_pattern_holds_every_valid_code_and_says_the_rest_but_th
     assert re.fullmatch(r"\^.*\$", CREDIT_CODE.pattern)
 
 
+def test_every_text_a_request_carries_says_the_characters_the_server_refuses(spec):
+    """The server refuses NUL in any string of a request (no store keeps it); a text the
+    document leaves open (no pattern, choice or format) would be valid to a client and
+    refused by the server. Headers and paths are left out: HTTP carries no NUL in a header,
+    and a name in the path holding one names nothing (404, as for any unknown name)."""
+    def open_texts(schema, where, seen):
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[1]
+            if name not in seen:
+                yield from open_texts(spec["components"]["schemas"][name], name, seen | {name})
+            return
+        types = schema.get("type")
+        text = types == "string" or (isinstance(types, list) and "string" in types)
+        said = {"pattern", "enum", "format"} & schema.keys() or schema.get("readOnly")
+        if text and not said:
+            yield where
+        for name, field in schema.get("properties", {}).items():
+            yield from open_texts(field, f"{where}.{name}", seen)
+        if isinstance(schema.get("items"), dict):
+            yield from open_texts(schema["items"], f"{where}[]", seen)
+
+    found = []
+    for path, method, operation in operations(spec):
+        for given in spec["paths"][path].get("parameters", []) + operation.get("parameters", []):
+            if given["in"] in {"query", "cookie"}:
+                found += open_texts(given.get("schema", {}), f"{given['in']} {given['name']}",
+                                    frozenset())
+        for content in operation.get("requestBody", {}).get("content", {}).values():
+            found += [f"{method.upper()} {path}: {where}"
+                      for where in open_texts(content.get("schema", {}), "body", frozenset())]
+    assert sorted(set(found)) == []
+
+
 def resolve(spec, schema):
     while "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[1]

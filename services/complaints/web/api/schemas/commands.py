@@ -159,8 +159,7 @@ class DuplicateSchema(CommandSchema):
 
 
 class FirstContactSchema(CommandSchema):
-    entry = fields.String(required=True, validate=validate.Length(min=1, max=40),
-                          metadata={"description": "the knowledge base entry answered from"})
+    entry = text(40, metadata={"description": "the knowledge base entry answered from"})
 
 
 class UndoDuplicateSchema(CommandSchema):
