@@ -32,6 +32,7 @@ from urllib.parse import quote
 from filelock import FileLock, Timeout
 
 from shared.contract.topics import COMPACTED
+from shared.sqlite_files import one_opener_at_a_time
 from shared.stream.base import Message, Outgoing, StreamUnavailableError
 from shared.stream.wakeups import SQLiteChanges
 
@@ -63,13 +64,14 @@ class EmbeddedLog:
             self.connection = sqlite3.connect(
                 self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
             )
-            self.connection.execute("PRAGMA journal_mode=WAL")
             self.connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
             self.connection.execute("PRAGMA secure_delete=ON")
-            with self.transaction():
-                for statement in _SCHEMA:
-                    self.connection.execute(statement)
-        except (OSError, sqlite3.Error) as error:
+            with one_opener_at_a_time(self.path, BUSY_TIMEOUT_SECONDS):
+                self.connection.execute("PRAGMA journal_mode=WAL")
+                with self.transaction():
+                    for statement in _SCHEMA:
+                        self.connection.execute(statement)
+        except (OSError, sqlite3.Error, Timeout) as error:
             raise StreamUnavailableError(
                 f"cannot open the stream at {self.path}: {error}"
             ) from None

@@ -24,6 +24,7 @@ from psycopg_pool import ConnectionPool
 
 from complaints.adapters.positions import CREATE_LOCK
 from complaints.adapters.write_turns import WriteTurns
+from shared.sqlite_files import one_opener_at_a_time
 
 SQLITE_FILE = "access.sqlite"
 _SWEEP_EVERY = 60.0
@@ -135,9 +136,10 @@ class SQLiteAccessStore(AccessStore):
         self._local = threading.local()
         # Every worker's thread writes counters here on each sign-in and filing: in turns.
         self._turns = WriteTurns(path)
-        self.run("PRAGMA journal_mode=WAL")
-        for statement in _create_statements("REAL", ""):
-            self.run(statement)
+        with one_opener_at_a_time(path, timeout=10):
+            self.run("PRAGMA journal_mode=WAL")
+            for statement in _create_statements("REAL", ""):
+                self.run(statement)
 
     def run(self, statement: str, params: Sequence[Any] = ()) -> list[tuple]:
         connection = getattr(self._local, "connection", None)
