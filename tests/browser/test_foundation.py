@@ -204,6 +204,9 @@ def test_the_keyboard_alone_reaches_the_sign_in_form_and_signs_in(new_page):
     tab_to(page, "Staff sign-in")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/staff/sign-in$"))
+    # Loaded, not only reached: until the page has loaded, the browser may scroll to (and
+    # focus) the fragment again, taking the focus back to <main> after the Tab below.
+    page.wait_for_load_state("load")
 
     tab_to(page, "Skip to main content")
     page.keyboard.press("Enter")  # the skip link: the next Tab is inside <main>
