@@ -286,12 +286,12 @@ def test_a_batch_one_of_whose_rows_was_claimed_meanwhile_writes_nothing(
 
     own = IdempotencyClaim(cfpb.claim_key(case.source_id), built.case_id, case.digest)
     with pytest.raises(IntegrityError):
-        app.recorder.insert_import_batch(built.events, [own, *taken.values()], [built.key])
+        app.recorder.insert_new_cases(built.events, [own, *taken.values()], [built.key])
 
     assert list(app.recorder.select_events(built.case_id)) == []
     assert app.recorder.select_case_keys([built.case_id]) == {}
     assert app.intake_records.find_idempotency_claims([own.key]) == {}
-    app.recorder.insert_import_batch(built.events, [own], [built.key])
+    app.recorder.insert_new_cases(built.events, [own], [built.key])
     assert verify_case(app, built.case_id).intact
 
 

@@ -36,14 +36,14 @@ class CaseSQLiteRecorder(SQLiteApplicationRecorder):
         with self._turn():
             return super().insert_events(stored_events, **kwargs)
 
-    def insert_import_batch(
+    def insert_new_cases(
         self,
         stored_events: Sequence[StoredEvent],
         claims: Sequence[IdempotencyClaim],
         data_keys: Sequence[WrappedKey],
     ) -> None:
-        """An import batch: its claims, its cases' new keys and their events, in one
-        transaction."""
+        """Many new cases (an import batch, a group commit's filings): their claims, their
+        keys and their events, in one transaction."""
         self.insert_events(stored_events, claims=claims, data_keys=data_keys)
 
     def construct_create_table_statements(self) -> list[str]:

@@ -166,11 +166,14 @@ class FilingDesk(CaseApplication):
                 except Exception as error:  # this filing's own fault, told to it alone
                     outcomes[index] = error
         try:
-            self.save(
-                *(event for one in built.values() for event in one.events),
-                claims=[one.claim for one in built.values() if one.claim is not None],
-                data_keys=[one.data_key for one in built.values() if one.data_key is not None],
-            )
+            if built:
+                # What `save` does with the events, in the store's fastest way for many cases.
+                self.intake_records.insert_new_cases(
+                    [self.mapper.to_stored_event(event)
+                     for one in built.values() for event in one.events],
+                    [one.claim for one in built.values() if one.claim is not None],
+                    [one.data_key for one in built.values() if one.data_key is not None],
+                )
         except Exception:
             for index, one in built.items():
                 outcomes[index] = _outcome(self._save_alone, one)

@@ -47,10 +47,11 @@ class IntakeRecords(Protocol):
         """The claims of those `keys` that exist, by key."""
         ...
 
-    def insert_import_batch(
+    def insert_new_cases(
         self, stored_events: Sequence[StoredEvent], claims: Sequence[IdempotencyClaim],
         data_keys: Sequence[WrappedKey],
     ) -> None:
-        """An import batch's claims, new case keys and events, in one transaction, in the
-        store's fastest way; IntegrityError, with nothing written, when a claim is taken."""
+        """Many new cases at once (an import batch, a group commit's filings): their claims,
+        their keys and their events, in one transaction, in the store's fastest way;
+        IntegrityError, with nothing written, when a claim is taken."""
         ...

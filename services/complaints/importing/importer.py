@@ -179,7 +179,7 @@ def _save_batch(
             # What Application.save does with the built cases' events (the events were
             # turned into stored events where they were built), in the store's fastest way.
             if stored:
-                app.intake_records.insert_import_batch(stored, claims, keys)
+                app.intake_records.insert_new_cases(stored, claims, keys)
         except IntegrityError:
             # Another import of the same rows won the race for some claims; look again.
             continue
