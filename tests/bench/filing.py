@@ -1,5 +1,10 @@
 """Filing throughput and latency: through HTTP (gunicorn, 2 workers) against in process, and
-on PostgreSQL with 16 concurrent clients, group commit against a save per request."""
+on PostgreSQL with 16 concurrent clients, group commit against a save per request.
+
+Beside the rates, the CPU a filing costs the serving side: over HTTP gunicorn's processes
+(and PostgreSQL's), in process the application's own process (and PostgreSQL's). The HTTP
+clients run on the same two cores, so the rate pays for them too; that CPU column does not,
+and says what the request stack itself costs against filing in process."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import requests
 from complaints.application.principals import Principal
 from complaints.bootstrap import build_services
 from complaints.domain.values import Role
-from tests.bench.measure import Sample, table, timed_calls
+from tests.bench.measure import Sample, own_and_servers_cpu, servers_cpu, table, timed_calls
 from tests.fixtures.filing import filing_command
 from tests.fixtures.postgres import fresh_database
 from tests.fixtures.processes import clean_environment, gunicorn_server, postgres_cluster
@@ -54,7 +59,7 @@ def in_process(store: str, data_dir: str, database_url: str = "", *, clients: in
         return timed_calls(
             label,
             lambda i: services.complaints.file_case(public, filing_command(submission(i))), CASES,
-            concurrency=clients,
+            concurrency=clients, cpu=own_and_servers_cpu,
         )
     finally:
         services.close()
@@ -75,7 +80,8 @@ def over_http(store: str, data_dir: str, database_url: str = "") -> Sample:
             if answer.status_code != 201:
                 raise RuntimeError(f"filing failed: {answer.status_code} {answer.text[:300]}")
 
-        return timed_calls(f"{store} HTTP", file, CASES, concurrency=HTTP_CLIENTS)
+        return timed_calls(f"{store} HTTP", file, CASES, concurrency=HTTP_CLIENTS,
+                           cpu=servers_cpu)
 
 
 def run() -> str:
@@ -107,11 +113,14 @@ def run() -> str:
                 f"{sample.percentile(50) * 1000:.1f} ms", f"{sample.percentile(99) * 1000:.1f} ms",
                 f"{sample.throughput / baseline.throughput:.2f}",
                 f"{sample.percentile(50) / baseline.percentile(50):.1f}",
+                f"{(sample.cpu_per_call or 0) * 1000:.2f} ms",
+                f"{(sample.cpu_per_call or 0) / (baseline.cpu_per_call or 1):.2f}",
             ])
     header = ["filing", "cases", "throughput", "p50", "p99", "throughput ÷ baseline",
-              "p50 ÷ baseline"]
+              "p50 ÷ baseline", "server CPU a filing", "CPU ÷ baseline"]
     return (f"Filing {CASES} cases: HTTP through gunicorn (2 workers, {HTTP_CLIENTS} clients)"
             f" against the application called in process (1 thread, the baseline), per store;"
             f" then {CONCURRENT_CLIENTS} clients in process on PostgreSQL, group commit against"
-            f" a save per request (the baseline).\n"
+            f" a save per request (the baseline). Server CPU: gunicorn's processes over HTTP, the"
+            f" application's in process, PostgreSQL's in both; the clients' own is left out.\n"
             + table(rows, header))
