@@ -29,6 +29,7 @@ from uuid import UUID
 
 import openpyxl
 
+from complaints.application.routing import RoutingTable
 from complaints.application.service import Complaints
 from complaints.domain.case import Case
 from complaints.domain.values import Role, Stage, Stamp
@@ -58,6 +59,12 @@ class Text:
     description: str
     place: str
     category: str
+
+
+def leads() -> dict[str, str]:
+    """Each category's lead department, as the shipped routing proposes it."""
+    routing = RoutingTable.load()
+    return {category: routing.propose(category).lead for category in routing.categories}
 
 
 def sample_texts() -> list[Text]:
@@ -104,15 +111,19 @@ RECHECK, REOPEN = "recheck", "reopen"
 
 
 def later_life(app: Complaints, texts: Sequence[Text], first: int, count: int,
-               departments: dict[str, str], *, seed: int = 12,
-               batch: int = 500) -> dict[str, int]:
+               departments: dict[str, str], *, seed: int = 12, batch: int = 500,
+               part: int = 0, parts: int = 1) -> dict[str, int]:
     """Re-checks, rectifications and return visits of the bad reviews among rows `first` ..,
     and reopenings of some closed cases. The rows say which cases live on, so only those are
     loaded; each is taken on by the Case aggregate's own commands at historical times, and
-    saved in batches. Returns how many of each."""
+    saved in batches. Returns how many of each.
+
+    With `parts`, only every `parts`-th row from `first + part` is looked at: the processes
+    that take the parts 0 .. parts - 1 together give the rows the same life as one would."""
     done = {"rechecked": 0, "upheld": 0, "reopened": 0}
     pending: list[Case] = []
-    for turn, case in _cases(app, _turns(texts, first, count, departments, seed)):
+    numbers = range(first + part, first + count, parts)
+    for turn, case in _cases(app, _turns(texts, numbers, departments, seed)):
         _live(app, case, turn, done)
         pending.append(case)
         if len(pending) >= batch:
@@ -121,6 +132,16 @@ def later_life(app: Complaints, texts: Sequence[Text], first: int, count: int,
     if pending:
         app.save(*pending)
     return done
+
+
+def turns(texts: Sequence[Text], first: int, count: int, departments: dict[str, str], *,
+          seed: int = 12) -> dict[str, int]:
+    """How many of rows `first` .. are re-checked and how many reopened: what `later_life`
+    gives them, in one process or in parts."""
+    counted = {RECHECK: 0, REOPEN: 0}
+    for turn in _turns(texts, range(first, first + count), departments, seed):
+        counted[turn.what] += 1
+    return counted
 
 
 @dataclass(frozen=True)
@@ -133,9 +154,9 @@ class Turn:
     draw: random.Random
 
 
-def _turns(texts: Sequence[Text], first: int, count: int, departments: dict[str, str],
+def _turns(texts: Sequence[Text], numbers: range, departments: dict[str, str],
            seed: int) -> Iterator[Turn]:
-    for number in range(first, first + count):
+    for number in numbers:
         row = dict(zip(COLUMNS, _row(number, texts[number % len(texts)], departments, seed),
                        strict=True))
         if row["outcome"] == "open":
