@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psycopg
@@ -126,8 +126,9 @@ def later_life(settings, texts: list[history.Text], first: int, count: int,
     """The later life of rows `first` .. `first + count`, given in a process per core: each
     takes every n-th row (`history.later_life`'s parts), loads its cases and saves them."""
     parts = IMPORT_WORKERS
+    opened = replace(settings, create_tables=False)  # the import made them
     with ProcessPoolExecutor(parts, mp_context=multiprocessing.get_context("spawn")) as pool:
-        counts = pool.map(_later_life_part, [settings] * parts, [texts] * parts,
+        counts = pool.map(_later_life_part, [opened] * parts, [texts] * parts,
                           [first] * parts, [count] * parts, [departments] * parts, range(parts),
                           [parts] * parts)
         total: dict[str, int] = {}
