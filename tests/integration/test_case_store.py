@@ -225,3 +225,33 @@ def test_a_command_naming_the_version_it_saw_conflicts_with_a_save_in_between(
 
     case = app.load_case(filing.case_id)
     assert (case.status, case.version) == ("filed", 2)
+
+
+OPENERS, OPENINGS = 4, 5
+
+
+def _open_store_again_and_again(settings: Settings, together, results) -> None:
+    for _ in range(OPENINGS):
+        together.wait(timeout=120)
+        try:
+            build_services(settings, create_tables=True).close()
+            results.put("opened")
+        except Exception as error:  # what a server starting at that moment would die of
+            results.put(f"{type(error).__name__}: {error}")
+
+
+@pytest.mark.parametrize("store", ["postgresql"])
+def test_processes_opening_the_store_at_once_all_open_it(settings):
+    """Servers started together each make sure of the tables (`CREATE … IF NOT EXISTS`,
+    the library's functions, the tables' storage settings); they take turns, so none dies of
+    a deadlock between one's function and another's table lock."""
+    context = multiprocessing.get_context("spawn")
+    together, results = context.Barrier(OPENERS), context.Queue()
+    openers = [context.Process(target=_open_store_again_and_again,
+                               args=(settings, together, results)) for _ in range(OPENERS)]
+    for opener in openers:
+        opener.start()
+    outcomes = [results.get(timeout=120) for _ in range(OPENERS * OPENINGS)]
+    for opener in openers:
+        opener.join(timeout=60)
+    assert outcomes == ["opened"] * OPENERS * OPENINGS

@@ -13,6 +13,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
+from complaints.adapters.positions import CREATE_LOCK
 from complaints.application.intake_records import IdempotencyClaim
 from shared.sealing import WrappedKey
 
@@ -73,6 +74,18 @@ class CasePostgresRecorder(PostgresApplicationRecorder):
                 ),
             ]
         )
+
+    def create_table(self) -> None:
+        """The library's, one creator at a time (the read models' creators take the same
+        turn). Servers started together on one database would otherwise race: two making one
+        type collide in `pg_type`, or one's function waits on another whose table lock it
+        holds, and PostgreSQL ends one of them as a deadlock."""
+        with self.datastore.get_connection() as turn:
+            turn.execute(SQL("SELECT pg_advisory_lock(%s)"), (CREATE_LOCK,))
+            try:
+                super().create_table()
+            finally:
+                turn.execute(SQL("SELECT pg_advisory_unlock(%s)"), (CREATE_LOCK,))
 
     def _insert_events(
         self,
