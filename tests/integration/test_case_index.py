@@ -422,26 +422,3 @@ def test_a_read_just_after_a_write_finds_it_while_the_projections_run(settings, 
     finally:
         stop.set()
         runner.join(timeout=10)
-
-
-@pytest.mark.parametrize("store", ["postgresql"])
-def test_a_long_case_stays_whole_in_its_own_page(settings, desk, index):
-    """Past 2 kB a row's text and words are compressed where the row is, not moved out of line:
-    the word index is built, and a phrase's order checked, without a TOAST table's look-up."""
-    sentences = [f"第{number}次到窗口办理出口退税，材料已齐全，"
-                 f"工作人员仍要求补充第{number * 7}号证明。" for number in range(1, 41)]
-    long = desk.file("出口退税办理反复补材料", "".join(sentences), filed_at=march(3))
-    catch_up_projections(settings)
-
-    with index.recorder.datastore.transaction(commit=False) as curs:
-        curs.execute("SELECT pg_column_size(search_grams) + pg_column_size(description) AS kept, "
-                     "octet_length(description) AS written FROM case_index")
-        [row] = curs.fetchall()
-        curs.execute("SELECT pg_relation_size(reltoastrelid) AS out_of_line FROM pg_class "
-                     "WHERE relname = 'case_index'")
-        out_of_line = curs.fetchone()["out_of_line"]
-    assert row["written"] > 2048 and row["kept"] > 2048
-    assert out_of_line == 0
-    assert references(index.search(text="第40次到窗口")) == [long.reference]
-    assert index.recorder.texts([long.reference]) == {
-        long.reference: ("出口退税办理反复补材料", "".join(sentences))}

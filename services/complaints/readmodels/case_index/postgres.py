@@ -114,11 +114,6 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
         self.sql_create_statements.extend((
             SQL(f"CREATE TABLE IF NOT EXISTS {table} ("
                 + ", ".join(f"{name} {kind}" for name, kind in _COLUMNS.items()) + ")"),
-            # A row's text and words stay in its page, compressed, up to 8 kB, rather than
-            # being moved out of line past 2 kB: building the word index, and checking a
-            # phrase's words, then read the table in order instead of fetching each row's
-            # vector from its TOAST table (at a million cases, page by page from the disk).
-            SQL(f"ALTER TABLE {table} SET (toast_tuple_target = 8160)"),
             self.index("case_index_by_lead", f"{table} (lead_department, due_at)"),
             # With the status beside each filing time, a period's cases are counted by state
             # from the index alone (it replaces case_index_by_filing, of filing times alone).
