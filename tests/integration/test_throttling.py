@@ -4,6 +4,7 @@ in the deployment's own database, so every worker (here: a second app) sees them
 
 from __future__ import annotations
 
+import logging
 import re
 from html import unescape
 
@@ -15,6 +16,7 @@ from complaints.web.runtime import EXTENSION
 from tests.fixtures.stores import settings_for
 from tests.integration.conftest import PASSWORD
 
+FAILED = (400, 401, 422)  # the answers a sign-in is counted by
 STRICT = {
     "HUIYIN_SIGN_IN_ACCOUNT_LIMITS": "3 per minute",
     "HUIYIN_SIGN_IN_ADDRESS_LIMITS": "5 per minute",
@@ -91,6 +93,18 @@ def test_one_address_trying_many_accounts_is_refused_after_its_own_limit(client,
     assert_error(refused, 429, "too_many_requests")
     assert elsewhere.status_code == 401
     assert len(hashes) == 6
+
+
+def test_a_sign_in_naming_no_account_is_counted_by_its_address_alone_and_logs_no_error(
+    client, caplog, assert_error
+):
+    with caplog.at_level(logging.WARNING):
+        tries = [token(client, blank, "wrong guess here") for blank in ("", " ", "", "\t", "")]
+        refused = token(client, "", "wrong guess here")
+
+    assert {reply.status_code for reply in tries} <= set(FAILED)
+    assert_error(refused, 429, "too_many_requests")
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 def test_an_ipv6_client_is_counted_by_its_64(client, assert_error):

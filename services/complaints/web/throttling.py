@@ -48,9 +48,11 @@ def install(app: Flask, settings: Settings, store: AccessStore) -> Limiter:
         headers_enabled=False,
     )
     # One counter per account and one per address, whichever door (API or page) is tried.
+    # A sign-in that names no account is counted by its address alone: exempt here, since the
+    # extension logs an error for every request whose key comes out empty.
     account = limiter.shared_limit(
         settings.sign_in_account_limits, scope="sign-in-account", key_func=_account_tried,
-        deduct_when=_failed, methods=["POST"],
+        deduct_when=_failed, exempt_when=_names_no_account, methods=["POST"],
     )
     address = limiter.shared_limit(
         settings.sign_in_address_limits, scope="sign-in-address", deduct_when=_failed,
@@ -98,8 +100,8 @@ def _wrap(app: Flask, endpoint: str, *limits: Callable) -> None:
 
 
 def _account_tried() -> str:
-    """`staff:<username>` or `case:<reference>`, as the request names it; empty (so this
-    limit is skipped and the address's still holds) when it names none."""
+    """`staff:<username>` or `case:<reference>`, as the request names it; empty when it names
+    none."""
     endpoint = request.endpoint or ""
     if endpoint in STAFF_SIGN_INS:
         kind, field, where = "staff", "username", STAFF_SIGN_INS[endpoint]
@@ -110,6 +112,10 @@ def _account_tried() -> str:
     if not isinstance(value, str) or not value.strip():
         return ""
     return f"{kind}:{value.strip().lower()[:200]}"
+
+
+def _names_no_account() -> bool:
+    return not _account_tried()
 
 
 def _failed(response) -> bool:
