@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from werkzeug.serving import make_server
 
+from complaints.processes import run_projections
 from complaints.web.app import create_app
 from complaints.web.runtime import EXTENSION
 from tests.fixtures.stores import settings_for
@@ -46,9 +47,25 @@ def _a_case_led_by_tax(client, supervisor: str) -> None:
 
 
 @contextmanager
+def _projections_running(settings) -> Iterator[None]:
+    """The read models kept current beside the API, as the projections process of `make run`
+    keeps them: the case list and search then list what was filed, and do not wait for it."""
+    stop = threading.Event()
+    runner = threading.Thread(target=run_projections, args=(settings,),
+                              kwargs={"stop": stop, "poll_interval": 0.05}, daemon=True)
+    runner.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        runner.join()
+
+
+@contextmanager
 def served_api(data_dir: str) -> Iterator[Served]:
-    app = create_app(settings_for("sqlite", data_dir, HUIYIN_LOG_LEVEL="ERROR",
-                                  HUIYIN_ANONYMOUS_FILING_LIMITS=ANONYMOUS_FILINGS))
+    settings = settings_for("sqlite", data_dir, HUIYIN_LOG_LEVEL="ERROR",
+                            HUIYIN_ANONYMOUS_FILING_LIMITS=ANONYMOUS_FILINGS)
+    app = create_app(settings)
     runtime = app.extensions[EXTENSION]
     client = app.test_client()
     tokens: dict[str, str | None] = {"anonymous": None}
@@ -65,7 +82,8 @@ def served_api(data_dir: str) -> Iterator[Served]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Served(f"http://127.0.0.1:{server.server_port}", tokens)
+        with _projections_running(settings):
+            yield Served(f"http://127.0.0.1:{server.server_port}", tokens)
     finally:
         server.shutdown()
         thread.join()

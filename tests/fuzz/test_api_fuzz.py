@@ -17,13 +17,12 @@ from tests.fuzz.server import CALLERS, served_api
 EXAMPLES = int(os.environ.get("HUIYIN_FUZZ_EXAMPLES", "3"))
 SCENARIOS = int(os.environ.get("HUIYIN_FUZZ_SCENARIOS", "30"))
 SEED = os.environ.get("HUIYIN_FUZZ_SEED")
-# Links the stateful phase must have followed at least, by caller. The supervisor files (on the
-# desk's channels) and acts on the case; no one files on the web and api channels, and the
-# links then lead to steps that answer 401. A handler files nothing, and schemathesis starts
-# its scenarios only at filing (the case list is not a starting point for it: its
-# `enterprise_name` query looks to it like a reference to an enterprise no answer gives), so
-# a handler's stateful phase follows no link.
-LEAST_LINKS = {"supervisor": 10, "handler-TAX": 0, "anonymous": 3}
+# Links the stateful phase must have followed at least, by caller (each follows two to five
+# times as many in a run). The supervisor files (on the desk's channels) and acts on the case;
+# no one files on the web and api channels, and the links then lead to steps that answer 401.
+# A handler files nothing: the links it follows lead from the case list, which lists the case
+# led by TAX once the read models are kept current beside the API (tests/fuzz/server.py).
+LEAST_LINKS = {"supervisor": 20, "handler-TAX": 5, "anonymous": 10}
 
 
 @pytest.mark.parametrize("caller", CALLERS)
