@@ -8,6 +8,7 @@ rebuild drops them together and creates them empty again, in one transaction.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -53,11 +54,14 @@ class ReadModelPostgresRecorder(PositionPostgresRecorder):
         self._drop = SQL(f"DROP TABLE IF EXISTS {', '.join(dropped)}")
         self._index_schema = datastore.schema
         self._indexes: dict[str, SQL] = {}
+        self._inverted: set[str] = set()
 
     def index(self, name: str, on: str) -> SQL:
         """`CREATE INDEX IF NOT EXISTS name ON on`, kept as an index a bulk write may defer."""
         statement = SQL(f"CREATE INDEX IF NOT EXISTS {name} ON {on}")
         self._indexes[name] = statement
+        if " USING GIN " in on.upper():
+            self._inverted.add(name)
         return statement
 
     def recreate_tables(self) -> None:
@@ -81,7 +85,20 @@ class ReadModelPostgresRecorder(PositionPostgresRecorder):
         try:
             yield
         finally:
-            self.execute_in_transaction(list(self._indexes.values()))
+            self._make_indexes()
+
+    def _make_indexes(self) -> None:
+        """The indexes made again, the inverted ones (GIN) in a session of their own beside
+        the others'. PostgreSQL 15 makes a GIN index in one process: a million cases' words
+        took ~6.5 minutes on one core, and the B-trees after it ~2 more."""
+        groups = (
+            [statement for name, statement in self._indexes.items() if name in self._inverted],
+            [statement for name, statement in self._indexes.items() if name not in self._inverted],
+        )
+        with ThreadPoolExecutor(len(groups), thread_name_prefix="index") as pool:
+            made = [pool.submit(self.execute_in_transaction, group) for group in groups if group]
+        for each in made:
+            each.result()
 
 
 def iso_utc(moment: datetime | None) -> str | None:
