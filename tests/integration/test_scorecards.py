@@ -14,6 +14,7 @@ import chinese_calendar
 import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
+from psycopg.sql import SQL
 
 from complaints import processes
 from complaints.application.principals import Principal
@@ -263,6 +264,42 @@ def test_a_catch_up_without_its_indexes_makes_them_again_however_it_ends(setting
         with pytest.raises(RuntimeError), index.recorder.indexes_deferred():
             assert made - index_names(settings) == set(index.recorder._indexes)
             raise RuntimeError("the catch-up failed")
+        assert index_names(settings) == made
+    finally:
+        index.close()
+
+
+# Made in place of an index: waits, in its transaction, for the other group's stand-in to be
+# under way, and fails if it never is (the groups were made one after the other).
+MEETING = """DO $$ BEGIN
+  PERFORM pg_advisory_xact_lock(4242, {mine});
+  FOR attempt IN 1..600 LOOP
+    EXIT WHEN EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND classid = 4242
+                      AND objid = {other} AND granted);
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+  IF NOT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND classid = 4242
+                 AND objid = {other} AND granted) THEN
+    RAISE EXCEPTION 'made alone: the other indexes were not being made meanwhile';
+  END IF;
+END $$"""
+
+
+@pytest.mark.parametrize("store", ["postgresql"])
+def test_the_word_index_is_made_again_beside_the_b_trees_not_after_them(settings):
+    index = open_case_index(settings)
+    recorder = index.recorder
+    try:
+        assert recorder._inverted == {"case_index_search", "case_index_co_departments"}
+        made = index_names(settings)
+        real, inverted = dict(recorder._indexes), set(recorder._inverted)
+        with recorder.indexes_deferred():
+            # Each group's first statement a stand-in that only ends once the other's is under
+            # way, so the block ends well only if the two groups are made at once.
+            recorder._indexes = {"meeting_1": SQL(MEETING.format(mine=1, other=2)),
+                                 "meeting_2": SQL(MEETING.format(mine=2, other=1)), **real}
+            recorder._inverted = {"meeting_1", *inverted}
+        recorder._indexes, recorder._inverted = real, inverted
         assert index_names(settings) == made
     finally:
         index.close()

@@ -105,10 +105,14 @@ class PositionPostgresRecorder(PostgresTrackingRecorder):
     def create_table(self) -> None:
         self.execute_in_transaction(self.sql_create_statements)
 
-    def execute_in_transaction(self, statements: Sequence[Composable]) -> None:
-        """`statements` in one transaction, one creator at a time."""
+    def execute_in_transaction(
+        self, statements: Sequence[Composable], *, shared: bool = False
+    ) -> None:
+        """`statements` in one transaction, one creator at a time; `shared`, beside others
+        shared (each making what no other makes at once) but still never beside a creator."""
+        lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(SQL("SELECT pg_advisory_xact_lock(%s)"), (CREATE_LOCK,))
+            curs.execute(SQL(f"SELECT {lock}(%s)"), (CREATE_LOCK,))
             for statement in statements:
                 curs.execute(statement, prepare=False)
 

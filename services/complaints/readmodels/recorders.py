@@ -96,7 +96,8 @@ class ReadModelPostgresRecorder(PositionPostgresRecorder):
             [statement for name, statement in self._indexes.items() if name not in self._inverted],
         )
         with ThreadPoolExecutor(len(groups), thread_name_prefix="index") as pool:
-            made = [pool.submit(self.execute_in_transaction, group) for group in groups if group]
+            made = [pool.submit(self.execute_in_transaction, group, shared=True)
+                    for group in groups if group]
         for each in made:
             each.result()
 
