@@ -123,6 +123,7 @@ def test_the_queue_shows_time_left_in_working_days_and_what_is_overdue(
     traveller.move_to(datetime(2026, 3, 4, 9, 0, tzinfo=CITY_TIME))
     intake = staff.login("intake")
     intake.act(late.reference, "assign")
+    staff.register("handler-TAX")
     event_store.catch_up()
 
     traveller.move_to(datetime(2026, 3, 23, 10, 0, tzinfo=CITY_TIME))
@@ -145,6 +146,7 @@ def test_a_breached_stage_extended_into_the_future_is_not_overdue_until_its_new_
     event_store.catch_up()
     assert Watchdog(runtime.services.complaints, runtime.case_index).sweep()["breached"] == 1
     extend(staff.login("supervisor"), assigned_case.reference)  # Mar 23 + 5 → Mon Mar 30
+    staff.register("handler-TAX")
     event_store.catch_up()
 
     def row() -> dict:

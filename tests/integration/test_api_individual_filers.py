@@ -89,6 +89,7 @@ def test_staff_find_a_persons_cases_and_a_department_sees_an_anonymous_one_withh
     for reference in (open_case["reference"], hidden["reference"]):
         intake.act(reference, "accept")
         intake.act(reference, "assign")
+    staff.register("handler-TAX")
     event_store.catch_up()
     handler = staff.login("handler-TAX")
 

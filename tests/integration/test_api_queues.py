@@ -97,6 +97,7 @@ def test_search_finds_chinese_words_and_filters(filer, intake, staff, event_stor
 def test_a_handler_searches_only_their_own_departments_cases(filer, intake, staff, event_store):
     tax = assigned(filer, intake)
     assigned(filer, intake, category="cross_border_trade", subject="通关延误")
+    staff.register("handler-TAX")
     event_store.catch_up()
     handler = staff.login("handler-TAX")
 
@@ -109,6 +110,7 @@ def test_a_handler_searches_only_their_own_departments_cases(filer, intake, staf
 
 def test_lists_withhold_a_confidential_filer_from_handlers_only(filer, intake, staff, event_store):
     assigned(filer, intake, confidential=True)
+    staff.register("handler-TAX", "supervisor")
     event_store.catch_up()
 
     handler_row = staff.login("handler-TAX").get("/api/v1/queues/TAX").json["items"][0]
@@ -131,6 +133,7 @@ def test_a_handler_cannot_find_a_confidential_filer_by_who_they_are(
     filer, intake, staff, event_store
 ):
     hidden = assigned(filer, intake, confidential=True)
+    staff.register("handler-TAX")
     event_store.catch_up()
     handler = staff.login("handler-TAX")
 

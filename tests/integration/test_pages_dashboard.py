@@ -97,8 +97,10 @@ def runtime(app: Flask):
 
 
 @pytest.fixture
-def history(runtime) -> dict:
-    """Eight cases over September and October 2026, with breaches the watchdog recorded."""
+def history(runtime, supervisor) -> dict:
+    """Eight cases over September and October 2026, with breaches the watchdog recorded; made
+    after the supervisor's account, so that the read models caught up at its end are past
+    every event and the pages do not wait for them."""
     h = History(runtime)
     good = h.file(city(9, 7, 9))
     h.dispatch(good, city(9, 7, 10))
