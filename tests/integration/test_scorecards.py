@@ -269,37 +269,44 @@ def test_a_catch_up_without_its_indexes_makes_them_again_however_it_ends(setting
         index.close()
 
 
-# Made in place of an index: waits, in its transaction, for the other group's stand-in to be
-# under way, and fails if it never is (the groups were made one after the other).
-MEETING = """DO $$ BEGIN
-  PERFORM pg_advisory_xact_lock(4242, {mine});
-  FOR attempt IN 1..600 LOOP
-    EXIT WHEN EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND classid = 4242
-                      AND objid = {other} AND granted);
-    PERFORM pg_sleep(0.05);
-  END LOOP;
-  IF NOT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND classid = 4242
-                 AND objid = {other} AND granted) THEN
-    RAISE EXCEPTION 'made alone: the other indexes were not being made meanwhile';
-  END IF;
-END $$"""
+# A gate the test holds shut (an advisory lock) and each group's first statement waits at
+# (asking for the same lock shared): the test opens it once both wait there at once.
+GATE = 4242
+WAITING_AT_THE_GATE = f"""SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+    AND classid = 0 AND objid = {GATE} AND objsubid = 1 AND NOT granted"""
 
 
 @pytest.mark.parametrize("store", ["postgresql"])
 def test_the_word_index_is_made_again_beside_the_b_trees_not_after_them(settings):
     index = open_case_index(settings)
     recorder = index.recorder
+    seen: list[int] = []
+
+    def open_once_both_wait(gate: psycopg.Connection) -> None:
+        with psycopg.connect(settings.database_url, autocommit=True) as watcher:
+            for _ in range(600):  # 30 s at the most, then open anyway: the test fails
+                (waiting,) = watcher.execute(WAITING_AT_THE_GATE).fetchone()
+                if waiting == 2:
+                    break
+                time.sleep(0.05)
+            seen.append(waiting)
+        gate.execute("SELECT pg_advisory_unlock(%s)", (GATE,))
+
     try:
         assert recorder._inverted == {"case_index_search", "case_index_co_departments"}
         made = index_names(settings)
         real, inverted = dict(recorder._indexes), set(recorder._inverted)
-        with recorder.indexes_deferred():
-            # Each group's first statement a stand-in that only ends once the other's is under
-            # way, so the block ends well only if the two groups are made at once.
-            recorder._indexes = {"meeting_1": SQL(MEETING.format(mine=1, other=2)),
-                                 "meeting_2": SQL(MEETING.format(mine=2, other=1)), **real}
-            recorder._inverted = {"meeting_1", *inverted}
+        with psycopg.connect(settings.database_url, autocommit=True) as gate:
+            gate.execute("SELECT pg_advisory_lock(%s)", (GATE,))
+            opener = threading.Thread(target=open_once_both_wait, args=(gate,))
+            with recorder.indexes_deferred():
+                stand_in = SQL(f"SELECT pg_advisory_xact_lock_shared({GATE})")
+                recorder._indexes = {"gate_1": stand_in, "gate_2": stand_in, **real}
+                recorder._inverted = {"gate_1", *inverted}
+                opener.start()
+            opener.join()
         recorder._indexes, recorder._inverted = real, inverted
+        assert seen == [2], "the groups were not both under way at once"
         assert index_names(settings) == made
     finally:
         index.close()
