@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
 from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
 from shared.contract.case_keys import decode_case_key, encode_case_key
@@ -61,11 +63,35 @@ class CaseKeyReader(Protocol):
         """The case's wrapped key as the channel holds it now; None if it holds none."""
 
     def refresh(self) -> None:
-        """Read what was published since (for a key found but stale, e.g. rewrapped)."""
+        """Read every partition up to its end offset as it is now."""
+        with self._reading() as consumer:
+            ends = consumer.end_offsets(self._partitions)
+            deadline = time.monotonic() + CATCH_UP_SECONDS
+            while any(consumer.position(tp) < end for tp, end in ends.items()):
+                if time.monotonic() > deadline:
+                    raise StreamUnavailableError(
+                        f"could not read {self.topic} to its end in {CATCH_UP_SECONDS:.0f}s")
+                self._apply_polled(consumer.poll(timeout_ms=500))
+        self.catch_ups += 1
 
-    def read_ahead(self, case_ids: Iterable[UUID]) -> None:
-        """Read on once if any of these cases' keys is not held: a batch's new cases cost
-        one catch-up, not one each."""
+    def take_arrived(self) -> None:
+        """Apply the records the consumer fetched since, without asking the broker anything."""
+        with self._reading() as consumer:
+            while polled := consumer.poll(timeout_ms=0):
+                self._apply_polled(polled)
+
+    @contextmanager
+    def _reading(self) -> Iterator[KafkaConsumer]:
+        try:
+            yield self._connected()
+        except KafkaError as error:
+            self.close()
+            raise StreamUnavailableError(f"cannot read {self.topic} from Kafka: {error}") from None
+
+    def _apply_polled(self, polled: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        for records in polled.values():
+            for record in records:
+                self._apply((record.key or b"").decode(), record.value)
 
     def forget(self, case_id: UUID) -> None:
         """Drop what is held in memory about the case (its erasure was seen)."""
@@ -125,11 +151,21 @@ class KafkaCaseKeys:
     def wrapped(self, case_id: UUID) -> WrappedKey | None:
         key = str(case_id)
         if key not in self.keys:
-            self.refresh()
+            self._read_on({key})
         return _decoded(case_id, self.keys.get(key))
 
     def read_ahead(self, case_ids: Iterable[UUID]) -> None:
-        if any(str(case_id) not in self.keys for case_id in case_ids):
+        self._read_on({str(case_id) for case_id in case_ids})
+
+    def _read_on(self, wanted: set[str]) -> None:
+        """Hold `wanted`'s keys, as far as the channel has them: first from what the consumer
+        has fetched meanwhile (it keeps fetching on: a key the relay published a moment ago
+        is usually there), and only if one is still missing by catching up to the end."""
+        if wanted <= self.keys.keys():
+            return
+        if self._consumer is not None:
+            self.take_arrived()
+        if not wanted <= self.keys.keys():
             self.refresh()
 
     def refresh(self) -> None:
@@ -149,6 +185,17 @@ class KafkaCaseKeys:
             self.close()
             raise StreamUnavailableError(f"cannot read {self.topic} from Kafka: {error}") from None
         self.catch_ups += 1
+
+    def take_arrived(self) -> None:
+        """Apply the records the consumer fetched since, without asking the broker anything."""
+        try:
+            while batch := self._connected().poll(timeout_ms=0):
+                for records in batch.values():
+                    for record in records:
+                        self._apply((record.key or b"").decode(), record.value)
+        except KafkaError as error:
+            self.close()
+            raise StreamUnavailableError(f"cannot read {self.topic} from Kafka: {error}") from None
 
     def forget(self, case_id: UUID) -> None:
         self.keys.pop(str(case_id), None)

@@ -113,3 +113,38 @@ def test_an_embedded_tombstone_deletes_the_row_and_its_bytes(tmp_path):
     with sqlite3.connect(settings.stream_path) as db:
         rows = db.execute("SELECT key FROM stream_keyed WHERE topic = ?", (CASE_KEYS,)).fetchall()
     assert len(rows) == 49 and (str(erased.case_id),) not in rows
+
+
+def test_a_kafka_reader_takes_a_key_its_consumer_fetched_meanwhile_without_catching_up(
+        kafka_broker, tmp_path):
+    # Each event of a new case needs its key, which the relay published a moment before. A
+    # reader that asked the broker for the end offsets every time paid a round trip on every
+    # batch notify took; its consumer keeps fetching, so the key is usually there already.
+    settings = dataclasses.replace(
+        CommonSettings.from_env({"HUIYIN_KEK": TEST_KEK, "HUIYIN_SECRET_KEY": TEST_SECRET,
+                                 "HUIYIN_DATA_DIR": str(tmp_path)}),
+        kafka_bootstrap_servers=kafka_broker.bootstrap)
+    prepare_topics(settings)
+    ring = settings.key_ring
+    publisher = open_publisher(settings)
+    reader = open_case_keys(settings)
+    try:
+        reader.refresh()  # read to the end once: the consumer now follows the topic
+        caught_up = reader.catch_ups
+        _, key = ring.new_key(uuid4())
+        publish_case_keys(publisher, [key])
+
+        deadline = time.monotonic() + WAIT_SECONDS
+        while str(key.case_id) not in reader.keys and time.monotonic() < deadline:
+            reader.take_arrived()
+            time.sleep(0.05)
+        assert reader.wrapped(key.case_id) == key
+        reader.read_ahead([key.case_id])
+        assert reader.catch_ups == caught_up
+
+        # A key the channel does not have is still looked for at the end, once.
+        assert reader.wrapped(uuid4()) is None
+        assert reader.catch_ups == caught_up + 1
+    finally:
+        reader.close()
+        publisher.close()
