@@ -95,15 +95,21 @@ def _turn(
     poll_seconds: float,
     polled: Callable[[], None] = lambda: None,
 ) -> tuple[int, int]:
-    """Poll (unless too much is under way), step, publish, commit; (polled, committed)."""
+    """Poll (unless too much is under way), step, publish, commit; (polled, committed).
+
+    The turn waits in one place: in the poll while there is room for more, so that a new
+    message is taken the moment it comes, and the outcomes of the sends that finished
+    meanwhile are recorded right after; on the outcomes only while polling must wait.
+    """
     room = MAX_PENDING - dispatcher.pending
     messages: list[Message] = []
     if room > 0:
-        messages = subscription.poll(STEP_SECONDS if dispatcher.busy else poll_seconds,
-                                     min(BATCH_SIZE, room))
+        messages = subscription.poll(
+            dispatcher.wait_seconds(STEP_SECONDS) if dispatcher.busy else poll_seconds,
+            min(BATCH_SIZE, room))
         polled()
         dispatcher.accept_all(messages)
-    dispatcher.step(STEP_SECONDS if dispatcher.busy else 0)
+    dispatcher.step(STEP_SECONDS if dispatcher.busy and room <= 0 else 0)
     done = dispatcher.flush(publisher)
     if done:
         subscription.commit(done)

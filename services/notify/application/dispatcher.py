@@ -116,11 +116,16 @@ class Dispatcher:
             self._schedule(attempts)
         self._launch_due()
 
+    def wait_seconds(self, timeout: float) -> float:
+        """How long the caller may wait elsewhere: `timeout`, or less when a retry falls due
+        sooner."""
+        return min(timeout, self._seconds_to_next_due())
+
     def step(self, timeout: float) -> None:
         """Start the tries that are due; record the outcomes of sends, waiting up to `timeout`
         (less when a retry falls due sooner) for the first."""
         self._launch_due()
-        wait = min(timeout, self._seconds_to_next_due())
+        wait = self.wait_seconds(timeout)
         try:
             outcome = self._outcomes.get(timeout=wait) if wait > 0 else self._outcomes.get_nowait()
         except queue.Empty:
