@@ -27,12 +27,31 @@ class Outgoing:
 
 
 class Sending(Protocol):
+    @property
+    def done(self) -> bool:
+        """Every message is answered, acknowledged or not: `wait` returns or raises at once."""
+
     def wait(self) -> None:
         """Returns once every message sent is acknowledged.
 
         Raises StreamUnavailableError when they could not all be acknowledged; some may have
         been delivered, so the caller publishes them again (consumers drop duplicates).
         """
+
+
+@dataclass(frozen=True)
+class AllSent:
+    """Several sendings answered as one: done when each is, waited on in order."""
+
+    sendings: Sequence[Sending] = ()
+
+    @property
+    def done(self) -> bool:
+        return all(sending.done for sending in self.sendings)
+
+    def wait(self) -> None:
+        for sending in self.sendings:
+            sending.wait()
 
 
 class Publisher(Protocol):

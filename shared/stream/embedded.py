@@ -145,6 +145,8 @@ class EmbeddedLog:
 class Sent:
     """A batch already acknowledged."""
 
+    done = True
+
     def wait(self) -> None:
         return None
 

@@ -132,14 +132,19 @@ class KafkaSending:
         self.producer = producer
         self.futures = futures
 
+    @property
+    def done(self) -> bool:
+        return all(future.is_done for future in self.futures)
+
     def wait(self) -> None:
         if self.producer is None:
             return
         # The producer expires what it cannot deliver in time; the margin lets it say so.
         deadline = time.monotonic() + DELIVERY_TIMEOUT_MS / 1000 + 5
         try:
-            # Sent now, not after linger_ms: the caller waits for the acknowledgements anyway.
-            self.producer.flush(timeout=deadline - time.monotonic())
+            if not self.done:
+                # Sent now, not after linger_ms: the caller waits for the acknowledgements.
+                self.producer.flush(timeout=deadline - time.monotonic())
             for future in self.futures:
                 future.get(timeout=max(deadline - time.monotonic(), 0.1))
         except KafkaError as error:

@@ -195,6 +195,8 @@ def test_nothing_is_published_while_the_log_holds_only_staff_events(relay_settin
 
 
 class Refused:
+    done = True
+
     def wait(self) -> None:
         raise StreamUnavailableError("the broker went away before acknowledging")
 

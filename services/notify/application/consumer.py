@@ -42,7 +42,7 @@ def handle_batch(
             dispatcher.step(STEP_SECONDS)
     finally:
         dispatcher.close()
-    return dispatcher.flush(publisher)
+    return dispatcher.flush(publisher, wait=True)
 
 
 def follow(
@@ -63,7 +63,7 @@ def follow(
             _turn(subscription, dispatcher, publisher, poll_seconds, polled)
     finally:
         dispatcher.close()
-    subscription.commit(dispatcher.flush(publisher))
+    subscription.commit(dispatcher.flush(publisher, wait=True))
 
 
 def drain(
@@ -104,8 +104,9 @@ def _turn(
     room = MAX_PENDING - dispatcher.pending
     messages: list[Message] = []
     if room > 0:
+        waiting = dispatcher.busy or dispatcher.publishing
         messages = subscription.poll(
-            dispatcher.wait_seconds(STEP_SECONDS) if dispatcher.busy else poll_seconds,
+            dispatcher.wait_seconds(STEP_SECONDS) if waiting else poll_seconds,
             min(BATCH_SIZE, room))
         polled()
         dispatcher.accept_all(messages)

@@ -32,7 +32,7 @@ from shared.contract.delivery_failures import INTERNAL_ERROR
 from shared.contract.envelope import decode_envelope
 from shared.contract.event_types import PERSONAL_DATA_ERASED
 from shared.sealing import SealingError
-from shared.stream.base import Message, Publisher
+from shared.stream.base import Message, Publisher, Sending
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,8 @@ class Dispatcher:
         self._jobs: dict[UUID, EventJob] = {}  # unfinished, by event id
         # Per partition, the messages not yet returned as done, in the order they came.
         self._arrived: dict[tuple[str, int], deque[tuple[Message, EventJob | None]]] = {}
+        # Finished messages whose receipts and dead letters are on their way to the broker.
+        self._publishing: deque[tuple[Sending, list[Message]]] = deque()
 
     @property
     def busy(self) -> bool:
@@ -64,9 +66,15 @@ class Dispatcher:
         return bool(self._jobs)
 
     @property
+    def publishing(self) -> bool:
+        """Some finished message waits for its receipts' acknowledgement."""
+        return bool(self._publishing)
+
+    @property
     def pending(self) -> int:
         """Messages taken and not yet returned as done."""
-        return sum(len(arrived) for arrived in self._arrived.values())
+        return (sum(len(arrived) for arrived in self._arrived.values())
+                + sum(len(messages) for _, messages in self._publishing))
 
     def accept(self, message: Message) -> None:
         """Start handling `message` (see `accept_all`)."""
@@ -139,14 +147,24 @@ class Dispatcher:
                 outcome = None
         self._launch_due()
 
-    def flush(self, publisher: Publisher) -> list[Message]:
-        """Publish what the finished work produced; the messages that may now be committed —
-        each finished, and after everything before it in its partition."""
-        self.outbox.publish(publisher)
-        done: list[Message] = []
+    def flush(self, publisher: Publisher, *, wait: bool = False) -> list[Message]:
+        """Start publishing what the finished work produced; the messages that may now be
+        committed — each finished, after everything before it in its partition, and what it
+        produced acknowledged. The acknowledgements are not waited for (the broker answers
+        while the next messages are taken) unless `wait`."""
+        finished: list[Message] = []
         for arrived in self._arrived.values():
             while arrived and (arrived[0][1] is None or arrived[0][1].finished):
-                done.append(arrived.popleft()[0])
+                finished.append(arrived.popleft()[0])
+        sending = self.outbox.send(publisher)
+        if finished or not sending.done:
+            self._publishing.append((sending, finished))
+        done: list[Message] = []
+        while self._publishing and (wait or self._publishing[0][0].done):
+            sending, messages = self._publishing[0]
+            sending.wait()  # raises if the broker refused: nothing of it is committed
+            self._publishing.popleft()
+            done.extend(messages)
         return done
 
     def close(self) -> None:

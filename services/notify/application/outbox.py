@@ -12,7 +12,7 @@ from notify.application.messages import redacted
 from shared.contract.dead_letters import DeadLetter, encode_dead_letter
 from shared.contract.receipts import Receipt, encode_receipt
 from shared.contract.topics import NOTIFY_DEAD_LETTER, RECEIPTS
-from shared.stream.base import Message, Outgoing, Publisher
+from shared.stream.base import AllSent, Message, Outgoing, Publisher, Sending
 
 NIL = UUID(int=0)
 
@@ -29,14 +29,16 @@ class Outbox:
     def add_dead_letter(self, letter: DeadLetter) -> None:
         self.dead_letters.append(Outgoing(str(letter.case_id), encode_dead_letter(letter)))
 
-    def publish(self, publisher: Publisher) -> None:
-        """Publish everything, acknowledged, and start empty again."""
+    def send(self, publisher: Publisher) -> Sending:
+        """Start publishing everything, and start empty again; wait on the answer."""
+        sendings = []
         if self.receipts:
-            publisher.publish(RECEIPTS, self.receipts)
+            sendings.append(publisher.send(RECEIPTS, self.receipts))
             self.receipts = []
         if self.dead_letters:
-            publisher.publish(NOTIFY_DEAD_LETTER, self.dead_letters)
+            sendings.append(publisher.send(NOTIFY_DEAD_LETTER, self.dead_letters))
             self.dead_letters = []
+        return AllSent(sendings)
 
 
 def unusable_message_letter(message: Message, problem: str) -> DeadLetter:
