@@ -73,14 +73,14 @@ def catch_up_projections(settings: Settings, *, progress: Progress | None = None
                          every: float = 2.0) -> int:
     """Process everything pending once; the most notifications any read model moved past.
     `progress`, if given, is told where each read model stands every `every` seconds."""
-    with _read_models(settings) as followers, _reporting(followers, progress, every):
+    with _read_models(settings) as (_, followers), _reporting(followers, progress, every):
         return _catch_up(settings, followers)
 
 
 def rebuild_projections(settings: Settings, *, progress: Progress | None = None,
                         every: float = 2.0) -> int:
     """Empty every read model and project the whole log again; the notifications processed."""
-    with _read_models(settings) as followers, _reporting(followers, progress, every):
+    with _read_models(settings) as (_, followers), _reporting(followers, progress, every):
         return projection.rebuild(followers, catch_up=partial(_catch_up, settings))
 
 
@@ -125,7 +125,7 @@ def _catch_up_one(settings: Settings, name: str, parent: int | None = None) -> i
                                 args=(parent or os.getppid(), stop), daemon=True)
     watching.start()
     try:
-        with _read_models(settings) as followers, ExitStack() as stack:
+        with _read_models(settings) as (_, followers), ExitStack() as stack:
             (follower,) = (follower for follower in followers if follower.name == name)
             bulk = _most_of_it_ahead(follower.lag())
             if bulk:
@@ -179,23 +179,34 @@ def _reporting(followers: Sequence[Follower], progress: Progress | None,
 
 
 def run_projections(
-    settings: Settings, *, stop: threading.Event, poll_interval: float = 0.5
+    settings: Settings,
+    *,
+    stop: threading.Event,
+    poll_interval: float = 0.5,
+    wakeup_for: WakeupFactory = store_wakeup,
 ) -> None:
     """Keep the read models current until `stop` is set, riding out database outages.
 
-    It polls on both stores. SQLite has no subscription; on PostgreSQL the library's
-    ProjectionRunner would listen instead, but it builds the application from an env alone
-    (ours needs its routing and secret key) and commits one event per transaction. A poll
-    reads one indexed range (`position > tracked`), so a poll every half second costs next
-    to nothing, a whole batch commits with one tracking record, and one loop serves both
-    stores. Polling skips no position: the PostgreSQL recorder locks the events table while
-    it inserts, so positions become visible in order.
+    When they are current it waits, as the relay does, for the store to say events were
+    committed (`wakeup_for`: LISTEN on PostgreSQL, the file's change counter on SQLite), and
+    reads again after `poll_interval` at the latest, in case a wake-up was missed; so a page
+    read right after a filing finds it without waiting out a poll. (The library's
+    ProjectionRunner would listen too, but it builds the application from an env alone —
+    ours needs its routing and secret key — and commits one event per transaction.) A pass
+    reads one indexed range (`position > tracked`), a whole batch commits with one tracking
+    record, and one loop serves both stores. It skips no position: the PostgreSQL recorder
+    locks the events table while it inserts, so positions become visible in order.
     """
     backoff = Backoff(poll_interval)
     while not stop.is_set():
         try:
-            with _read_models(settings) as followers:
-                _project(followers, stop, poll_interval)
+            with _read_models(settings) as (app, followers):
+                # Listening before the first pass: nothing committed after it goes unseen.
+                wakeup = wakeup_for(app, settings, stop)
+                try:
+                    _project(followers, stop, poll_interval, wakeup)
+                finally:
+                    wakeup.close()
         except PersistenceError as error:
             delay = backoff.next()
             projections_log.warning(
@@ -204,8 +215,11 @@ def run_projections(
             stop.wait(delay)
 
 
-def _project(followers: Sequence[Follower], stop: threading.Event, poll_interval: float) -> None:
-    """Pass after pass while there are batches, a poll every `poll_interval` when there are not."""
+def _project(
+    followers: Sequence[Follower], stop: threading.Event, poll_interval: float, wakeup: Wakeup
+) -> None:
+    """Pass after pass while there are batches; when there are not, a wait until the store
+    says events were committed, or `poll_interval` at the most."""
     backoff = Backoff(poll_interval)
     next_lag_report = 0.0
     while not stop.is_set():
@@ -222,14 +236,15 @@ def _project(followers: Sequence[Follower], stop: threading.Event, poll_interval
             continue
         backoff.reset()
         if not pending:
-            stop.wait(poll_interval)
+            wakeup.wait(poll_interval)
 
 
 @contextmanager
-def _read_models(settings: Settings) -> Iterator[list[Follower]]:
+def _read_models(settings: Settings) -> Iterator[tuple[Complaints, list[Follower]]]:
+    """The application and its read models' followers, closed afterwards."""
     with _case_index(settings) as (app, index):
         scorecards = open_scorecards(app, create=settings.create_tables)
-        yield [
+        yield app, [
             Follower(
                 "case_index",
                 CaseIndexProjection(app, index),

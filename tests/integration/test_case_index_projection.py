@@ -208,6 +208,28 @@ def test_the_runner_thread_ends_once_stop_is_set(settings, app):
     assert not runner.is_alive()
 
 
+def test_the_runner_wakes_when_events_are_committed_rather_than_after_its_poll(
+    settings, app, index
+):
+    # A poll a minute apart: only the store's word that events were committed (LISTEN on
+    # PostgreSQL, the file's change counter on SQLite) brings the second case in in time.
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=run_projections, args=(settings,), kwargs={"stop": stop, "poll_interval": 60}
+    )
+    first = file_case(app)
+    runner.start()
+    try:
+        assert wait_until(lambda: indexed_status(index, first.reference) == "filed")
+        second = file_case(app, subject="执法检查过于频繁")  # while the runner waits
+
+        assert wait_until(lambda: indexed_status(index, second.reference) == "filed")
+    finally:
+        stop.set()
+        runner.join(timeout=WAIT_SECONDS)
+    assert not runner.is_alive()
+
+
 @pytest.mark.postgres
 def test_the_runner_rides_out_dropped_database_connections(tmp_path, postgres_url):
     # Tables once, before the processes start, as a deployment does: concurrent CREATE

@@ -39,10 +39,13 @@ from shared.locale import CITY_TIME
 
 # A page waits at most this long for the index to take in what the store held when it was
 # asked (a reader's own command a moment before: an assignment, then their queue), and only
-# while the index is close behind; the projection polls every half second. Past either, the
-# page answers as it stands, its `lag` saying how far behind.
+# while the index is close behind. Past either, the page answers as it stands, its `lag`
+# saying how far behind. The projection is woken by the commit and takes an event in within
+# milliseconds, so the page looks again soon, then twice as long after each look, up to a
+# ceiling: a handful of look-ups however long it waits.
 CATCH_UP_SECONDS = 1.0
 CATCH_UP_WITHIN = 100  # positions
+CATCH_UP_FIRST_LOOK_SECONDS = 0.002
 CATCH_UP_POLL_SECONDS = 0.05
 
 MAX_PAGE_SIZE = 500
@@ -310,8 +313,10 @@ class CaseIndex:
         """Wait, boundedly, until the index holds what the store held on asking; the lag."""
         lag = self.lag()
         deadline = monotonic() + seconds
+        pause = CATCH_UP_FIRST_LOOK_SECONDS
         while 0 < lag.behind <= within and monotonic() < deadline:
-            sleep(CATCH_UP_POLL_SECONDS)
+            sleep(pause)
+            pause = min(pause * 2, CATCH_UP_POLL_SECONDS)
             tracked = self.recorder.max_tracking_id(self.application_name) or 0
             lag = Lag(tracked=tracked, head=lag.head)  # the head as it was on asking
         return self.lag()
