@@ -63,35 +63,11 @@ class CaseKeyReader(Protocol):
         """The case's wrapped key as the channel holds it now; None if it holds none."""
 
     def refresh(self) -> None:
-        """Read every partition up to its end offset as it is now."""
-        with self._reading() as consumer:
-            ends = consumer.end_offsets(self._partitions)
-            deadline = time.monotonic() + CATCH_UP_SECONDS
-            while any(consumer.position(tp) < end for tp, end in ends.items()):
-                if time.monotonic() > deadline:
-                    raise StreamUnavailableError(
-                        f"could not read {self.topic} to its end in {CATCH_UP_SECONDS:.0f}s")
-                self._apply_polled(consumer.poll(timeout_ms=500))
-        self.catch_ups += 1
+        """Read what was published since (for a key found but stale, e.g. rewrapped)."""
 
-    def take_arrived(self) -> None:
-        """Apply the records the consumer fetched since, without asking the broker anything."""
-        with self._reading() as consumer:
-            while polled := consumer.poll(timeout_ms=0):
-                self._apply_polled(polled)
-
-    @contextmanager
-    def _reading(self) -> Iterator[KafkaConsumer]:
-        try:
-            yield self._connected()
-        except KafkaError as error:
-            self.close()
-            raise StreamUnavailableError(f"cannot read {self.topic} from Kafka: {error}") from None
-
-    def _apply_polled(self, polled: dict[TopicPartition, list[ConsumerRecord]]) -> None:
-        for records in polled.values():
-            for record in records:
-                self._apply((record.key or b"").decode(), record.value)
+    def read_ahead(self, case_ids: Iterable[UUID]) -> None:
+        """Read on once if any of these cases' keys is not held: a batch's new cases cost
+        one catch-up, not one each."""
 
     def forget(self, case_id: UUID) -> None:
         """Drop what is held in memory about the case (its erasure was seen)."""
@@ -170,32 +146,34 @@ class KafkaCaseKeys:
 
     def refresh(self) -> None:
         """Read every partition up to its end offset as it is now."""
-        try:
-            consumer = self._connected()
+        with self._reading() as consumer:
             ends = consumer.end_offsets(self._partitions)
             deadline = time.monotonic() + CATCH_UP_SECONDS
             while any(consumer.position(tp) < end for tp, end in ends.items()):
                 if time.monotonic() > deadline:
                     raise StreamUnavailableError(
                         f"could not read {self.topic} to its end in {CATCH_UP_SECONDS:.0f}s")
-                for records in consumer.poll(timeout_ms=500).values():
-                    for record in records:
-                        self._apply((record.key or b"").decode(), record.value)
-        except KafkaError as error:
-            self.close()
-            raise StreamUnavailableError(f"cannot read {self.topic} from Kafka: {error}") from None
+                self._apply_polled(consumer.poll(timeout_ms=500))
         self.catch_ups += 1
 
     def take_arrived(self) -> None:
         """Apply the records the consumer fetched since, without asking the broker anything."""
+        with self._reading() as consumer:
+            while polled := consumer.poll(timeout_ms=0):
+                self._apply_polled(polled)
+
+    @contextmanager
+    def _reading(self) -> Iterator[KafkaConsumer]:
         try:
-            while batch := self._connected().poll(timeout_ms=0):
-                for records in batch.values():
-                    for record in records:
-                        self._apply((record.key or b"").decode(), record.value)
+            yield self._connected()
         except KafkaError as error:
             self.close()
             raise StreamUnavailableError(f"cannot read {self.topic} from Kafka: {error}") from None
+
+    def _apply_polled(self, polled: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        for records in polled.values():
+            for record in records:
+                self._apply((record.key or b"").decode(), record.value)
 
     def forget(self, case_id: UUID) -> None:
         self.keys.pop(str(case_id), None)
