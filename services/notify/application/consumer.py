@@ -102,15 +102,15 @@ def _turn(
     meanwhile are recorded right after; on the outcomes only while polling must wait.
     """
     room = MAX_PENDING - dispatcher.pending
+    waiting = dispatcher.busy or dispatcher.publishing
     messages: list[Message] = []
     if room > 0:
-        waiting = dispatcher.busy or dispatcher.publishing
         messages = subscription.poll(
             dispatcher.wait_seconds(STEP_SECONDS) if waiting else poll_seconds,
             min(BATCH_SIZE, room))
         polled()
         dispatcher.accept_all(messages)
-    dispatcher.step(STEP_SECONDS if dispatcher.busy and room <= 0 else 0)
+    dispatcher.step(STEP_SECONDS if waiting and room <= 0 else 0)
     done = dispatcher.flush(publisher)
     if done:
         subscription.commit(done)
