@@ -25,6 +25,12 @@ REQUEST_TIMEOUT_MS = 10_000
 DELIVERY_TIMEOUT_MS = 30_000
 RECONNECT_BACKOFF_MAX_MS = 2_000
 JOIN_SECONDS = 15.0
+# How long the group waits on a consumer that stopped heartbeating before it hands that
+# consumer's partitions on. kafka-python 3's default is 45 s: a notify killed and started
+# again by its supervisor would send nothing for that long. Brokers accept 6 s and more by
+# default (group.min.session.timeout.ms); a clean close leaves the group at once either way.
+SESSION_TIMEOUT_MS = 10_000
+HEARTBEAT_INTERVAL_MS = 3_000
 
 
 def quiet_client_logs() -> None:
@@ -161,6 +167,8 @@ class KafkaSubscription:
         self.config = {
             **client_config(bootstrap, client_id),
             "group_id": group,
+            "session_timeout_ms": SESSION_TIMEOUT_MS,
+            "heartbeat_interval_ms": HEARTBEAT_INTERVAL_MS,
             "enable_auto_commit": False,
             "auto_offset_reset": "earliest",
         }
