@@ -51,7 +51,15 @@ test: test-unit test-integration test-fuzz test-e2e test-browser
 
 # Each tier names its ten slowest tests: the whole run must stay well inside CI's time.
 test-unit test-integration test-fuzz test-e2e test-browser: test-%: $(STAMP) $(VENDORED)
-	$(BIN)/pytest tests/$* -q --durations=10
+	$(BIN)/pytest tests/$* -q --durations=10 $(PARALLEL)
+
+# The integration and end-to-end tiers mostly wait on their servers and processes (PostgreSQL,
+# Kafka, SMTP, the services), not on the cores, so pytest-xdist runs each in TEST_WORKERS
+# processes (2 unless told; 0 runs it in this one): a file's tests all in one worker (--dist
+# loadfile), each worker with servers of its own. The browser tier keeps the cores busy
+# (Chromium) and runs in one.
+TEST_WORKERS ?= 2
+test-integration test-e2e: PARALLEL = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 # The browser tier also needs axe-core (a test asset, never served).
 test-browser: $(AXE)
