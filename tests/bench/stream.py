@@ -40,9 +40,9 @@ RELAYED_CASES = 3000
 RATE_PER_SECOND = 50
 STEADY_SECONDS = 30
 # Load at the same rate before the measured seconds, not counted: the processes' first moments
-# under load (each email sender's first SMTP connection, the second gunicorn worker's first
-# requests, the clients' threads) were most of the p99 (70 of the 98 filings over 150 ms in
-# one run came in its first three seconds). What is measured is the steady state.
+# under load (each email sender's first SMTP connection, the gunicorn workers' and the
+# clients' threads starting) were most of the p99 (70 of the 98 filings over 150 ms in one
+# run came in its first three seconds). What is measured is the steady state.
 WARM_UP_SECONDS = 5
 BASELINE_TOPIC = "bench.plain-producer"
 WARM_UP_ADDRESS = "warm-up@huiyin.example"
