@@ -31,24 +31,24 @@ class Served:
     tokens: dict[str, str | None]
 
 
-# The cases led by TAX before schemathesis starts, each left where a handler finds it: the
-# steps a supervisor (S) or the TAX handler (H) takes after filing, by category. The handler
-# files none of their own, so the case list is where its stateful phase starts; a list it asks
-# for by status or category gives a case to follow links from for four statuses of seven.
+# The cases led by TAX before schemathesis starts, each left where a handler finds it: by
+# category, the steps taken after filing, accepting and assigning, each by the caller named.
+# The handler files none of their own, so the case list is where its stateful phase starts; a
+# list it asks for by status or category gives a case to follow links from for four statuses
+# of seven.
+_REPLY = {"outcome": "resolved", "reply": "已退税。"}
 _TAX_CASES = (
     ("tax", ()),
     ("financing", ()),
-    ("tax", (("H", "information-requests", {"items": ["申报表编号"]}),)),
-    ("procurement", (("H", "responses", {"outcome": "resolved", "reply": "已退税。"}),)),
-    ("tax", (("H", "responses", {"outcome": "resolved", "reply": "已退税。"}),
-             ("S", "close", {}))),
+    ("tax", (("handler-TAX", "information-requests", {"items": ["申报表编号"]}),)),
+    ("procurement", (("handler-TAX", "responses", _REPLY),)),
+    ("tax", (("handler-TAX", "responses", _REPLY), ("supervisor", "close", {}))),
 )
 
 
-def _cases_led_by_tax(client, supervisor: str, handler: str) -> None:
+def _cases_led_by_tax(client, tokens: dict[str, str | None]) -> None:
     """Filed, accepted and led by TAX, then taken on as _TAX_CASES says, so the case list gives
     every caller cases to follow links to."""
-    tokens = {"S": supervisor, "H": handler}
     for number, (category, steps) in enumerate(_TAX_CASES):
         filed = client.post("/api/v1/cases", json={
             "channel": "web", "category": category, "subject": f"出口退税未到账（{number}）",
@@ -56,10 +56,10 @@ def _cases_led_by_tax(client, supervisor: str, handler: str) -> None:
             "filer": {"enterprise_name": "黑河市远东商贸有限公司"},
         })
         reference = filed.json["reference"]
-        taken = (("S", "accept", {}), ("S", "assign", {"lead": "TAX"}), *steps)
-        for who, step, body in taken:
+        taken = (("supervisor", "accept", {}), ("supervisor", "assign", {"lead": "TAX"}), *steps)
+        for caller, step, body in taken:
             reply = client.post(f"/api/v1/cases/{reference}/{step}", json=body,
-                                headers={"Authorization": f"Bearer {tokens[who]}"})
+                                headers={"Authorization": f"Bearer {tokens[caller]}"})
             assert reply.status_code == 200, (step, reply.json)
 
 
@@ -92,7 +92,7 @@ def served_api(data_dir: str) -> Iterator[Served]:
         reply = client.post("/api/v1/auth/token", json={"username": username,
                                                          "password": PASSWORD})
         tokens[username] = reply.json["access_token"]
-    _cases_led_by_tax(client, tokens["supervisor"], tokens["handler-TAX"])
+    _cases_led_by_tax(client, tokens)
     # werkzeug logs every request at INFO; schemathesis sends thousands.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)
