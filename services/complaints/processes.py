@@ -197,7 +197,9 @@ def run_projections(
     record, and one loop serves both stores. It skips no position: the PostgreSQL recorder
     locks the events table while it inserts, so positions become visible in order.
     """
-    backoff = Backoff(poll_interval)
+    # A store error is tried again after Backoff's own first delay, however far apart the
+    # polls are: a transient one (SQLite's "database is locked") costs half a second.
+    backoff = Backoff()
     while not stop.is_set():
         try:
             with _read_models(settings) as (app, followers):
@@ -220,7 +222,7 @@ def _project(
 ) -> None:
     """Pass after pass while there are batches; when there are not, a wait until the store
     says events were committed, or `poll_interval` at the most."""
-    backoff = Backoff(poll_interval)
+    backoff = Backoff()
     next_lag_report = 0.0
     while not stop.is_set():
         try:
