@@ -326,6 +326,48 @@ def test_cases_split_across_batches_are_indexed_as_the_store_has_them(app, index
     assert index.search(text="退税").total == 4
 
 
+def loads_counted(app, monkeypatch):
+    """The case ids the application loads whole from the store, in order."""
+    loaded = []
+    load_case = app.load_case
+
+    def counted(case_id, *args, **kwargs):
+        loaded.append(case_id)
+        return load_case(case_id, *args, **kwargs)
+
+    monkeypatch.setattr(app, "load_case", counted)
+    return loaded
+
+
+def test_cases_whose_events_stand_batches_apart_are_folded_without_loading(
+        app, index, monkeypatch):
+    filings = history(app)  # each case's events several batches of one apart
+    loaded = loads_counted(app, monkeypatch)
+
+    CaseIndexProjection(app, index, batch_size=1).catch_up()
+
+    assert loaded == []
+    assert [(row[0], row[1], row[2]) for row in rows_of_the_cases_loaded_whole(
+        app, index, filings)] == [(row["reference"], row["status"], row["version"])
+                                   for row in indexed_rows(index)]
+
+
+def test_a_case_dropped_from_those_kept_is_loaded_again_and_indexed_as_stored(
+        app, index, monkeypatch):
+    filings = history(app)
+    loaded = loads_counted(app, monkeypatch)
+
+    CaseIndexProjection(app, index, batch_size=1, recent=1).catch_up()
+
+    # Only the case changed last is kept: each later event of another case loads it again.
+    assert loaded
+    assert set(loaded) <= {filing.case_id for filing in filings[1:]}
+    assert [row["version"] for row in indexed_rows(index)] == [1, 2, 3, 4]
+    assert sorted((row["reference"], row["status"], row["version"], row["subject"])
+                  for row in indexed_rows(index)) == [
+        expected[:4] for expected in rows_of_the_cases_loaded_whole(app, index, filings)]
+
+
 def test_a_projection_started_half_way_through_a_case_loads_it_from_the_store(app, index):
     filing = file_case(app)
     app.accept_case(INTAKE, filing.case_id)
