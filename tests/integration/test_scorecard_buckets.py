@@ -8,6 +8,7 @@ for many periods, every department and the total.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
@@ -21,7 +22,7 @@ from complaints.domain.values import Role
 from complaints.importing.importer import import_file
 from complaints.importing.mapping import load_mapping, shipped_mapping
 from complaints.readmodels.scorecards import ScorecardProjection, Scorecards
-from complaints.readmodels.scorecards.buckets import StaleCalendar, fingerprint
+from complaints.readmodels.scorecards.buckets import Recount, StaleCalendar, fingerprint
 from complaints.readmodels.scorecards.facts import CaseFacts
 from complaints.readmodels.scorecards.figures import RATES, Tally, is_count
 from complaints.timelimits.calendar import WorkingCalendar
@@ -244,6 +245,47 @@ def test_a_new_calendar_is_counted_exactly_before_and_after_its_recount(
     assert scorecards.recorder.calendar_counted() == fingerprint(current["calendar"])
     assert_same_as_folded(scorecards, sorted(complaints.routing.departments))
     assert scorecards.scorecard(*period).total.figures == after
+
+
+class _WritingMeanwhile(Recount):
+    """A recount during which another connection commits a write, as the application does
+    while the projections process recounts (a filing, say), as the recount reads its first
+    facts; it remembers what that write met."""
+
+    def __init__(self, calendar, print_, path) -> None:
+        super().__init__(calendar, print_)
+        self.path, self.other_write = path, None
+
+    def add(self, facts) -> None:
+        if self.other_write is None:
+            other = sqlite3.connect(self.path, timeout=0.2, isolation_level=None)
+            try:
+                other.execute("CREATE TABLE IF NOT EXISTS meanwhile (n integer)")
+                self.other_write = "committed"
+            except sqlite3.OperationalError as error:
+                self.other_write = str(error)
+            finally:
+                other.close()
+        super().add(facts)
+
+
+# SQLite alone: a transaction that reads first takes a snapshot, and SQLite refuses it the
+# write lock at once ("database is locked", no waiting) if another write committed since.
+@pytest.mark.parametrize("store", ["sqlite"])
+def test_a_recount_takes_the_write_lock_before_it_reads_on_sqlite(
+    app, settings, complaints, sample_history, store
+):
+    scorecards = app.extensions[SCORECARDS]
+    period = (date(2021, 1, 1), date(2026, 1, 1))
+    counted = scorecards.scorecard(*period), scorecards.weekly(*period)
+    calendar = scorecards.calendar()
+    recount = _WritingMeanwhile(calendar, fingerprint(calendar), str(settings.sqlite_path))
+
+    assert scorecards.recorder.recount(recount) == len(sample_history)
+
+    # The other write waited for the recount, rather than the recount failing after it.
+    assert recount.other_write == "database is locked"
+    assert (scorecards.scorecard(*period), scorecards.weekly(*period)) == counted
 
 
 def test_changes_counted_on_another_calendar_are_refused(app, complaints, sample_history):

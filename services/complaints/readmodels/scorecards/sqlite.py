@@ -117,6 +117,11 @@ class ScorecardSQLiteRecorder(ReadModelSQLiteRecorder):
         name the calendar they were counted on; the number of cases."""
         cases, last = 0, ""
         with self.datastore.transaction(commit=True) as c:
+            # Emptied first, so the transaction holds the write lock before it reads: one that
+            # reads first holds a snapshot, and SQLite refuses it the lock at once ("database
+            # is locked", without waiting) if anyone committed since, as the application does.
+            for statement in BUCKET_SQL.empty:
+                c.execute(statement)
             while True:
                 c.execute(_CHUNK, (last, RECOUNT_CHUNK))
                 rows = c.fetchall()
@@ -125,8 +130,6 @@ class ScorecardSQLiteRecorder(ReadModelSQLiteRecorder):
                 for row in rows:
                     recount.add(CaseFacts.from_json(row[1]))
                 cases, last = cases + len(rows), rows[-1][0]
-            for statement in BUCKET_SQL.empty:
-                c.execute(statement)
             _add(c, recount.deltas)
             c.execute(BUCKET_SQL.write_calendar, {"print": recount.print})
         return cases
