@@ -368,6 +368,22 @@ def test_a_case_dropped_from_those_kept_is_loaded_again_and_indexed_as_stored(
         expected[:4] for expected in rows_of_the_cases_loaded_whole(app, index, filings)]
 
 
+def test_an_erased_case_is_not_kept_between_batches(app, index, monkeypatch):
+    filing = file_case(app)
+    app.accept_case(INTAKE, filing.case_id)
+    app.erase_personal_data(SUPERVISOR, filing.case_id, "filer_request")
+    app.assign_case(INTAKE, filing.case_id)
+    loaded = loads_counted(app, monkeypatch)
+
+    CaseIndexProjection(app, index, batch_size=1).catch_up()
+
+    # Kept after its filing and its acceptance, not after its erasure: the next event loads it.
+    assert loaded == [filing.case_id]
+    (row,) = index.search().items
+    assert (row["status"], row["personal_data_erased"], row["subject"]) == (
+        "assigned", True, "")
+
+
 def test_a_projection_started_half_way_through_a_case_loads_it_from_the_store(app, index):
     filing = file_case(app)
     app.accept_case(INTAKE, filing.case_id)

@@ -64,9 +64,14 @@ class CaseIndexProjection(TrackedProjection):
         return [CaseRow.of(case, self.index.blind) for case in cases.values()]
 
     def _remember(self, cases: dict[UUID, Case]) -> None:
-        """Keep the batch's cases as the most recently changed, within `recent`."""
+        """Keep the batch's cases as the most recently changed, within `recent`; never an
+        erased one, whose opened values would outlive its key here (a later event of it
+        loads it from the store, where they no longer open)."""
         recent = self._recent
         for case_id, case in cases.items():
+            if case.personal_data_erased is not None:
+                recent.pop(case_id, None)
+                continue
             recent[case_id] = case
             recent.move_to_end(case_id)
         while len(recent) > self._keep:
