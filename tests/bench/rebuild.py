@@ -6,6 +6,12 @@ rebuild` does; the floor is reading the whole notification log in the same batch
 decoded. Each process's peak resident memory (`ru_maxrss`) is printed: it must not grow with
 the size of the history.
 
+An import writes each case's life in a row; a log written in use does not: a case's events
+stand thousands of positions apart, each in a batch of its own. So the same is measured over
+LIVE_CASES cases written as in use (`write_history`: every case filed, then every case
+accepted, and so on), the case index rebuilt keeping only one batch's folded cases between
+batches (as it did before it kept the last `RECENT_CASES`) as the baseline.
+
 Sealing's cost:
 Two stores hold the same history: CASES cases filed with every personal field, then
 accepted, assigned, answered, rated with a comment and closed (6 events each). One store was
@@ -35,6 +41,7 @@ from complaints.importing.importer import DEFAULT_WORKERS, import_file
 from complaints.importing.mapping import load_mapping, shipped_mapping
 from complaints.readmodels import projection
 from complaints.readmodels.case_index import CaseIndexProjection, open_case_index
+from complaints.readmodels.case_index.projection import RECENT_CASES
 from complaints.readmodels.projection import Follower
 from complaints.readmodels.scorecards import ScorecardProjection, open_scorecards
 from complaints.settings import Settings
@@ -46,6 +53,7 @@ from tests.fixtures.processes import postgres_cluster
 from tests.fixtures.stores import settings_for
 
 CASES = 2000
+LIVE_CASES = 5000
 EVENTS_PER_CASE = 6
 REPEATS = 5
 INTAKE = Principal("intake", Role.INTAKE)
@@ -57,12 +65,14 @@ def plain(settings: Settings) -> Settings:
     return dataclasses.replace(settings, key_ring=None)
 
 
-def write_history(settings: Settings) -> None:
+def write_history(settings: Settings, cases: int = CASES) -> None:
+    """`cases` cases written as in use: each step taken on every case before the next, so a
+    case's events stand `cases` positions apart in the log."""
     services = build_services(settings, create_tables=True)
     app = services.complaints
     try:
-        for number in range(CASES):
-            filing = app.file_case(INTAKE, filing_command({
+        filings = [
+            app.file_case(INTAKE, filing_command({
                 "channel": "hotline", "category": "tax",
                 "subject": f"出口退税迟迟未到账 {number}",
                 "description": "我公司三月申请出口退税，至今未到账，窗口称系统故障。" * 3,
@@ -71,26 +81,31 @@ def write_history(settings: Settings) -> None:
                           "credit_code": "91350100M000100Y43", "contact_person": "王丽",
                           "phone": f"+86 456 823 {number:04d}",
                           "email": f"filer{number}@example.cn"},
-            }))
-            app.accept_case(INTAKE, filing.case_id)
-            app.assign_case(INTAKE, filing.case_id)
-            app.respond(TAX, filing.case_id, "resolved", "已办结，税款已退。")
-            app.rate_case(INTAKE, filing.case_id, 4, "处理及时，但等待较久。")
-            app.close_case(TAX, filing.case_id)
+            })).case_id
+            for number in range(cases)
+        ]
+        for step in (lambda case_id: app.accept_case(INTAKE, case_id),
+                     lambda case_id: app.assign_case(INTAKE, case_id),
+                     lambda case_id: app.respond(TAX, case_id, "resolved", "已办结，税款已退。"),
+                     lambda case_id: app.rate_case(INTAKE, case_id, 4, "处理及时，但等待较久。"),
+                     lambda case_id: app.close_case(TAX, case_id)):
+            for case_id in filings:
+                step(case_id)
     finally:
         services.close()
 
 
 @contextmanager
-def read_models(settings: Settings) -> Iterator[list[Follower]]:
-    """The followers `huiyin projections rebuild` rebuilds, built afresh (cold key cache)."""
+def read_models(settings: Settings, recent: int = RECENT_CASES) -> Iterator[list[Follower]]:
+    """The followers `huiyin projections rebuild` rebuilds, built afresh (cold key cache); the
+    case index keeping `recent` folded cases between batches."""
     services = build_services(settings)
     index = open_case_index(settings, create_tables=True)
     app = services.complaints
     scorecards = open_scorecards(app, create=True)
     try:
         yield [
-            Follower("case_index", CaseIndexProjection(app, index), index.lag,
+            Follower("case_index", CaseIndexProjection(app, index, recent=recent), index.lag,
                      index.recorder.recreate_tables),
             Follower("scorecards", ScorecardProjection(app, scorecards), scorecards.lag,
                      scorecards.recorder.recreate_tables),
@@ -137,8 +152,8 @@ def imported_history(settings: Settings, csv_path: Path) -> int:
         services.close()
 
 
-def timed_case_index_rebuild(settings: Settings) -> float:
-    with read_models(settings) as followers:
+def timed_case_index_rebuild(settings: Settings, recent: int = RECENT_CASES) -> float:
+    with read_models(settings, recent) as followers:
         started = time.perf_counter()
         projection.rebuild(followers[:1])
         return time.perf_counter() - started
@@ -165,13 +180,30 @@ def timed_log_read(settings: Settings) -> float:
 
 def throughput(store: str, settings: Settings, csv_path: Path) -> list[list[str]]:
     cases = imported_history(settings, csv_path)
+    return timed_rows(f"{store}, imported", settings, cases, (
+        ("read the log only", timed_log_read, ()),
+        ("rebuild the case index", timed_case_index_rebuild, ()),
+        ("huiyin projections rebuild", timed_projections_rebuild, ()),
+    ))
+
+
+def live_throughput(store: str, settings: Settings) -> list[list[str]]:
+    write_history(settings, LIVE_CASES)
+    return timed_rows(f"{store}, as in use", settings, LIVE_CASES, (
+        ("read the log only", timed_log_read, ()),
+        ("rebuild the case index, one batch's cases kept (baseline)",
+         timed_case_index_rebuild, (BATCH_SIZE,)),
+        (f"rebuild the case index, {RECENT_CASES:,} cases kept", timed_case_index_rebuild, ()),
+        ("huiyin projections rebuild", timed_projections_rebuild, ()),
+    ))
+
+
+def timed_rows(history: str, settings: Settings, cases: int, runs) -> list[list[str]]:
     rows = []
-    for label, timed in (("read the log only", timed_log_read),
-                         ("rebuild the case index", timed_case_index_rebuild),
-                         ("huiyin projections rebuild", timed_projections_rebuild)):
-        seconds, peak = in_child(timed, settings)
-        rows.append([store, label, f"{cases:,}", f"{seconds:.1f} s", f"{cases / seconds:,.0f}/s",
-                     rss(peak)])
+    for label, timed, args in runs:
+        seconds, peak = in_child(timed, settings, *args)
+        rows.append([history, label, f"{cases:,}", f"{seconds:.1f} s",
+                     f"{cases / seconds:,.0f}/s", rss(peak)])
     return rows
 
 
@@ -183,18 +215,24 @@ def run_throughput() -> str:
     rows: list[list[str]] = []
     with tempfile.TemporaryDirectory() as work:
         csv_path = generate(Path(work) / "cfpb.csv")
-        with tempfile.TemporaryDirectory() as a:
+        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
             rows.extend(throughput("sqlite", settings_for("sqlite", a), csv_path))
+            rows.extend(live_throughput("sqlite", settings_for("sqlite", b)))
         with (
             postgres_admin() as admin,
             fresh_database(admin) as url,
+            fresh_database(admin) as live_url,
             tempfile.TemporaryDirectory() as a,
+            tempfile.TemporaryDirectory() as b,
         ):
             rows.extend(throughput("postgresql", settings_for("postgresql", a, url), csv_path))
-    header = ["store", "what", "cases", "time", "cases/s", "peak RSS"]
+            rows.extend(live_throughput("postgresql", settings_for("postgresql", b, live_url)))
+    header = ["store, history", "what", "cases", "time", "cases/s", "peak RSS"]
     return (
         f"Rebuilding the read models over {ROWS:,} imported CFPB cases (HUIYIN_BENCH_ROWS sets "
-        "how many), each run in a fresh process, against reading the log alone in batches of "
+        f"how many), and over {LIVE_CASES:,} cases written as in use (each step taken on every "
+        f"case before the next: {EVENTS_PER_CASE} events a case, {LIVE_CASES:,} positions "
+        "apart), each run in a fresh process, against reading the log alone in batches of "
         f"{BATCH_SIZE}.\n" + table(rows, header)
     )
 
