@@ -38,14 +38,15 @@ def index(settings, app):
     case_index.close()
 
 
-def file_case(app, subject="出口退税迟迟未到账"):
+def file_case(app, subject="出口退税迟迟未到账",
+              description="我公司三月申请出口退税，至今未到账。"):
     return app.file_case(
         FILER,
         filing_command({
             "channel": "web",
             "category": "tax",
             "subject": subject,
-            "description": "我公司三月申请出口退税，至今未到账。",
+            "description": description,
             "filer": {"enterprise_name": "黑河市远东贸易有限公司"},
         }),
     )
@@ -366,6 +367,21 @@ def test_a_case_dropped_from_those_kept_is_loaded_again_and_indexed_as_stored(
     assert sorted((row["reference"], row["status"], row["version"], row["subject"])
                   for row in indexed_rows(index)) == [
         expected[:4] for expected in rows_of_the_cases_loaded_whole(app, index, filings)]
+
+
+def test_a_case_with_long_texts_counts_as_several_of_those_kept(app, index, monkeypatch):
+    short = file_case(app)
+    long = file_case(app, description="出口退税" * 2_250)  # 9,000 characters: counts as 3
+    app.accept_case(INTAKE, short.case_id)
+    app.accept_case(INTAKE, long.case_id)
+    loaded = loads_counted(app, monkeypatch)
+
+    CaseIndexProjection(app, index, batch_size=1, recent=3).catch_up()
+
+    # Three cases of short texts would all be kept; the long one leaves room for itself alone.
+    assert loaded == [short.case_id, long.case_id]
+    assert [row["status"] for row in indexed_rows(index)] == ["accepted", "accepted"]
+    assert index.search(text="出口退税").total == 2
 
 
 def test_an_erased_case_is_not_kept_between_batches(app, index, monkeypatch):

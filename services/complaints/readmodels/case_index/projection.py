@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from uuid import UUID
 
+from cachetools import LRUCache
 from eventsourcing.persistence import Notification, StoredEvent
 
 from complaints.application.service import Complaints
@@ -16,8 +16,17 @@ from complaints.readmodels.case_index.rows import CaseRow
 from complaints.readmodels.projection import TrackedProjection
 
 # How many folded cases the projection keeps between batches, the least recently changed
-# dropped first: about 8.5 KB each (a case of six events), so ~85 MB at most.
+# dropped first. A case of six events with the samples' texts holds ~8 KB; one with longer
+# texts counts once more for each TEXT_PER_CASE characters of them (~8 KB more in Chinese).
+# So what is kept stays near 80 MB whatever the cases hold.
 RECENT_CASES = 10_000
+TEXT_PER_CASE = 4096
+
+
+def _weight(case: Case) -> int:
+    """How many cases of the samples' size `case` counts as, by the length of its texts."""
+    texts = len(case.subject) + len(case.description) + sum(map(len, case.replies_given))
+    return 1 + texts // TEXT_PER_CASE
 
 
 class CaseIndexProjection(TrackedProjection):
@@ -33,11 +42,11 @@ class CaseIndexProjection(TrackedProjection):
     The aggregate is folded from the batch's own notifications (they carry the events) when
     they hold the case from its first event, or from the version this projection last folded
     it to; only otherwise is it loaded from the store. The folded cases of the last
-    `recent` cases changed are kept between batches: in a live log a case's events stand
-    thousands of positions apart, each in a batch of its own, and loading the case again
-    at each of them (a query and a fold of its whole life, ~2.6 ms) was most of a rebuild's
-    time. So a rebuild or a catch-up reads each event once, with no query per case, as long
-    as the cases changing at once fit in `recent`.
+    `recent` cases changed are kept between batches (by `_weight`, cachetools' LRUCache): in
+    a live log a case's events stand thousands of positions apart, each in a batch of its
+    own, and loading the case again at each of them (a query and a fold of its whole life,
+    ~2.6 ms) was most of a rebuild's time. So a rebuild or a catch-up reads each event once,
+    with no query per case, as long as the cases changing at once fit in `recent`.
     """
 
     label = "case_index"
@@ -46,8 +55,7 @@ class CaseIndexProjection(TrackedProjection):
                  recent: int = RECENT_CASES) -> None:
         super().__init__(app, index.recorder, batch_size)
         self.index = index
-        self._keep = max(recent, batch_size)
-        self._recent: OrderedDict[UUID, Case] = OrderedDict()
+        self._recent: LRUCache[UUID, Case] = LRUCache(maxsize=recent, getsizeof=_weight)
 
     def changes(self, batch: Batch) -> list[CaseRow]:
         by_case: dict[UUID, list[Notification]] = {}
@@ -69,13 +77,10 @@ class CaseIndexProjection(TrackedProjection):
         loads it from the store, where they no longer open)."""
         recent = self._recent
         for case_id, case in cases.items():
-            if case.personal_data_erased is not None:
+            if case.personal_data_erased is not None or _weight(case) > recent.maxsize:
                 recent.pop(case_id, None)
-                continue
-            recent[case_id] = case
-            recent.move_to_end(case_id)
-        while len(recent) > self._keep:
-            recent.popitem(last=False)
+            else:
+                recent[case_id] = case  # the least recently changed make room
 
     def _folded(self, case_id: UUID, notifications: Sequence[Notification]) -> Case:
         """The case at the last of its `notifications` (the batch's events of it, in order)."""
