@@ -400,6 +400,27 @@ def test_an_erased_case_is_not_kept_between_batches(app, index, monkeypatch):
         "assigned", True, "")
 
 
+def test_a_catch_up_overtaken_half_way_goes_on_from_where_the_read_model_is(app, index):
+    filings = history(app)  # ten events
+    other = CaseIndexProjection(app, index, batch_size=2)
+
+    class Overtaken(CaseIndexProjection):
+        overtaken = False
+
+        def process(self, batch):
+            if not self.overtaken:  # another process moves the read model first, by two batches
+                self.overtaken = True
+                assert other.process(other.pending()) + other.process(other.pending()) == 4
+            return super().process(batch)
+
+    # Its first batch is refused: it goes on from the fifth event, each of the rest applied
+    # once.
+    assert Overtaken(app, index, batch_size=2).catch_up() == 6
+    assert [(row["reference"], row["status"], row["version"], row["subject"])
+            for row in indexed_rows(index)] == [
+        expected[:4] for expected in rows_of_the_cases_loaded_whole(app, index, filings)]
+
+
 def test_a_projection_started_half_way_through_a_case_loads_it_from_the_store(app, index):
     filing = file_case(app)
     app.accept_case(INTAKE, filing.case_id)
