@@ -29,10 +29,11 @@ from complaints.adapters.staging import StagingArea, open_staging
 from complaints.application.case_application import VersionConflictError
 from complaints.application.service import Complaints
 from complaints.bootstrap import build_services
+from complaints.following import BATCH_SIZE
 from complaints.intelligence.suggestions import Dispatcher, TrainingReport
 from complaints.readmodels import projection
 from complaints.readmodels.case_index import CaseIndex, CaseIndexProjection, open_case_index
-from complaints.readmodels.projection import Follower, Lag
+from complaints.readmodels.projection import Follower, Lag, Part
 from complaints.readmodels.scorecards import ScorecardProjection, open_scorecards
 from complaints.retention.job import RetentionJob
 from complaints.retention.periods import RetentionPeriods
@@ -87,44 +88,76 @@ def rebuild_projections(settings: Settings, *, progress: Progress | None = None,
 # Notifications behind from which a catch-up on PostgreSQL gives each read model a process of
 # its own: starting one costs about a second, what a read model catches up on in ~5,000.
 APART_FROM = 20_000
+CASE_INDEX = "case_index"
 
 
 def _catch_up(settings: Settings, followers: Sequence[Follower]) -> int:
     """Every read model up to the head of the log: in SQLite one after the other (its one
     file takes one writer); on PostgreSQL at once, in threads of this process for a short
-    way, and for a long one each in a process of its own."""
+    way, and for a long one each in a process of its own, the case index in parts."""
     if settings.postgres is None:
         return projection.catch_up(followers)
     if max(follower.lag().behind for follower in followers) < APART_FROM:
         return projection.catch_up(followers, together=True)
-    return _catch_up_apart(settings, [follower.name for follower in followers])
+    apart = _catch_up_apart(settings, [follower.name for follower in followers])
+    # What was committed meanwhile, past the head the case index's parts went up to.
+    return apart + projection.catch_up(followers, together=True)
 
 
 def _catch_up_apart(settings: Settings, names: Sequence[str]) -> int:
-    """Each read model caught up by a process of its own; the most notifications any moved past.
+    """Each read model caught up by a process of its own, the case index by one for each of
+    its parts (`CaseIndex.parts`); the most notifications any moved past.
 
     Threads share one interpreter: folding events into rows is Python, so two read models in
     threads take about the sum of their times; in processes they take the longest one's.
-    The processes are spawned, not forked: they inherit no thread, lock or connection of
-    this one, and open their own store. Each one's batches commit with its tracking record
-    as always, so a process that dies leaves its read model where its last batch took it.
+    The case index is the longest: its parts (the cases, by their ids) go on from their own
+    positions to the head as it was at the start, and once every part has reached it, the
+    index's own position moves there (`settle_parts`). Stopped before, the parts keep their
+    positions and the next catch-up goes on from them. The processes are spawned, not
+    forked: they inherit no thread, lock or connection of this one, and open their own store.
+    Each one's batches commit with its tracking record as always, so a process that dies
+    leaves its read model (or its part) where its last batch took it.
     """
     opened = replace(settings, create_tables=False)  # this process made them as they must be
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(len(names), mp_context=context, initializer=configure_logging,
-                             initargs=(settings.log_level, settings.log_format)) as pool:
-        return max(pool.map(_catch_up_one, [opened] * len(names), names,
-                            [os.getpid()] * len(names)))
+    jobs: list[tuple[str, Part | None]] = [(name, None) for name in names if name != CASE_INDEX]
+    with ExitStack() as stack:
+        until = None
+        if CASE_INDEX in names:
+            index = open_case_index(opened)
+            stack.callback(index.close)
+            lag = index.lag()
+            until = lag.head
+            index.recorder.start_parts(index.application_name, index.part_positions)
+            if _most_of_it_ahead(lag):
+                stack.enter_context(index.recorder.indexes_deferred())
+            jobs += [(CASE_INDEX, part) for part in index.parts]
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(len(jobs), mp_context=context, initializer=configure_logging,
+                                 initargs=(settings.log_level, settings.log_format)) as pool:
+            processed = max(pool.map(
+                _catch_up_one, [opened] * len(jobs), [name for name, _ in jobs],
+                [os.getpid()] * len(jobs), [part for _, part in jobs], [until] * len(jobs)))
+        if CASE_INDEX in names:
+            index.recorder.settle_parts(index.application_name, index.part_positions, until)
+            projections_log.info("%s: every part caught up", CASE_INDEX)
+        return processed
 
 
-def _catch_up_one(settings: Settings, name: str, parent: int | None = None) -> int:
-    """One read model up to the head, in a process of its own; it stops after the batch in
-    hand if the process that started it is gone (killed, say: nothing else would tell it)."""
+def _catch_up_one(settings: Settings, name: str, parent: int | None = None,
+                  part: Part | None = None, until: int | None = None) -> int:
+    """One read model (or one part of the case index) up to the head (`until`), in a process
+    of its own; it stops after the batch in hand if the process that started it is gone
+    (killed, say: nothing else would tell it)."""
     stop = threading.Event()
     watching = threading.Thread(target=_stop_when_orphaned,
                                 args=(parent or os.getppid(), stop), daemon=True)
     watching.start()
     try:
+        if part is not None:
+            with _case_index(settings) as (app, index):
+                # Each of a part's transactions holds about as many rows as the whole's.
+                return CaseIndexProjection(app, index, BATCH_SIZE * part.of,
+                                           part=part).catch_up(stop, until)
         with _read_models(settings) as (_, followers), ExitStack() as stack:
             (follower,) = (follower for follower in followers if follower.name == name)
             bulk = _most_of_it_ahead(follower.lag())
@@ -248,7 +281,7 @@ def _read_models(settings: Settings) -> Iterator[tuple[Complaints, list[Follower
         scorecards = open_scorecards(app, create=settings.create_tables)
         yield app, [
             Follower(
-                "case_index",
+                CASE_INDEX,
                 CaseIndexProjection(app, index),
                 index.lag,
                 index.recorder.recreate_tables,

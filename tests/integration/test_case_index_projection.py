@@ -448,3 +448,157 @@ def test_an_erasure_in_a_later_batch_clears_the_row_folded_in_an_earlier_one(app
     (row,) = index.search().items
     assert (row["personal_data_erased"], row["subject"]) == (True, "")
     assert index.search(text="退税").total == 0
+
+
+# -- a long catch-up in parts (PostgreSQL) ----------------------------------------------------
+
+
+def references_held(index, part, filings):
+    return {filing.reference for filing in filings if part.holds(filing.case_id)}
+
+
+@pytest.mark.parametrize("store", ["postgresql"])
+def test_the_parts_of_a_catch_up_index_their_own_cases_and_the_index_moves_once_all_have(
+        app, index):
+    filings = history(app, cases=8)  # 8 + 7 + 6 + 5 events
+    head = index.lag().head
+    recorder, whole = index.recorder, index.application_name
+    (first, second), positions = index.parts, index.part_positions
+    assert references_held(index, first, filings) and references_held(index, second, filings)
+    recorder.start_parts(whole, positions)
+
+    assert CaseIndexProjection(app, index, batch_size=4, part=first).catch_up(until=head) == 26
+    assert {row["reference"] for row in indexed_rows(index)} == references_held(
+        index, first, filings)
+    assert index.lag().tracked == 0  # the second part has taken in nothing yet
+    CaseIndexProjection(app, index, batch_size=4, part=second).catch_up(until=head)
+    assert index.lag().tracked == head  # every part has: the index has reached the head
+    assert recorder.max_tracking_id(whole) is None
+
+    recorder.settle_parts(whole, positions, head)
+
+    assert recorder.max_tracking_id(whole) == head
+    assert [recorder.max_tracking_id(name) for name in positions] == [None, None]
+    assert index.lag().behind == 0
+    assert [(row["reference"], row["status"], row["version"], row["subject"])
+            for row in indexed_rows(index)] == [
+        expected[:4] for expected in rows_of_the_cases_loaded_whole(app, index, filings)]
+    # The sums of cases by state, kept as rows are written, as the rows have them.
+    assert {status: n for status, n in index.status_counts().items() if n} == {
+        "filed": 1, "accepted": 1, "assigned": 1, "responded": 5}
+
+
+@pytest.mark.parametrize("store", ["postgresql"])
+def test_the_index_does_not_move_before_every_part_has_reached_the_head(app, index):
+    history(app, cases=8)
+    head = index.lag().head
+    recorder, whole = index.recorder, index.application_name
+    (first, _), positions = index.parts, index.part_positions
+    recorder.start_parts(whole, positions)
+    CaseIndexProjection(app, index, batch_size=4, part=first).catch_up(until=head)
+
+    with pytest.raises(IntegrityError):
+        recorder.settle_parts(whole, positions, head)
+
+    assert recorder.max_tracking_id(whole) is None
+    assert recorder.max_tracking_id(positions[0]) == head
+    assert index.lag().tracked == 0
+
+
+@pytest.mark.parametrize("store", ["postgresql"])
+def test_a_catch_up_stopped_half_way_goes_on_from_its_parts_positions(
+        settings, app, index, monkeypatch):
+    from complaints import processes
+
+    filings = history(app, cases=8)
+    catch_up_projections(settings)  # the whole index at the head
+    app.assign_case(INTAKE, filings[1].case_id)  # a case it holds moves on
+    more = history(app, cases=4)
+    recorder, whole = index.recorder, index.application_name
+    before, head = index.lag().tracked, index.lag().head
+    (first, second), positions = index.parts, index.part_positions
+    # An earlier catch-up in parts was stopped: the first part had reached the head, the
+    # second had taken one batch.
+    recorder.start_parts(whole, positions)
+    CaseIndexProjection(app, index, part=first).catch_up(until=head)
+    half = CaseIndexProjection(app, index, batch_size=3, part=second)
+    half.process(half.pending(head))
+    assert index.lag().tracked == before + 3 == recorder.max_tracking_id(positions[1])
+    recorder.start_parts(whole, positions)  # as the next catch-up does: each goes on
+    assert [recorder.max_tracking_id(name) for name in positions] == [head, before + 3]
+    monkeypatch.setattr(processes, "APART_FROM", 1)
+
+    catch_up_projections(settings)
+
+    assert recorder.max_tracking_id(whole) == head
+    assert [recorder.max_tracking_id(name) for name in positions] == [None, None]
+    assert [(row["reference"], row["status"], row["version"], row["subject"])
+            for row in indexed_rows(index)] == [
+        expected[:4]
+        for expected in rows_of_the_cases_loaded_whole(app, index, [*filings, *more])]
+
+
+# The advisory lock's key as pg_locks shows it: its high and low 32 bits.
+def writers_waiting(url):
+    from complaints.readmodels.case_index.postgres import WRITERS_LOCK
+
+    with psycopg.connect(url, autocommit=True) as watcher:
+        (waiting,) = watcher.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+            "AND objid = %s AND objsubid = 1 AND NOT granted",
+            (WRITERS_LOCK >> 32, WRITERS_LOCK & 0xFFFF_FFFF)).fetchone()
+    return waiting
+
+
+@pytest.mark.parametrize("store", ["postgresql"])
+def test_a_part_writes_beside_the_other_parts_but_never_beside_the_whole_index(
+        settings, app, index):
+    """A part and the whole index could meet on a case (a catch-up in parts while `huiyin
+    projections run` follows the log); the sums of cases by state are right only if they
+    take turns."""
+    from complaints.readmodels.case_index.postgres import WRITERS_LOCK
+
+    filings = history(app, cases=8)
+    recorder, whole = index.recorder, index.application_name
+    (first, _), positions = index.parts, index.part_positions
+    recorder.start_parts(whole, positions)
+    with psycopg.connect(settings.database_url) as other_part:
+        other_part.execute("SELECT pg_advisory_xact_lock_shared(%s)", (WRITERS_LOCK,))
+        # Another part's transaction is open: this part's go on beside it.
+        parted = threading.Thread(target=CaseIndexProjection(app, index, part=first).catch_up)
+        parted.start()
+        parted.join(WAIT_SECONDS)
+        assert not parted.is_alive()
+        # The whole index's writer waits until that part's transaction ends.
+        followed = threading.Thread(target=CaseIndexProjection(app, index).catch_up)
+        followed.start()
+        assert wait_until(lambda: writers_waiting(settings.database_url) == 1)
+        assert index.lag().tracked == 0
+        other_part.commit()
+    followed.join(WAIT_SECONDS)
+    assert not followed.is_alive()
+    assert recorder.max_tracking_id(whole) == index.lag().head
+    assert [(row["reference"], row["status"], row["version"])
+            for row in indexed_rows(index)] == [
+        expected[:3] for expected in rows_of_the_cases_loaded_whole(app, index, filings)]
+
+
+@pytest.mark.parametrize("store", ["postgresql"])
+def test_a_batch_adds_to_the_sums_in_their_keys_order_whatever_its_own(settings, index):
+    """The parts of a catch-up add to the same sums at once: each adds in one order, so
+    neither can hold one sum while waiting for another that the other holds (a deadlock)."""
+    import json
+
+    from psycopg.sql import SQL
+
+    from complaints.readmodels.case_index.state_counts import TABLE
+
+    days = ["2026-03-03", "2026-03-01", "2026-03-02"]
+    with index.recorder.datastore.transaction(commit=True) as curs:
+        curs.execute(SQL(index.recorder.states.add), {"rows": json.dumps([
+            {"day": day, "department": "", "status": "filed", "n": 1} for day in days])})
+
+    with psycopg.connect(settings.database_url) as connection:
+        written = [day.isoformat() for (day,) in connection.execute(
+            f"SELECT day FROM {TABLE} ORDER BY ctid")]  # the order they were written in
+    assert written == sorted(days)

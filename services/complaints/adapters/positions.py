@@ -10,7 +10,7 @@ tables are made, dropped and remade with its position (`complaints.readmodels.re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any, Protocol
 
@@ -31,6 +31,8 @@ class PositionRecorder(Protocol):
     def create_table(self) -> None: ...
 
     def max_tracking_id(self, application_name: str) -> int | None: ...
+
+    def reached(self, whole: str, parts: Sequence[str] = ()) -> int: ...
 
     def advance(self, tracking: Tracking, *, after: int) -> None: ...
 
@@ -77,6 +79,17 @@ class PositionSQLiteRecorder(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=True) as c:
             self.advance_in(c, tracking, after=after)
 
+    def reached(self, whole: str, parts: Sequence[str] = ()) -> int:
+        """How far the follower `whole` has processed the log (0: nowhere yet); see the
+        PostgreSQL recorder's."""
+        names = [whole, *parts]
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT application_name, notification_id FROM {self.tracking_table} "
+                f"WHERE application_name IN ({', '.join('?' * len(names))})", names)
+            found = {row["application_name"]: row["notification_id"] for row in c.fetchall()}
+        return reached(found, whole, parts)
+
     def advance_in(self, c: SQLiteCursor, tracking: Tracking, *, after: int) -> None:
         """The same inside the caller's transaction, so its own writes commit with it."""
         if after:
@@ -93,13 +106,31 @@ class PositionPostgresRecorder(PostgresTrackingRecorder):
     def __init__(self, datastore: PostgresDatastore, *, table: str, **kwargs: Any) -> None:
         super().__init__(datastore, tracking_table_name=table, **kwargs)
         tracking = Identifier(datastore.schema, table).as_string()
+        # From none (or 0: a part started from the beginning, see `start_parts`).
         self._start = SQL(
-            f"INSERT INTO {tracking} VALUES (%(application_name)s, %(notification_id)s)"
+            f"INSERT INTO {tracking} AS t VALUES (%(application_name)s, %(notification_id)s) "
+            "ON CONFLICT (application_name) DO UPDATE "
+            "SET notification_id = excluded.notification_id WHERE t.notification_id = 0 "
+            "RETURNING notification_id"
         )
         self._advance = SQL(
             f"UPDATE {tracking} SET notification_id = %(notification_id)s "
             "WHERE application_name = %(application_name)s AND notification_id = %(after)s "
             "AND notification_id < %(notification_id)s RETURNING notification_id"
+        )
+        self._select_position = SQL(
+            f"SELECT notification_id FROM {tracking} "
+            "WHERE application_name = %(application_name)s FOR UPDATE"
+        )
+        self._lift = SQL(
+            f"INSERT INTO {tracking} AS t VALUES (%(application_name)s, %(notification_id)s) "
+            "ON CONFLICT (application_name) DO UPDATE "
+            "SET notification_id = GREATEST(t.notification_id, excluded.notification_id)"
+        )
+        self._forget = SQL(f"DELETE FROM {tracking} WHERE application_name = ANY(%(names)s)")
+        self._positions = SQL(
+            f"SELECT application_name, notification_id FROM {tracking} "
+            "WHERE application_name = ANY(%(names)s)"
         )
 
     def create_table(self) -> None:
@@ -121,14 +152,53 @@ class PositionPostgresRecorder(PostgresTrackingRecorder):
         with self.datastore.transaction(commit=True) as curs:
             self.advance_in(curs, tracking, after=after)
 
+    def reached(self, whole: str, parts: Sequence[str] = ()) -> int:
+        """How far the follower `whole` has processed the log (0: nowhere yet): its own
+        position, or, while `parts` of it follow the log each on its own (`start_parts`), the
+        least of theirs if that is further."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._positions, {"names": [whole, *parts]})
+            found = {row["application_name"]: row["notification_id"] for row in curs.fetchall()}
+        return reached(found, whole, parts)
+
+    def start_parts(self, whole: str, parts: Sequence[str]) -> None:
+        """Each of `parts` recorded at least where `whole` is: a part goes on from its own
+        position (a catch-up stopped half way), or from the whole's if that is further."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self._select_position, {"application_name": whole})
+            found = curs.fetchone()
+            position = found["notification_id"] if found is not None else 0
+            for part in parts:
+                curs.execute(self._lift, {"application_name": part, "notification_id": position})
+
+    def settle_parts(self, whole: str, parts: Sequence[str], until: int) -> None:
+        """`whole` at `until` (or where it is, if further) and the parts' positions gone, once
+        every part has reached `until`; refused with IntegrityError otherwise."""
+        with self.datastore.transaction(commit=True) as curs:
+            for part in parts:
+                curs.execute(self._select_position, {"application_name": part})
+                found = curs.fetchone()
+                if found is None or found["notification_id"] < until:
+                    raise IntegrityError(f"{part} has not reached position {until}")
+            curs.execute(self._lift, {"application_name": whole, "notification_id": until})
+            curs.execute(self._forget, {"names": list(parts)})
+
     def advance_in(self, curs: Cursor[DictRow], tracking: Tracking, *, after: int) -> None:
         """The same inside the caller's transaction, so its own writes commit with it."""
-        if after:
-            curs.execute(self._advance, {**asdict(tracking), "after": after})
-            if curs.fetchone() is None:
-                raise IntegrityError(f"{self.tracking_table_name} is not at position {after}")
-        else:
-            curs.execute(self._start, asdict(tracking))
+        statement = self._advance if after else self._start
+        curs.execute(statement, {**asdict(tracking), "after": after})
+        if curs.fetchone() is None:
+            raise IntegrityError(f"{self.tracking_table_name} is not at position {after}")
+
+
+def reached(positions: Mapping[str, int], whole: str, parts: Sequence[str]) -> int:
+    """Of the recorded `positions`, how far `whole` has got: each part has processed its own
+    share of the log up to its position, so together they have processed all of it up to the
+    least of them, once every one of them is recorded."""
+    own = positions.get(whole) or 0
+    if parts and all(part in positions for part in parts):
+        return max(own, min(positions[part] for part in parts))
+    return own
 
 
 def open_position_recorder(

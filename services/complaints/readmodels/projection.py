@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
@@ -41,6 +42,29 @@ class Lag:
         return max(0, self.head - self.tracked)
 
 
+@dataclass(frozen=True)
+class Part:
+    """One of `of` parts of a read model's aggregates, by their ids, that follows the log on
+    its own, with a position of its own (`position_name`): a catch-up far behind gives each
+    part a process, and the read model's position moves once all have reached the same."""
+
+    number: int  # 0 … of - 1
+    of: int
+
+    def holds(self, aggregate_id: UUID) -> bool:
+        return aggregate_id.int % self.of == self.number
+
+    def position_name(self, whole: str) -> str:
+        return f"{whole} part {self.number + 1} of {self.of}"
+
+
+def parts(whole: str, of: int) -> tuple[list[Part], list[str]]:
+    """The `of` parts of a read model whose position is named `whole`, and their positions'
+    names."""
+    each = [Part(number, of) for number in range(of)]
+    return each, [part.position_name(whole) for part in each]
+
+
 class TrackedProjection:
     """Follows the notification log batch by batch into a read model, exactly once.
 
@@ -57,22 +81,29 @@ class TrackedProjection:
         self.app = app
         self.recorder = recorder
         self.batch_size = batch_size
+        # The name the position is recorded under.
+        self.position_name = app.name
 
     def changes(self, batch: Batch) -> Sequence[Any]:
         raise NotImplementedError
 
-    def pending(self) -> Batch:
-        """The next batch of notifications after the position the read model has recorded."""
-        return read_batch(self.app.recorder, self._tracked(), self.batch_size)
+    def pending(self, until: int | None = None) -> Batch:
+        """The next batch of notifications after the position the read model has recorded
+        (none after `until`, if given)."""
+        batch = read_batch(self.app.recorder, self._tracked(), self.batch_size)
+        if until is not None and batch.notifications and batch.last > until:
+            batch = Batch(batch.after, [notification for notification in batch.notifications
+                                        if notification.id <= until])
+        return batch
 
     def process(self, batch: Batch) -> int:
         """Apply one batch; the number of notifications it moved past (0 if refused)."""
         if not batch.notifications:
             return 0
         rows = self.changes(batch)
-        tracking = Tracking(self.app.name, batch.notifications[-1].id)
+        tracking = Tracking(self.position_name, batch.notifications[-1].id)
         try:
-            self.recorder.apply(rows, tracking, after=batch.after)
+            self.apply(rows, tracking, after=batch.after)
         except IntegrityError:
             tracked = self._tracked()
             if tracked == batch.after:
@@ -82,18 +113,23 @@ class TrackedProjection:
             return 0
         return len(batch.notifications)
 
-    def catch_up(self, stop: threading.Event | None = None) -> int:
-        """Process every pending batch (until `stop` is set); the number of notifications."""
+    def apply(self, rows: Sequence[Any], tracking: Tracking, *, after: int) -> None:
+        """Store a batch's rows with its position (the recorder's `apply`)."""
+        self.recorder.apply(rows, tracking, after=after)
+
+    def catch_up(self, stop: threading.Event | None = None, until: int | None = None) -> int:
+        """Process every pending batch (until `stop` is set; up to position `until`, if
+        given); the number of notifications."""
         processed = 0
         while stop is None or not stop.is_set():
-            batch = self.pending()
+            batch = self.pending(until)
             if not batch.notifications:
                 break
             processed += self.process(batch)
         return processed
 
     def _tracked(self) -> int:
-        return self.recorder.max_tracking_id(self.app.name) or 0
+        return self.recorder.max_tracking_id(self.position_name) or 0
 
 
 class Projection(Protocol):

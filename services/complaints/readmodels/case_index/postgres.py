@@ -34,6 +34,8 @@ from shared.locale import CITY_TIMEZONE
 
 # Its own tracking table (see complaints.adapters.positions).
 TRACKING_TABLE = "case_index_tracking"
+# Any fixed number: the whole index's writers take it alone, its parts' shared (see `apply`).
+WRITERS_LOCK = 0x43_41_53_45_49_58
 
 _COLUMNS = {
     "case_id": "uuid PRIMARY KEY",
@@ -104,8 +106,11 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
             day_type="date", filing_day=f"(c.filed_at AT TIME ZONE '{CITY_TIMEZONE}')::date",
             co_handlers="unnest(c.co_departments) AS j(value)",
             mark=lambda name: f"%({name})s",
+            # In the key's order: parts of a catch-up add to the same sums at once, and
+            # rows locked in one order cannot deadlock.
             rows="SELECT * FROM json_to_recordset(%(rows)s::json) "
-                 "AS r(day date, department text, status text, n integer)",
+                 "AS r(day date, department text, status text, n integer) "
+                 "ORDER BY day, department, status",
         )
         self._schema = datastore.schema or "public"
         table = self.table
@@ -151,12 +156,21 @@ class CaseIndexPostgresRecorder(ReadModelPostgresRecorder):
             + " WHERE excluded.version > case_index.version"
         )
 
-    def apply(self, rows: Sequence[CaseRow], tracking: Tracking, *, after: int) -> None:
+    def apply(self, rows: Sequence[CaseRow], tracking: Tracking, *, after: int,
+              part: bool = False) -> None:
         """Record the rows and the position they reach together, or neither.
 
         Refused with IntegrityError unless the recorded position is still `after` (0: none).
+        `part`: the rows are one part's of the cases (`Part`), written beside the other
+        parts' but never beside the whole index's. A case's row and the sums its move
+        changes are read and written in one transaction, right only while no other writes
+        the same case at once: the whole's writers take turns at their one position, and
+        parts hold disjoint cases, but a part and the whole (`huiyin projections run` beside
+        a catch-up) could meet on a case.
         """
         with self.datastore.transaction(commit=True) as curs:
+            lock = "pg_advisory_xact_lock_shared" if part else "pg_advisory_xact_lock"
+            curs.execute(SQL(f"SELECT {lock}(%s)"), (WRITERS_LOCK,))
             self.advance_in(curs, tracking, after=after)
             if rows:
                 curs.execute(self._placements, ([UUID(row.case_id) for row in rows],))

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from cachetools import LRUCache
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent, Tracking
 
 from complaints.application.service import Complaints
 from complaints.domain.case import Case
 from complaints.following import BATCH_SIZE, Batch, is_case_event
 from complaints.readmodels.case_index.queries import CaseIndex
 from complaints.readmodels.case_index.rows import CaseRow
-from complaints.readmodels.projection import TrackedProjection
+from complaints.readmodels.projection import Part, TrackedProjection
 
 # How many folded cases the projection keeps between batches, the least recently changed
 # dropped first. A case of six events with the samples' texts holds ~8 KB; one with longer
@@ -52,17 +52,21 @@ class CaseIndexProjection(TrackedProjection):
     label = "case_index"
 
     def __init__(self, app: Complaints, index: CaseIndex, batch_size: int = BATCH_SIZE,
-                 recent: int = RECENT_CASES) -> None:
+                 recent: int = RECENT_CASES, part: Part | None = None) -> None:
         super().__init__(app, index.recorder, batch_size)
         self.index = index
         self._recent: LRUCache[UUID, Case] = LRUCache(maxsize=recent, getsizeof=_weight)
+        self.part = part
+        if part is not None:
+            self.position_name = part.position_name(app.name)
 
     def changes(self, batch: Batch) -> list[CaseRow]:
         by_case: dict[UUID, list[Notification]] = {}
         for notification in batch.notifications:
             if is_case_event(notification):
                 case_id = UUID(str(notification.originator_id))
-                by_case.setdefault(case_id, []).append(notification)
+                if self.part is None or self.part.holds(case_id):
+                    by_case.setdefault(case_id, []).append(notification)
         if self.app.case_keys is not None:
             # Every key the batch needs, unwrapped after one look-up rather than one per case;
             # the application keeps them for a moment, long enough to open the events.
@@ -70,6 +74,9 @@ class CaseIndexProjection(TrackedProjection):
         cases = {case_id: self._folded(case_id, events) for case_id, events in by_case.items()}
         self._remember(cases)
         return [CaseRow.of(case, self.index.blind) for case in cases.values()]
+
+    def apply(self, rows: Sequence[CaseRow], tracking: Tracking, *, after: int) -> None:
+        self.recorder.apply(rows, tracking, after=after, part=self.part is not None)
 
     def _remember(self, cases: dict[UUID, Case]) -> None:
         """Keep the batch's cases as the most recently changed, within `recent`; never an

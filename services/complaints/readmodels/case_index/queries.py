@@ -33,7 +33,7 @@ from complaints.readmodels.case_index.rows import CaseRow, enterprise_key
 from complaints.readmodels.case_index.search_text import query_terms
 from complaints.readmodels.case_index.sqlite import CaseIndexSQLiteRecorder
 from complaints.readmodels.case_index.texts import FIRST_KEY, TextPage
-from complaints.readmodels.projection import Lag
+from complaints.readmodels.projection import Lag, parts
 from complaints.settings import Settings
 from shared.locale import CITY_TIME
 
@@ -58,6 +58,10 @@ HOT_FIELDS = ("reference", "subject", "description", "category", "lead_departmen
 # The deepest a reader's page may start: past it, narrow the search. Far below the 64-bit
 # OFFSET of SQLite and PostgreSQL, which a larger number would overflow.
 MAX_OFFSET = 100_000
+# A catch-up far behind (PostgreSQL) takes the cases in this many parts, each in a process of
+# its own (`complaints.processes`); while they run, the index has reached the least of their
+# positions.
+PARTS = 2
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,8 @@ class CaseIndexRecorder(Protocol):
 
     def recreate_tables(self) -> None: ...
 
-    def apply(self, rows: Sequence[CaseRow], tracking: Tracking, *, after: int) -> None: ...
+    def apply(self, rows: Sequence[CaseRow], tracking: Tracking, *, after: int,
+              part: bool = False) -> None: ...
 
     def find(
         self, case_filter: CaseFilter, order: str, page: tuple[int, int], *, count: bool = True
@@ -94,6 +99,8 @@ class CaseIndexRecorder(Protocol):
     def texts(self, references: Sequence[str]) -> dict[str, tuple[str, str]]: ...
 
     def max_tracking_id(self, application_name: str) -> int | None: ...
+
+    def reached(self, whole: str, parts: Sequence[str] = ()) -> int: ...
 
     def texts_after(self, key: tuple[datetime, str], limit: int) -> TextPage: ...
 
@@ -114,6 +121,8 @@ class CaseIndex:
         self.events = events
         self.blind = blind
         self.application_name = Complaints.name
+        # The parts a long catch-up takes the cases in, and their positions' names.
+        self.parts, self.part_positions = parts(self.application_name, PARTS)
         self._factory = factory
 
     def queue(
@@ -281,7 +290,7 @@ class CaseIndex:
 
     def position(self) -> int:
         """The store position the index has taken in (0: none yet)."""
-        return self.recorder.max_tracking_id(self.application_name) or 0
+        return self._reached()
 
     def filed_rows(
         self, filed_from: date, filed_to: date, department: str | None = None
@@ -304,7 +313,7 @@ class CaseIndex:
 
     def lag(self) -> Lag:
         # Tracked first: a head read afterwards can only make `behind` larger, never hide lag.
-        tracked = self.recorder.max_tracking_id(self.application_name) or 0
+        tracked = self._reached()
         return Lag(tracked=tracked, head=self.events.max_notification_id() or 0)
 
     def caught_up(
@@ -317,9 +326,12 @@ class CaseIndex:
         while 0 < lag.behind <= within and monotonic() < deadline:
             sleep(pause)
             pause = min(pause * 2, CATCH_UP_POLL_SECONDS)
-            tracked = self.recorder.max_tracking_id(self.application_name) or 0
+            tracked = self._reached()
             lag = Lag(tracked=tracked, head=lag.head)  # the head as it was on asking
         return self.lag()
+
+    def _reached(self) -> int:
+        return self.recorder.reached(self.application_name, self.part_positions)
 
     def close(self) -> None:
         self._factory.close()

@@ -151,10 +151,12 @@ class CaseIndexSQLiteRecorder(ReadModelSQLiteRecorder):
     create_statements = _CREATE_STATEMENTS
     drop_statements = _DROP_STATEMENTS
 
-    def apply(self, rows: Sequence[CaseRow], tracking: Tracking, *, after: int) -> None:
+    def apply(self, rows: Sequence[CaseRow], tracking: Tracking, *, after: int,
+              part: bool = False) -> None:
         """Record the rows and the position they reach together, or neither.
 
         Refused with IntegrityError unless the recorded position is still `after` (0: none).
+        One writer at a time writes SQLite's file, a part's (`part`) as any other.
         """
         with self.datastore.transaction(commit=True) as c:
             self.advance_in(c, tracking, after=after)
