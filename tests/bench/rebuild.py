@@ -4,7 +4,9 @@ Throughput: ROWS CFPB rows (HUIYIN_BENCH_ROWS, default 10,000) are imported, the
 process each, the case index alone is rebuilt, then both read models as `huiyin projections
 rebuild` does; the floor is reading the whole notification log in the same batches, nothing
 decoded. Each process's peak resident memory (`ru_maxrss`) is printed: it must not grow with
-the size of the history.
+the size of the history. On PostgreSQL `huiyin projections rebuild` takes the case index in
+parts, each in a process (`complaints.processes`); it is timed once more with the case index
+in one process, as before.
 
 An import writes each case's life in a row; a log written in use does not: a case's events
 stand thousands of positions apart, each in a batch of its own. So the same is measured over
@@ -41,6 +43,7 @@ from complaints.importing.importer import DEFAULT_WORKERS, import_file
 from complaints.importing.mapping import load_mapping, shipped_mapping
 from complaints.readmodels import projection
 from complaints.readmodels.case_index import CaseIndexProjection, open_case_index
+from complaints.readmodels.case_index import queries as case_index_queries
 from complaints.readmodels.case_index.projection import RECENT_CASES
 from complaints.readmodels.projection import Follower
 from complaints.readmodels.scorecards import ScorecardProjection, open_scorecards
@@ -55,6 +58,7 @@ from tests.fixtures.stores import settings_for
 CASES = 2000
 LIVE_CASES = 5000
 EVENTS_PER_CASE = 6
+ONE_PART = "the case index in one process"
 REPEATS = 5
 INTAKE = Principal("intake", Role.INTAKE)
 TAX = Principal("handler-tax", Role.HANDLER, department="TAX")
@@ -159,8 +163,11 @@ def timed_case_index_rebuild(settings: Settings, recent: int = RECENT_CASES) -> 
         return time.perf_counter() - started
 
 
-def timed_projections_rebuild(settings: Settings) -> float:
-    """What `huiyin projections rebuild` does, timed from the process's start of work."""
+def timed_projections_rebuild(settings: Settings, parts: int | None = None) -> float:
+    """What `huiyin projections rebuild` does, timed from the process's start of work; with
+    the case index in `parts` parts (PostgreSQL, a long way) if given."""
+    if parts is not None:
+        case_index_queries.PARTS = parts  # this process is the bench's own child
     started = time.perf_counter()
     processes.rebuild_projections(settings)
     return time.perf_counter() - started
@@ -180,11 +187,15 @@ def timed_log_read(settings: Settings) -> float:
 
 def throughput(store: str, settings: Settings, csv_path: Path) -> list[list[str]]:
     cases = imported_history(settings, csv_path)
-    return timed_rows(f"{store}, imported", settings, cases, (
+    runs = [
         ("read the log only (baseline)", timed_log_read, ()),
         ("rebuild the case index", timed_case_index_rebuild, ()),
         ("huiyin projections rebuild", timed_projections_rebuild, ()),
-    ), baseline=0)
+    ]
+    if settings.postgres is not None:
+        # A long way on PostgreSQL takes the case index in parts; before, in one process.
+        runs.append((f"huiyin projections rebuild, {ONE_PART}", timed_projections_rebuild, (1,)))
+    return timed_rows(f"{store}, imported", settings, cases, runs, baseline=0)
 
 
 def live_throughput(store: str, settings: Settings, cases: int = LIVE_CASES) -> list[list[str]]:
