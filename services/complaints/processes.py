@@ -132,43 +132,62 @@ def _catch_up_apart(settings: Settings, names: Sequence[str]) -> int:
                 stack.enter_context(index.recorder.indexes_deferred())
             jobs += [(CASE_INDEX, part) for part in index.parts]
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(len(jobs), mp_context=context, initializer=configure_logging,
-                                 initargs=(settings.log_level, settings.log_format)) as pool:
-            processed = max(pool.map(
-                _catch_up_one, [opened] * len(jobs), [name for name, _ in jobs],
-                [os.getpid()] * len(jobs), [part for _, part in jobs], [until] * len(jobs)))
+        with ProcessPoolExecutor(
+            len(jobs), mp_context=context, initializer=_start_catch_up_process,
+            initargs=(settings.log_level, settings.log_format, os.getpid()),
+        ) as pool:
+            processed = max(pool.map(_catch_up_one, [opened] * len(jobs),
+                                     [name for name, _ in jobs], [part for _, part in jobs],
+                                     [until] * len(jobs)))
         if CASE_INDEX in names:
             index.recorder.settle_parts(index.application_name, index.part_positions, until)
             projections_log.info("%s: every part caught up", CASE_INDEX)
         return processed
 
 
-def _catch_up_one(settings: Settings, name: str, parent: int | None = None,
-                  part: Part | None = None, until: int | None = None) -> int:
+# In a catch-up's process: set once the catch-up that started it is gone (`_exit_when_orphaned`),
+# and held while it works, so that it ends after the batch in hand.
+_orphaned = threading.Event()
+_working = threading.Lock()
+
+
+def _start_catch_up_process(log_level: str, log_format: str, parent: int) -> None:
+    """A catch-up's process, before its first task: logs as its parent does, and ends once
+    that parent is gone (`_exit_when_orphaned`)."""
+    configure_logging(log_level, log_format)
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), name="orphan-watch",
+                     daemon=True).start()
+
+
+def _exit_when_orphaned(parent: int, every: float = 1.0) -> None:
+    """End this process once `parent` is gone (killed, say: nothing else would tell it): its
+    catch-up stops after the batch in hand (and makes the indexes it deferred), and the
+    process exits then, or at once if idle. A pool's process would otherwise wait for its
+    next task for ever, since its siblings keep the task queue open."""
+    _stop_when_orphaned(parent, _orphaned, every)
+    with _working:
+        os._exit(1)
+
+
+def _catch_up_one(settings: Settings, name: str, part: Part | None = None,
+                  until: int | None = None) -> int:
     """One read model (or one part of the case index) up to the head (`until`), in a process
-    of its own; it stops after the batch in hand if the process that started it is gone
-    (killed, say: nothing else would tell it)."""
-    stop = threading.Event()
-    watching = threading.Thread(target=_stop_when_orphaned,
-                                args=(parent or os.getppid(), stop), daemon=True)
-    watching.start()
-    try:
+    of its own (`_start_catch_up_process`)."""
+    with _working:
         if part is not None:
             with _case_index(settings) as (app, index):
                 # Each of a part's transactions holds about as many rows as the whole's.
                 return CaseIndexProjection(app, index, BATCH_SIZE * part.of,
-                                           part=part).catch_up(stop, until)
+                                           part=part).catch_up(_orphaned, until)
         with _read_models(settings) as (_, followers), ExitStack() as stack:
             (follower,) = (follower for follower in followers if follower.name == name)
             bulk = _most_of_it_ahead(follower.lag())
             if bulk:
                 stack.enter_context(follower.indexes_deferred())
-            processed = follower.projection.catch_up(stop)
+            processed = follower.projection.catch_up(_orphaned)
             if bulk:
                 projections_log.info("%s: caught up; making its indexes again", name)
             return processed
-    finally:
-        stop.set()  # the watch ends with the catch-up
 
 
 def _most_of_it_ahead(lag: Lag) -> bool:
@@ -180,7 +199,7 @@ def _most_of_it_ahead(lag: Lag) -> bool:
 
 def _stop_when_orphaned(parent: int, stop: threading.Event, every: float = 1.0) -> None:
     """Set `stop` once this process's parent is no longer `parent` (an orphan is given to
-    another)."""
+    another); return once `stop` is set."""
     while not stop.wait(every):
         if os.getppid() != parent:
             projections_log.warning("the catch-up that started this process is gone; stopping")
