@@ -59,4 +59,3 @@ def test_while_its_parent_lives_the_read_models_process_goes_on():
     stop.set()  # as the catch-up does when it ends
     watching.join(5)
     assert not watching.is_alive()
-
