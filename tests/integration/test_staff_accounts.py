@@ -10,9 +10,11 @@ from html import unescape
 import pytest
 
 from complaints import cli
-from complaints.application.principals import Principal
+from complaints.application.principals import AuthenticationError, Principal
 from complaints.domain.errors import InvalidValueError
 from complaints.domain.values import Role
+from complaints.web.app import create_app
+from complaints.web.runtime import EXTENSION
 from complaints.web.tokens import TokenIssuer
 from tests.fixtures.stores import TEST_KEK, TEST_SECRET
 from tests.integration.conftest import PASSWORD
@@ -216,3 +218,30 @@ def test_a_filer_s_signed_out_session_no_longer_opens_the_case(client, filer):
     client.set_cookie(SESSION_COOKIE, kept)
 
     assert client.get(f"/track/{case.reference}").status_code == 302
+
+
+
+def test_a_wrong_name_is_checked_against_a_hash_made_as_the_app_starts(settings, monkeypatch):
+    """A wrong name takes as long as a wrong password, the first one too: the hash it is
+    checked against is made as the app starts, not at the first wrong name (nor at import,
+    which every command pays)."""
+    from complaints.application import staff
+
+    staff._no_ones_hash.cache_clear()
+    app = create_app(settings)
+    try:
+        def made_too_late(password):
+            raise AssertionError("a hash made at a sign-in")
+
+        checked = []
+        check = staff.check_password_hash
+        monkeypatch.setattr(staff, "generate_password_hash", made_too_late)
+        monkeypatch.setattr(staff, "check_password_hash",
+                            lambda hashed, given: checked.append(hashed) or check(hashed, given))
+
+        with pytest.raises(AuthenticationError):
+            app.extensions[EXTENSION].services.staff.authenticate("nobody", PASSWORD)
+
+        assert checked == [staff._no_ones_hash()]
+    finally:
+        app.extensions[EXTENSION].close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
@@ -82,11 +83,16 @@ class StaffDirectory:
             return existing
         return account
 
+    def prepare_sign_in(self) -> None:
+        """Make the hash a wrong name is checked against now, before anyone signs in, so the
+        first wrong name takes no longer than a wrong password either."""
+        _no_ones_hash()
+
     def authenticate(self, username: str, password: str) -> Principal:
         account = self._load(username)
         if account is None or not account.may_sign_in:
             # Hash anyway, so a wrong name takes as long as a wrong password.
-            check_password_hash(_DUMMY_HASH, password)
+            check_password_hash(_no_ones_hash(), password)
             raise AuthenticationError("the username or the password is wrong")
         if not check_password_hash(account.password_hash, password):
             raise AuthenticationError("the username or the password is wrong")
@@ -195,4 +201,8 @@ def _check_password(password: str) -> None:
         )
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+@cache
+def _no_ones_hash() -> str:
+    """A hash made as a password's is (its cost takes ~0.1 s): made once a process needs it,
+    not when this module is imported, which every command and catch-up process does."""
+    return generate_password_hash("not-a-real-password")

@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     services = build_services(settings)
+    services.staff.prepare_sign_in()
     case_index = open_case_index(settings)
     if settings.demo:
         try:
