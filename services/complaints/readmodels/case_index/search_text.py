@@ -25,8 +25,8 @@ import unicodedata
 from dataclasses import dataclass
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
-# A run of Chinese characters (group 1), or a word of any other script.
-TOKEN = re.compile(f"([{HAN}]+)|[^\\W{HAN}]+")
+# A run of Chinese characters (group 1), or a word of any other script (group 2).
+TOKEN = re.compile(f"([{HAN}]+)|([^\\W{HAN}]+)")
 # The longest word a tsvector takes is 2047 bytes.
 MAX_WORD_BYTES = 2048
 
@@ -46,11 +46,12 @@ def index_words(*parts: str) -> list[str]:
     other scripts' words. A word too long for an index (2 KiB) is left out, as PostgreSQL's
     own parser leaves it out."""
     words: list[str] = []
-    for token in TOKEN.finditer(_normal(" ".join(parts))):
-        if run := token.group(1):
+    # findall's pairs of groups, not a match object a word: a rebuild indexes every case.
+    for run, word in TOKEN.findall(_normal(" ".join(parts))):
+        if run:
             words.extend(_pairs(run))
             words.append(run[-1])
-        elif _indexable(word := token.group()):
+        elif _indexable(word):
             words.append(word)
     return words
 
@@ -58,10 +59,10 @@ def index_words(*parts: str) -> list[str]:
 def query_terms(text: str) -> list[Term]:
     """The terms a document must all contain to match `text`, each once."""
     terms: list[Term] = []
-    for token in TOKEN.finditer(_normal(text)):
-        if run := token.group(1):
+    for run, word in TOKEN.findall(_normal(text)):
+        if run:
             terms.append(Term(tuple(_pairs(run))) if len(run) > 1 else Term((run,), prefix=True))
-        elif _indexable(word := token.group()):
+        elif _indexable(word):
             terms.append(Term((word,)))
     return list(dict.fromkeys(terms))
 
