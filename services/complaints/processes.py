@@ -29,11 +29,11 @@ from complaints.adapters.staging import StagingArea, open_staging
 from complaints.application.case_application import VersionConflictError
 from complaints.application.service import Complaints
 from complaints.bootstrap import build_services
-from complaints.following import Part
+from complaints.following import BATCH_SIZE
 from complaints.intelligence.suggestions import Dispatcher, TrainingReport
 from complaints.readmodels import projection
 from complaints.readmodels.case_index import CaseIndex, CaseIndexProjection, open_case_index
-from complaints.readmodels.projection import Follower, Lag
+from complaints.readmodels.projection import Follower, Lag, Part
 from complaints.readmodels.scorecards import ScorecardProjection, open_scorecards
 from complaints.retention.job import RetentionJob
 from complaints.retention.periods import RetentionPeriods
@@ -176,7 +176,9 @@ def _catch_up_one(settings: Settings, name: str, part: Part | None = None,
     with _working:
         if part is not None:
             with _case_index(settings) as (app, index):
-                return CaseIndexProjection(app, index, part=part).catch_up(_orphaned, until)
+                # Each of a part's transactions holds about as many rows as the whole's.
+                return CaseIndexProjection(app, index, BATCH_SIZE * part.of,
+                                           part=part).catch_up(_orphaned, until)
         with _read_models(settings) as (_, followers), ExitStack() as stack:
             (follower,) = (follower for follower in followers if follower.name == name)
             bulk = _most_of_it_ahead(follower.lag())

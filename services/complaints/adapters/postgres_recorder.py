@@ -6,16 +6,15 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg import Cursor
-from psycopg.rows import DictRow, tuple_row
+from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from complaints.adapters.positions import CREATE_LOCK
 from complaints.application.intake_records import IdempotencyClaim
-from complaints.following import Part
 from shared.sealing import WrappedKey
 
 
@@ -52,14 +51,6 @@ class CasePostgresRecorder(PostgresApplicationRecorder):
         self._events_copy = SQL(
             "COPY {}.{} (originator_id, originator_version, topic, state) "
             "FROM STDIN (FORMAT BINARY)"
-        ).format(schema, Identifier(self.events_table_name))
-        # A part's cases are those whose id's last 32 bits leave its number over (`Part.holds`).
-        self._part_notifications = SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state FROM {}.{} "
-            "WHERE notification_id > %(after)s AND notification_id <= %(until)s "
-            "AND starts_with(topic, %(topic_prefix)s) "
-            "AND ('x' || right(originator_id::text, 8))::bit(32)::bigint %% %(of)s = %(number)s "
-            "ORDER BY notification_id LIMIT %(limit)s"
         ).format(schema, Identifier(self.events_table_name))
         self.sql_create_statements.extend(
             [
@@ -199,20 +190,6 @@ class CasePostgresRecorder(PostgresApplicationRecorder):
                   (self.datastore.originator_id_type, "int8", "text", "bytea"),
                   [(event.originator_id, event.originator_version, event.topic, event.state)
                    for event in stored_events])
-
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def select_part_notifications(self, part: Part, topic_prefix: str, after: int, until: int,
-                                  limit: int) -> list[Notification]:
-        """Up to `limit` notifications of `part`'s aggregates whose topics begin with
-        `topic_prefix`, after position `after` and up to `until`, in the log's order: the
-        library's `select_notifications`, with the rest of the log passed over here."""
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(self._part_notifications, {
-                "after": after, "until": until, "topic_prefix": topic_prefix, "of": part.of,
-                "number": part.number, "limit": limit}, prepare=True)
-            return [Notification(id=notification_id, originator_id=originator_id,
-                                 originator_version=version, topic=topic, state=bytes(state))
-                    for notification_id, originator_id, version, topic, state in curs.fetchall()]
 
     def select_case_keys(self, case_ids: Sequence[UUID]) -> dict[UUID, WrappedKey]:
         if not case_ids:

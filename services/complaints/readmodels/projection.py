@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 
@@ -39,6 +40,29 @@ class Lag:
     @property
     def behind(self) -> int:
         return max(0, self.head - self.tracked)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One of `of` parts of a read model's aggregates, by their ids, that follows the log on
+    its own, with a position of its own (`position_name`): a catch-up far behind gives each
+    part a process, and the read model's position moves once all have reached the same."""
+
+    number: int  # 0 … of - 1
+    of: int
+
+    def holds(self, aggregate_id: UUID) -> bool:
+        return aggregate_id.int % self.of == self.number
+
+    def position_name(self, whole: str) -> str:
+        return f"{whole} part {self.number + 1} of {self.of}"
+
+
+def parts(whole: str, of: int) -> tuple[list[Part], list[str]]:
+    """The `of` parts of a read model whose position is named `whole`, and their positions'
+    names."""
+    each = [Part(number, of) for number in range(of)]
+    return each, [part.position_name(whole) for part in each]
 
 
 class TrackedProjection:
@@ -74,10 +98,10 @@ class TrackedProjection:
 
     def process(self, batch: Batch) -> int:
         """Apply one batch; the number of notifications it moved past (0 if refused)."""
-        if batch.last == batch.after:
+        if not batch.notifications:
             return 0
         rows = self.changes(batch)
-        tracking = Tracking(self.position_name, batch.last)
+        tracking = Tracking(self.position_name, batch.notifications[-1].id)
         try:
             self.apply(rows, tracking, after=batch.after)
         except IntegrityError:
@@ -99,7 +123,7 @@ class TrackedProjection:
         processed = 0
         while stop is None or not stop.is_set():
             batch = self.pending(until)
-            if batch.last == batch.after:
+            if not batch.notifications:
                 break
             processed += self.process(batch)
         return processed

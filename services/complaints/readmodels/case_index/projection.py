@@ -10,10 +10,10 @@ from eventsourcing.persistence import Notification, StoredEvent, Tracking
 
 from complaints.application.service import Complaints
 from complaints.domain.case import Case
-from complaints.following import BATCH_SIZE, Batch, Part, is_case_event, read_part
+from complaints.following import BATCH_SIZE, Batch, is_case_event
 from complaints.readmodels.case_index.queries import CaseIndex
 from complaints.readmodels.case_index.rows import CaseRow
-from complaints.readmodels.projection import TrackedProjection
+from complaints.readmodels.projection import Part, TrackedProjection
 
 # How many folded cases the projection keeps between batches, the least recently changed
 # dropped first. A case of six events with the samples' texts holds ~8 KB; one with longer
@@ -59,15 +59,6 @@ class CaseIndexProjection(TrackedProjection):
         self.part = part
         if part is not None:
             self.position_name = part.position_name(app.name)
-
-    def pending(self, until: int | None = None) -> Batch:
-        """The next batch after the recorded position: a part's, its own cases' events only,
-        up to `until` (the head as it is now if not given)."""
-        if self.part is None:
-            return super().pending(until)
-        if until is None:
-            until = self.app.recorder.max_notification_id() or 0
-        return read_part(self.app.recorder, self.part, self._tracked(), until, self.batch_size)
 
     def changes(self, batch: Batch) -> list[CaseRow]:
         by_case: dict[UUID, list[Notification]] = {}

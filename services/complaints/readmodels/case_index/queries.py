@@ -14,7 +14,6 @@ from eventsourcing.utils import Environment
 from complaints.adapters.store_config import store_env
 from complaints.application.service import Complaints
 from complaints.domain.values import Status
-from complaints.following import parts
 from complaints.readmodels.case_index.blind_index import (
     CREDIT_CODE,
     EMAIL,
@@ -34,7 +33,7 @@ from complaints.readmodels.case_index.rows import CaseRow, enterprise_key
 from complaints.readmodels.case_index.search_text import query_terms
 from complaints.readmodels.case_index.sqlite import CaseIndexSQLiteRecorder
 from complaints.readmodels.case_index.texts import FIRST_KEY, TextPage
-from complaints.readmodels.projection import Lag
+from complaints.readmodels.projection import Lag, parts
 from complaints.settings import Settings
 from shared.locale import CITY_TIME
 
