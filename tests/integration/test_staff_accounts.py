@@ -220,7 +220,6 @@ def test_a_filer_s_signed_out_session_no_longer_opens_the_case(client, filer):
     assert client.get(f"/track/{case.reference}").status_code == 302
 
 
-
 def test_a_wrong_name_is_checked_against_a_hash_made_as_the_app_starts(settings, monkeypatch):
     """A wrong name takes as long as a wrong password, the first one too: the hash it is
     checked against is made as the app starts, not at the first wrong name (nor at import,

@@ -203,6 +203,7 @@ def _check_password(password: str) -> None:
 
 @cache
 def _no_ones_hash() -> str:
-    """A hash made as a password's is (its cost takes ~0.1 s): made once a process needs it,
-    not when this module is imported, which every command and catch-up process does."""
+    """A hash of no one's password, made as a real one's is and at its cost (~0.1 s): once a
+    process needs it, not as this module is imported, which every command and catch-up
+    process does."""
     return generate_password_hash("not-a-real-password")
